@@ -1,0 +1,109 @@
+//===- Tensor.h - a dense, typed, host tensor ------------------------------------*- C++ -*-===//
+//
+// The one host tensor type of vimq: element type + static shape + contiguous C-order bytes.
+// Used for ONNX initializers, interpreter values, .npy files and runtime buffers.
+//
+//===----------------------------------------------------------------------------------------===//
+#pragma once
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cassert>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vimq {
+
+enum class DType : uint8_t { F32, F64, F16, I64, I32, I16, I8, U8, Bool };
+
+/// Element size in bytes.
+size_t dtypeSize(DType t);
+/// Canonical short name: "f32", "f64", "f16", "i64", "i32", "i16", "i8", "u8", "bool".
+llvm::StringRef dtypeName(DType t);
+std::optional<DType> dtypeFromName(llvm::StringRef name);
+bool isFloat(DType t);
+
+template <typename T> constexpr DType dtypeOf();
+template <> constexpr DType dtypeOf<float>() { return DType::F32; }
+template <> constexpr DType dtypeOf<double>() { return DType::F64; }
+template <> constexpr DType dtypeOf<int64_t>() { return DType::I64; }
+template <> constexpr DType dtypeOf<int32_t>() { return DType::I32; }
+template <> constexpr DType dtypeOf<int16_t>() { return DType::I16; }
+template <> constexpr DType dtypeOf<int8_t>() { return DType::I8; }
+template <> constexpr DType dtypeOf<uint8_t>() { return DType::U8; }
+template <> constexpr DType dtypeOf<bool>() { return DType::Bool; }
+
+using Shape = llvm::SmallVector<int64_t, 4>;
+
+/// Number of elements of a shape (1 for rank 0).
+int64_t numElements(llvm::ArrayRef<int64_t> shape);
+/// "[2, 3, 4]"
+std::string shapeStr(llvm::ArrayRef<int64_t> shape);
+
+/// IEEE half <-> float conversions (round to nearest even on the way down).
+float halfToFloat(uint16_t h);
+uint16_t floatToHalf(float f);
+
+class Tensor {
+public:
+  Tensor() = default;
+  Tensor(DType dtype, llvm::ArrayRef<int64_t> shape);
+
+  template <typename T>
+  static Tensor fromVector(llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<T> values) {
+    Tensor t(dtypeOf<T>(), shape);
+    assert(static_cast<int64_t>(values.size()) == t.numel());
+    if (!values.empty())
+      std::memcpy(t.raw(), values.data(), values.size() * sizeof(T));
+    return t;
+  }
+  template <typename T> static Tensor scalar(T v) { return fromVector<T>({}, {v}); }
+
+  DType dtype() const { return dtype_; }
+  llvm::ArrayRef<int64_t> shape() const { return shape_; }
+  int64_t rank() const { return static_cast<int64_t>(shape_.size()); }
+  int64_t dim(int64_t i) const { return shape_[i < 0 ? i + rank() : i]; }
+  int64_t numel() const { return numElements(shape_); }
+  size_t nbytes() const { return bytes_.size(); }
+
+  uint8_t *raw() { return bytes_.data(); }
+  const uint8_t *raw() const { return bytes_.data(); }
+
+  template <typename T> T *data() {
+    assert(dtypeOf<T>() == dtype_ && "tensor element type mismatch");
+    return reinterpret_cast<T *>(bytes_.data());
+  }
+  template <typename T> const T *data() const {
+    assert(dtypeOf<T>() == dtype_ && "tensor element type mismatch");
+    return reinterpret_cast<const T *>(bytes_.data());
+  }
+  template <typename T> llvm::ArrayRef<T> values() const { return {data<T>(), size_t(numel())}; }
+
+  /// Same bytes, new shape (element count must match).
+  Tensor reshaped(llvm::ArrayRef<int64_t> shape) const;
+  /// Element-wise conversion (float <-> int truncates toward zero, like ONNX Cast).
+  Tensor cast(DType to) const;
+  /// Element i as double / int64 whatever the dtype (for shape arithmetic, printing, tests).
+  double getDouble(int64_t i) const;
+  int64_t getInt(int64_t i) const;
+  /// All elements as int64 (shape tensors, indices); as float (any numeric type).
+  std::vector<int64_t> toInts() const;
+  std::vector<float> toFloats() const;
+
+  bool sameAs(const Tensor &o) const {
+    return dtype_ == o.dtype_ && shape_ == o.shape_ && bytes_ == o.bytes_;
+  }
+
+private:
+  DType dtype_ = DType::F32;
+  Shape shape_;
+  std::vector<uint8_t> bytes_;
+};
+
+} // namespace vimq
