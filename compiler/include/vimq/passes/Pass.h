@@ -44,4 +44,7 @@ template <typename P> void registerPassType() {
   registerPass({p.name().str(), p.description().str(), [] { return std::make_unique<P>(); }});
 }
 
+/// Registers the generic passes of vimq_passes ("dce"), usable in any pipeline.
+void registerGenericPasses();
+
 } // namespace vimq

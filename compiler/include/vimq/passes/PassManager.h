@@ -22,6 +22,8 @@ struct Instrumentation {
   bool verifyEach = false;
   /// Where --print-* output goes (stderr by default, like LLVM).
   llvm::raw_ostream *printStream = nullptr;
+  /// Where the --time-passes table goes (stderr by default, like LLVM).
+  llvm::raw_ostream *timeStream = nullptr;
 };
 
 class PassManager {
@@ -36,8 +38,11 @@ public:
   /// verifies at the end. Errors are prefixed with the pass name.
   llvm::Error run(ir::Graph &g);
 
-  /// Checks that every name in printAfter/printBefore names a pass of this pipeline.
+  /// Checks that every name in printAfter/printBefore names a pass of this pipeline; the error
+  /// lists the valid names.
   llvm::Error checkInstrumentationNames() const;
+
+  const Instrumentation &instrumentation() const { return instr_; }
 
 private:
   Instrumentation instr_;
