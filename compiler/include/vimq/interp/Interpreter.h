@@ -15,6 +15,8 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,7 +32,9 @@ std::vector<std::string> supportedKinds();
 llvm::Expected<std::vector<Tensor>> evaluateOp(const ir::Op &op,
                                                llvm::ArrayRef<const Tensor *> inputs);
 
-using NamedTensors = llvm::MapVector<std::string, Tensor>;
+/// Named tensors in insertion order. (DenseMap cannot key std::string, hence the std::map index.)
+using NamedTensors =
+    llvm::MapVector<std::string, Tensor, std::map<std::string, unsigned>>;
 
 class Interpreter {
 public:

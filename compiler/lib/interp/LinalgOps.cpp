@@ -1,0 +1,4 @@
+#include "OpImpl.h"
+namespace vimq::interp::detail {
+void registerLinalgOps(OpTable &) {}
+}
