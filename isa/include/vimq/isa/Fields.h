@@ -1,0 +1,171 @@
+//===- Fields.h - instruction words, opcodes and field access (HLS-safe) ---------*- C++ -*-===//
+//
+// The core of the ISA as plain C++ (no LLVM, no std containers, no exceptions), so that the
+// overlay's HLS sources decode instructions with exactly the code the host tools use. Every name
+// here is generated from Isa.def; nothing about the encoding is written twice.
+//
+//===----------------------------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+
+namespace vimq::isa {
+
+/// Bumped whenever an encoding or a field's meaning changes; part of the hardware fingerprint.
+inline constexpr uint32_t kIsaVersion = 1;
+/// Fixed instruction width (docs/isa.md explains why 256 and not 128).
+inline constexpr unsigned kInstrBits = 256;
+inline constexpr unsigned kInstrWords = kInstrBits / 64;
+inline constexpr unsigned kInstrBytes = kInstrBits / 8;
+
+/// One instruction: word 0 holds bits 0..63. In memory each word is little-endian, word 0 first.
+struct Instr {
+  uint64_t w[kInstrWords] = {};
+  constexpr bool operator==(const Instr &o) const {
+    for (unsigned i = 0; i < kInstrWords; ++i)
+      if (w[i] != o.w[i])
+        return false;
+    return true;
+  }
+};
+
+/// A field's position: `width` bits starting at bit `offset` (1 <= width <= 64).
+struct Field {
+  uint16_t offset;
+  uint16_t width;
+};
+
+constexpr uint64_t fieldMask(unsigned width) {
+  return width >= 64 ? ~uint64_t(0) : ((uint64_t(1) << width) - 1);
+}
+
+/// Raw unsigned value of a field; handles fields that straddle a 64-bit word boundary.
+constexpr uint64_t getBits(const Instr &in, Field f) {
+  unsigned word = f.offset / 64, bit = f.offset % 64;
+  uint64_t v = in.w[word] >> bit;
+  if (bit + f.width > 64)
+    v |= in.w[word + 1] << (64 - bit);
+  return v & fieldMask(f.width);
+}
+
+/// Stores the low `f.width` bits of `v` (higher bits are dropped: verify() before encoding
+/// catches out-of-range values, see Isa.h).
+constexpr void setBits(Instr &in, Field f, uint64_t v) {
+  unsigned word = f.offset / 64, bit = f.offset % 64;
+  uint64_t m = fieldMask(f.width);
+  v &= m;
+  in.w[word] = (in.w[word] & ~(m << bit)) | (v << bit);
+  if (bit + f.width > 64) {
+    unsigned lo = 64 - bit; // bits already placed in `word`
+    uint64_t mh = m >> lo;
+    in.w[word + 1] = (in.w[word + 1] & ~mh) | (v >> lo);
+  }
+}
+
+/// A field read as two's complement.
+constexpr int64_t getSigned(const Instr &in, Field f) {
+  uint64_t v = getBits(in, f);
+  if (f.width < 64 && (v >> (f.width - 1)) & 1)
+    v |= ~fieldMask(f.width);
+  return static_cast<int64_t>(v);
+}
+
+//===-- enumerations, modules, opcodes --------------------------------------------------------===//
+
+// Each VIMQ_ENUM closes the previous enum and opens its own; the first one closes this empty
+// placeholder and the final brace closes the last enum.
+enum class EnumListStart_ : uint8_t {
+#define VIMQ_ENUM(Enum, Doc)                                                                     \
+  }                                                                                              \
+  ;                                                                                              \
+  enum class Enum : uint8_t {
+#define VIMQ_ENUM_VALUE(Enum, Name, Value) Name = Value,
+#include "vimq/isa/Isa.def"
+};
+
+enum class Module : uint8_t {
+#define VIMQ_MODULE(Name, Value) Name = Value,
+#include "vimq/isa/Isa.def"
+};
+inline constexpr unsigned kNumModules = 0
+#define VIMQ_MODULE(Name, Value) +1
+#include "vimq/isa/Isa.def"
+    ;
+
+enum class Opcode : uint8_t {
+#define VIMQ_OPCODE(Name, Value, Mod, Doc) Name = Value,
+#include "vimq/isa/Isa.def"
+};
+
+constexpr bool isKnownOpcode(uint64_t v) {
+  switch (v) {
+#define VIMQ_OPCODE(Name, Value, Mod, Doc) case Value:
+#include "vimq/isa/Isa.def"
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// The module whose command queue receives `op` (FINISH goes to the fetch unit; it is listed
+/// with `load` because the fetch unit shares LOAD's queue position, see docs/isa.md).
+constexpr Module opcodeModule(Opcode op) {
+  switch (op) {
+#define VIMQ_OPCODE(Name, Value, Mod, Doc)                                                       \
+  case Opcode::Name:                                                                             \
+    return Module::Mod;
+#include "vimq/isa/Isa.def"
+  }
+  return Module::load;
+}
+
+//===-- field positions: fld::LOAD_rows, fld::COMMON_opcode, ... -------------------------------===//
+
+namespace fld {
+#define VIMQ_FIELD(Op, Name, Offset, Width, Kind, Enum, Doc)                                     \
+  inline constexpr Field Op##_##Name{Offset, Width};
+#include "vimq/isa/Isa.def"
+} // namespace fld
+
+/// Bytes per element of a DDR element type (0 for an unknown value).
+constexpr unsigned dtypeBytes(DType t) {
+  switch (t) {
+  case DType::i8:
+  case DType::u8:
+    return 1;
+  case DType::i16:
+  case DType::f16:
+    return 2;
+  case DType::i32:
+  case DType::f32:
+    return 4;
+  }
+  return 0;
+}
+
+constexpr Opcode opcodeOf(const Instr &in) {
+  return static_cast<Opcode>(getBits(in, fld::COMMON_opcode));
+}
+constexpr uint8_t popMask(const Instr &in) {
+  return static_cast<uint8_t>(getBits(in, fld::COMMON_pop));
+}
+constexpr uint8_t pushMask(const Instr &in) {
+  return static_cast<uint8_t>(getBits(in, fld::COMMON_push));
+}
+constexpr uint8_t moduleBit(Module m) { return static_cast<uint8_t>(1u << unsigned(m)); }
+
+/// Instruction from / to 32 little-endian bytes (the DDR image of the instruction stream).
+constexpr Instr loadInstr(const uint8_t *bytes) {
+  Instr in;
+  for (unsigned i = 0; i < kInstrWords; ++i)
+    for (unsigned b = 0; b < 8; ++b)
+      in.w[i] |= uint64_t(bytes[i * 8 + b]) << (8 * b);
+  return in;
+}
+constexpr void storeInstr(const Instr &in, uint8_t *bytes) {
+  for (unsigned i = 0; i < kInstrWords; ++i)
+    for (unsigned b = 0; b < 8; ++b)
+      bytes[i * 8 + b] = static_cast<uint8_t>(in.w[i] >> (8 * b));
+}
+
+} // namespace vimq::isa
