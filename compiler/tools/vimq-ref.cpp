@@ -1,0 +1,139 @@
+//===- vimq-ref.cpp - run an ONNX model on the FP32 reference interpreter ---------------------===//
+//
+// vimq-ref MODEL.onnx --input NAME=FILE.npy ... --output DIR [--print-outputs]
+//
+// Import, frontend pipeline, interpreter; DIR/<output>.npy per graph output. Every argument is
+// validated before the interpreter runs and outputs are written atomically, so a failed run
+// leaves no output file behind.
+//
+//===----------------------------------------------------------------------------------------===//
+#include "Pipeline.h"
+#include "ReferenceIO.h"
+#include "ToolOptions.h"
+
+#include "vimq/interp/Interpreter.h"
+#include "vimq/onnx/Importer.h"
+#include "vimq/support/Error.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace vimq;
+namespace cl = llvm::cl;
+
+namespace {
+
+constexpr const char *toolName = "vimq-ref";
+
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx>"),
+                               cl::cat(tools::toolCategory()));
+cl::list<std::string> inputArgs("input",
+                                cl::desc("A model input: NAME=FILE.npy (or FILE.npy for a "
+                                         "one-input model); repeat for each input"),
+                                cl::value_desc("name=file"), cl::cat(tools::toolCategory()));
+cl::opt<std::string> outputDir("output", cl::desc("Folder for the outputs (<name>.npy each)"),
+                               cl::value_desc("dir"), cl::cat(tools::toolCategory()));
+cl::opt<std::string> scheme("scheme",
+                            cl::desc("Numerics: fp32 (the golden quantized models come later)"),
+                            cl::value_desc("name"), cl::init("fp32"),
+                            cl::cat(tools::toolCategory()));
+cl::opt<bool> printOutputs("print-outputs",
+                           cl::desc("Print shape, min/max/mean (and top-5 of 2-D logits) of "
+                                    "each output"),
+                           cl::cat(tools::toolCategory()));
+
+/// "\r[op 120/480] vimq.Linear" on stderr, at most ten times a second, and only when stderr is
+/// a terminal: logs and pipes get no carriage-return noise.
+class Progress {
+public:
+  explicit Progress(size_t numOps) : numOps_(numOps), enabled_(llvm::errs().is_displayed()) {}
+  ~Progress() {
+    if (shown_)
+      llvm::errs() << "\r" << std::string(width_, ' ') << "\r";
+  }
+  void step(const ir::Op &op) {
+    ++done_;
+    if (!enabled_)
+      return;
+    auto now = std::chrono::steady_clock::now();
+    if (shown_ && now - last_ < std::chrono::milliseconds(100))
+      return;
+    last_ = now;
+    shown_ = true;
+    std::string line =
+        llvm::formatv("{0}: op {1}/{2} {3}", toolName, done_, numOps_, op.kind()).str();
+    width_ = std::max(width_, line.size());
+    llvm::errs() << "\r" << llvm::left_justify(line, unsigned(width_));
+  }
+
+private:
+  size_t numOps_, done_ = 0, width_ = 0;
+  bool enabled_, shown_ = false;
+  std::chrono::steady_clock::time_point last_;
+};
+
+llvm::Error runReference() {
+  if (tools::listPassesRequested()) {
+    tools::registerAllPasses();
+    tools::printPassList(llvm::outs());
+    return llvm::Error::success();
+  }
+  if (modelPath.empty())
+    return makeError("no input model (usage: vimq-ref MODEL.onnx --input NAME=FILE.npy ... "
+                     "--output DIR; see --help)");
+  if (outputDir.empty())
+    return makeError("no --output folder given");
+  if (llvm::Error e = tools::checkScheme(scheme))
+    return e;
+  if (llvm::Error e = tools::checkOutputDir(outputDir))
+    return e;
+
+  tools::registerAllPasses();
+  auto pm = tools::buildPipeline(tools::instrumentationFromOptions(), tools::customPipeline());
+  if (!pm)
+    return pm.takeError();
+  auto graph = importOnnxFile(modelPath);
+  if (!graph)
+    return graph.takeError();
+  // The inputs are checked against the imported graph, before the pipeline: a wrong file
+  // should not cost a full pipeline run to be reported.
+  auto inputs = tools::loadInputs(**graph, inputArgs);
+  if (!inputs)
+    return inputs.takeError();
+  if (llvm::Error e = (*pm)->run(**graph))
+    return e;
+
+  interp::Interpreter interpreter(**graph);
+  interp::NamedTensors outputs;
+  {
+    Progress progress((*graph)->numOps());
+    interpreter.onOpDone = [&](const ir::Op &op, llvm::ArrayRef<Tensor>) { progress.step(op); };
+    auto result = interpreter.run(*inputs);
+    if (!result)
+      return result.takeError();
+    outputs = std::move(*result);
+  }
+
+  auto written = tools::writeOutputs(outputDir, outputs);
+  if (!written)
+    return written.takeError();
+  if (printOutputs)
+    for (const auto &[name, tensor] : outputs)
+      tools::printTensorSummary(llvm::outs(), name, tensor);
+  return llvm::Error::success();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  tools::parseToolCommandLine(argc, argv,
+                              "vimq-ref: run an ONNX model on vimq's FP32 reference "
+                              "interpreter\n");
+  if (llvm::Error e = runReference())
+    return reportError(toolName, std::move(e));
+  return 0;
+}
