@@ -1,0 +1,24 @@
+//===- Gemm.h - the interpreter's dense matrix-multiply kernel ------------------*- C++ -*-===//
+//
+// One kernel serves MatMul, Gemm, Conv (via im2col) and vimq.Linear. Every C element is
+// accumulated in the operand type, in increasing k order, whatever the blocking, so results do
+// not depend on the block sizes and equal a naive triple loop bit for bit.
+//
+//===----------------------------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+
+namespace vimq::interp::detail {
+
+/// C[M,N] = A[M,K] · B[K,N] (+ C if `accumulate`). Row-major, leading dimensions lda/ldb/ldc.
+template <typename T>
+void gemm(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *B, int64_t ldb,
+          T *C, int64_t ldc, bool accumulate);
+
+extern template void gemm<float>(int64_t, int64_t, int64_t, const float *, int64_t,
+                                 const float *, int64_t, float *, int64_t, bool);
+extern template void gemm<double>(int64_t, int64_t, int64_t, const double *, int64_t,
+                                  const double *, int64_t, double *, int64_t, bool);
+
+} // namespace vimq::interp::detail
