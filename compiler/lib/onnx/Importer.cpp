@@ -1,0 +1,483 @@
+//===- Importer.cpp - ONNX model -> graph IR -------------------------------------------------===//
+//
+// The steps, each of which names the file and the culprit in its errors:
+//   1. parse (missing file, not a protobuf, truncated/garbage model);
+//   2. resolve external data (ExternalData.cpp) — before the checker, which then sees plain
+//      tensors;
+//   3. structural checks of our own: domains, defined inputs, a cycle-free topological order
+//      (the checker demands a sorted file; we sort instead of rejecting);
+//   4. onnx::checker and onnx shape inference in strict mode (shape mismatches such as MatMul
+//      with incompatible dims are errors naming the node); ai.vimq nodes get their types from
+//      their model-local function, from value_info, or from the rule "y has the type of input
+//      0" (both scans preserve the shape of u / x);
+//   5. conversion: every result type must be static.
+// Ops the interpreter cannot evaluate are not rejected here: a lifting pass may still remove
+// them. The frontend's final `check-supported` pass rejects whatever is left (docs/importer.md).
+//
+//===----------------------------------------------------------------------------------------===//
+#include "OnnxInternal.h"
+
+#include "vimq/onnx/Importer.h"
+#include "vimq/support/Error.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <onnx/checker.h>
+#include <onnx/defs/schema.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <limits>
+#include <queue>
+
+namespace vimq {
+
+using namespace onnximport;
+
+namespace {
+
+constexpr int64_t kTargetOpset = 17;
+constexpr llvm::StringLiteral kVimqDomain = "ai.vimq";
+
+bool isStandardDomain(llvm::StringRef d) { return d.empty() || d == "ai.onnx"; }
+bool isVimqScan(llvm::StringRef opType) {
+  return opType == "SelectiveScan" || opType == "SSDScan";
+}
+
+class OnnxImporter {
+public:
+  OnnxImporter(llvm::StringRef path, const ImportOptions &opts) : path_(path), opts_(opts) {}
+  llvm::Expected<std::unique_ptr<ir::Graph>> run();
+
+private:
+  llvm::Error parse();
+  llvm::Error resolveAllExternalData();
+  llvm::Error checkDomainsAndOpsets();
+  llvm::Error sortNodes();
+  llvm::Error checkAndInferShapes();
+  llvm::Error inferVimqShapes();
+  llvm::Expected<std::unique_ptr<ir::Graph>> convert();
+
+  /// "node 'n' (op type 'T', domain 'd', node #i)" with i the position in the file.
+  std::string describeNode(int sortedIdx) const;
+  llvm::Expected<ir::TensorType> typeOf(llvm::StringRef value) const;
+  llvm::Error convertAttribute(const onnx::AttributeProto &a, ir::Op &op, int sortedIdx);
+  llvm::Expected<Tensor> constantNodeValue(const onnx::NodeProto &n, int sortedIdx);
+  void collectTypes();
+
+  std::string path_;
+  ImportOptions opts_;
+  onnx::ModelProto model_;
+  /// Position in the file of each node of the (sorted) graph.
+  std::vector<int> fileIndex_;
+  llvm::StringMap<const onnx::TypeProto *> types_;
+};
+
+} // namespace
+
+llvm::Error OnnxImporter::parse() {
+  auto buf = llvm::MemoryBuffer::getFile(path_, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
+  if (!buf)
+    return makeError("cannot open '{0}': {1}", path_, buf.getError().message());
+  size_t size = (*buf)->getBufferSize();
+  if (size > size_t(std::numeric_limits<int>::max()))
+    return makeError("'{0}' is larger than 2 GB; weights must be stored as external data",
+                     path_);
+  if (!model_.ParseFromArray((*buf)->getBufferStart(), int(size)))
+    return makeError("'{0}' is not an ONNX model (protobuf parse failed: not a model file, "
+                     "or truncated)",
+                     path_);
+  // A truncated or foreign file can still parse as a protobuf; a real model has all of these.
+  if (model_.ir_version() <= 0 || !model_.has_graph() || model_.opset_import_size() == 0)
+    return makeError("'{0}' is not an ONNX model or is truncated (missing {1})", path_,
+                     model_.ir_version() <= 0 ? "ir_version"
+                     : !model_.has_graph()    ? "graph"
+                                              : "opset_import");
+  if (model_.graph().output_size() == 0)
+    return makeError("'{0}': graph has no outputs (truncated file?)", path_);
+  return llvm::Error::success();
+}
+
+llvm::Error OnnxImporter::resolveAllExternalData() {
+  llvm::SmallString<256> dir(path_);
+  llvm::sys::path::remove_filename(dir);
+  if (dir.empty())
+    dir = ".";
+  onnx::GraphProto *g = model_.mutable_graph();
+  for (onnx::TensorProto &t : *g->mutable_initializer())
+    if (llvm::Error e = resolveExternalData(t, dir))
+      return e;
+  for (onnx::NodeProto &n : *g->mutable_node())
+    for (onnx::AttributeProto &a : *n.mutable_attribute())
+      if (a.has_t())
+        if (llvm::Error e = resolveExternalData(*a.mutable_t(), dir))
+          return e;
+  return llvm::Error::success();
+}
+
+std::string OnnxImporter::describeNode(int sortedIdx) const {
+  const onnx::NodeProto &n = model_.graph().node(sortedIdx);
+  int idx = fileIndex_.empty() ? sortedIdx : fileIndex_[size_t(sortedIdx)];
+  return llvm::formatv("node '{0}' (op type '{1}', domain '{2}', node #{3})", n.name(),
+                       n.op_type(), n.domain().empty() ? "ai.onnx" : n.domain(), idx)
+      .str();
+}
+
+llvm::Error OnnxImporter::checkDomainsAndOpsets() {
+  int64_t opset = -1;
+  for (const auto &o : model_.opset_import())
+    if (isStandardDomain(o.domain()))
+      opset = o.version();
+  if (opset < 0)
+    return makeError("model imports no opset of the standard ONNX domain");
+  if (opset > kTargetOpset)
+    return makeError("model uses opset {0}; vimq implements opset {1}", opset, kTargetOpset);
+  const auto *registry = onnx::OpSchemaRegistry::Instance();
+  for (int i = 0, e = model_.graph().node_size(); i < e; ++i) {
+    const onnx::NodeProto &n = model_.graph().node(i);
+    if (n.domain() == kVimqDomain) {
+      if (!isVimqScan(n.op_type()))
+        return makeError("{0}: unknown op of domain ai.vimq (only SelectiveScan and SSDScan "
+                         "exist)",
+                         describeNode(i));
+      continue;
+    }
+    if (!isStandardDomain(n.domain()))
+      return makeError("{0}: unsupported domain (only the standard ONNX domain and ai.vimq "
+                       "are accepted)",
+                       describeNode(i));
+    // The interpreter implements opset 17. An older model is fine as long as each op it uses
+    // has the same definition in both opsets; otherwise its meaning would silently change.
+    if (opset == kTargetOpset)
+      continue;
+    const onnx::OpSchema *old = registry->GetSchema(n.op_type(), int(opset), "");
+    const onnx::OpSchema *cur = registry->GetSchema(n.op_type(), int(kTargetOpset), "");
+    if (old && cur && old->since_version() != cur->since_version())
+      return makeError("{0}: the opset {1} definition of {2} differs from opset {3}'s; "
+                       "re-export the model with opset {3}",
+                       describeNode(i), opset, n.op_type(), kTargetOpset);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error OnnxImporter::sortNodes() {
+  onnx::GraphProto *g = model_.mutable_graph();
+  int numNodes = g->node_size();
+  llvm::StringSet<> available;
+  for (const auto &v : g->input())
+    available.insert(v.name());
+  for (const auto &t : g->initializer())
+    available.insert(t.name());
+  llvm::StringMap<int> producer;
+  for (int i = 0; i < numNodes; ++i)
+    for (const std::string &out : g->node(i).output()) {
+      if (out.empty())
+        continue;
+      if (available.count(out) || !producer.try_emplace(out, i).second)
+        return makeError("{0}: output '{1}' is defined more than once", describeNode(i), out);
+    }
+  // Kahn's algorithm; ready nodes leave in file order so that sorted files are unchanged.
+  std::vector<llvm::SmallVector<int, 2>> consumers(static_cast<size_t>(numNodes));
+  std::vector<int> pending(static_cast<size_t>(numNodes), 0);
+  for (int i = 0; i < numNodes; ++i) {
+    llvm::SmallVector<int, 4> preds;
+    for (const std::string &in : g->node(i).input()) {
+      if (in.empty() || available.count(in))
+        continue;
+      auto it = producer.find(in);
+      if (it == producer.end())
+        return makeError("{0}: input '{1}' is not defined by any initializer, graph input or "
+                         "node",
+                         describeNode(i), in);
+      if (!llvm::is_contained(preds, it->second))
+        preds.push_back(it->second);
+    }
+    pending[size_t(i)] = int(preds.size());
+    for (int p : preds)
+      consumers[size_t(p)].push_back(i);
+  }
+  std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+  for (int i = 0; i < numNodes; ++i)
+    if (pending[size_t(i)] == 0)
+      ready.push(i);
+  std::vector<int> order;
+  order.reserve(size_t(numNodes));
+  while (!ready.empty()) {
+    int i = ready.top();
+    ready.pop();
+    order.push_back(i);
+    for (int c : consumers[size_t(i)])
+      if (--pending[size_t(c)] == 0)
+        ready.push(c);
+  }
+  if (int(order.size()) != numNodes) {
+    for (int i = 0; i < numNodes; ++i)
+      if (pending[size_t(i)] != 0)
+        return makeError("graph has a cycle through {0}", describeNode(i));
+  }
+  for (const auto &out : g->output())
+    if (!available.count(out.name()) && !producer.count(out.name()))
+      return makeError("graph output '{0}' is not defined by any node", out.name());
+
+  bool sorted = llvm::is_sorted(order);
+  fileIndex_ = order;
+  if (!sorted) {
+    google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+    for (int i : order)
+      *nodes.Add() = g->node(i);
+    g->mutable_node()->Swap(&nodes);
+  }
+  return llvm::Error::success();
+}
+
+void OnnxImporter::collectTypes() {
+  types_.clear();
+  const onnx::GraphProto &g = model_.graph();
+  for (const auto &v : g.input())
+    types_[v.name()] = &v.type();
+  for (const auto &v : g.value_info())
+    types_[v.name()] = &v.type();
+  for (const auto &v : g.output())
+    types_[v.name()] = &v.type();
+}
+
+llvm::Error OnnxImporter::inferVimqShapes() {
+  // Without a model-local function ONNX cannot type an ai.vimq node, and everything downstream
+  // stays untyped. Give each such output the type of input 0 (the scans preserve u's/x's
+  // shape) and infer again; each round types at least one more scan.
+  const onnx::ShapeInferenceOptions inferOpts{/*check_type=*/true, /*error_mode=*/1,
+                                              /*enable_data_propagation=*/true};
+  for (;;) {
+    collectTypes();
+    bool added = false;
+    for (const onnx::NodeProto &n : model_.graph().node()) {
+      if (n.domain() != kVimqDomain || n.output_size() < 1 || n.input_size() < 1)
+        continue;
+      auto out = types_.find(n.output(0));
+      bool outTyped = out != types_.end() && out->second->has_tensor_type() &&
+                      out->second->tensor_type().has_shape();
+      auto in = types_.find(n.input(0));
+      if (outTyped || in == types_.end() || !in->second->tensor_type().has_shape())
+        continue;
+      onnx::ValueInfoProto *vi = model_.mutable_graph()->add_value_info();
+      vi->set_name(n.output(0));
+      *vi->mutable_type() = *in->second;
+      added = true;
+    }
+    if (!added)
+      return llvm::Error::success();
+    onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), inferOpts);
+  }
+}
+
+llvm::Error OnnxImporter::checkAndInferShapes() {
+  try {
+    if (opts_.check)
+      onnx::checker::check_model(model_);
+  } catch (const std::exception &e) {
+    return makeError("ONNX checker: {0}", oneLine(e.what()));
+  }
+  try {
+    const onnx::ShapeInferenceOptions inferOpts{/*check_type=*/true, /*error_mode=*/1,
+                                                /*enable_data_propagation=*/true};
+    onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), inferOpts);
+    if (llvm::Error e = inferVimqShapes())
+      return e;
+  } catch (const std::exception &e) {
+    return makeError("shape inference: {0}", oneLine(e.what()));
+  }
+  collectTypes();
+  return llvm::Error::success();
+}
+
+llvm::Expected<ir::TensorType> OnnxImporter::typeOf(llvm::StringRef value) const {
+  auto it = types_.find(value);
+  if (it == types_.end() || !it->second->has_tensor_type())
+    return makeError("value '{0}' has no tensor type after shape inference", value);
+  const onnx::TypeProto_Tensor &tt = it->second->tensor_type();
+  std::optional<DType> dt = dtypeFromOnnx(tt.elem_type());
+  if (!dt)
+    return makeError("value '{0}' has element type {1}, which vimq does not support", value,
+                     onnxTypeName(tt.elem_type()));
+  if (!tt.has_shape())
+    return makeError("value '{0}' has an unknown rank after shape inference; vimq needs "
+                     "static shapes",
+                     value);
+  ir::TensorType ty;
+  ty.dtype = *dt;
+  for (int i = 0, e = tt.shape().dim_size(); i < e; ++i) {
+    const auto &d = tt.shape().dim(i);
+    if (!d.has_dim_value() || d.dim_value() < 0)
+      return makeError("value '{0}' has a dynamic dimension {1} '{2}' after shape inference; "
+                       "vimq needs static shapes (export with fixed sizes)",
+                       value, i, d.has_dim_param() ? d.dim_param() : "?");
+    ty.shape.push_back(d.dim_value());
+  }
+  return ty;
+}
+
+llvm::Expected<Tensor> OnnxImporter::constantNodeValue(const onnx::NodeProto &n,
+                                                       int sortedIdx) {
+  if (n.attribute_size() != 1)
+    return makeError("{0}: a Constant needs exactly one value attribute", describeNode(sortedIdx));
+  const onnx::AttributeProto &a = n.attribute(0);
+  std::string what = describeNode(sortedIdx);
+  if (a.name() == "value")
+    return tensorFromProto(a.t(), what);
+  if (a.name() == "value_float")
+    return Tensor::scalar<float>(a.f());
+  if (a.name() == "value_int")
+    return Tensor::scalar<int64_t>(a.i());
+  if (a.name() == "value_floats") {
+    std::vector<float> v(a.floats().begin(), a.floats().end());
+    return Tensor::fromVector<float>({int64_t(v.size())}, v);
+  }
+  if (a.name() == "value_ints") {
+    std::vector<int64_t> v(a.ints().begin(), a.ints().end());
+    return Tensor::fromVector<int64_t>({int64_t(v.size())}, v);
+  }
+  return makeError("{0}: Constant attribute '{1}' is not supported", what, a.name());
+}
+
+llvm::Error OnnxImporter::convertAttribute(const onnx::AttributeProto &a, ir::Op &op,
+                                           int sortedIdx) {
+  using AP = onnx::AttributeProto;
+  switch (a.type()) {
+  case AP::FLOAT: op.setAttr(a.name(), double(a.f())); return llvm::Error::success();
+  case AP::INT: op.setAttr(a.name(), int64_t(a.i())); return llvm::Error::success();
+  case AP::STRING: op.setAttr(a.name(), a.s()); return llvm::Error::success();
+  case AP::FLOATS:
+    op.setAttr(a.name(), std::vector<double>(a.floats().begin(), a.floats().end()));
+    return llvm::Error::success();
+  case AP::INTS:
+    op.setAttr(a.name(), std::vector<int64_t>(a.ints().begin(), a.ints().end()));
+    return llvm::Error::success();
+  case AP::STRINGS:
+    op.setAttr(a.name(), std::vector<std::string>(a.strings().begin(), a.strings().end()));
+    return llvm::Error::success();
+  case AP::TENSOR: {
+    auto t = tensorFromProto(a.t(), describeNode(sortedIdx) + " attribute '" + a.name() + "'");
+    if (!t)
+      return t.takeError();
+    op.setAttr(a.name(), std::move(*t));
+    return llvm::Error::success();
+  }
+  default:
+    // Subgraphs (If/Loop/Scan bodies), sparse tensors and type protos have no IR form.
+    return makeError("{0}: attribute '{1}' of type {2} is not supported (control flow and "
+                     "subgraphs are not)",
+                     describeNode(sortedIdx), a.name(), AP::AttributeType_Name(a.type()));
+  }
+}
+
+llvm::Expected<std::unique_ptr<ir::Graph>> OnnxImporter::convert() {
+  const onnx::GraphProto &gp = model_.graph();
+  auto g = std::make_unique<ir::Graph>();
+  g->name = gp.name();
+
+  llvm::StringSet<> initNames;
+  for (const onnx::TensorProto &t : gp.initializer())
+    initNames.insert(t.name());
+  // Graph inputs that also have an initializer (IR < 4 style defaults) become constants.
+  for (const onnx::ValueInfoProto &in : gp.input()) {
+    if (initNames.count(in.name()))
+      continue;
+    auto ty = typeOf(in.name());
+    if (!ty)
+      return ty.takeError();
+    g->addInput(in.name(), std::move(*ty));
+  }
+  for (const onnx::TensorProto &t : gp.initializer()) {
+    auto tensor = tensorFromProto(t, "initializer '" + t.name() + "'");
+    if (!tensor)
+      return tensor.takeError();
+    g->addConstant(t.name(), std::move(*tensor));
+  }
+
+  for (int i = 0, e = gp.node_size(); i < e; ++i) {
+    const onnx::NodeProto &n = gp.node(i);
+    if (isStandardDomain(n.domain()) && n.op_type() == "Constant") {
+      auto t = constantNodeValue(n, i);
+      if (!t)
+        return t.takeError();
+      if (n.output_size() != 1)
+        return makeError("{0}: a Constant has exactly one output", describeNode(i));
+      g->addConstant(n.output(0), std::move(*t));
+      continue;
+    }
+    llvm::SmallVector<ir::Value *, 4> operands;
+    for (const std::string &in : n.input()) {
+      if (in.empty()) {
+        operands.push_back(nullptr);
+        continue;
+      }
+      ir::Value *v = g->lookup(in);
+      if (!v)
+        return makeError("{0}: input '{1}' is undefined", describeNode(i), in);
+      operands.push_back(v);
+    }
+    // Omitted trailing optional outputs ("") are dropped; an omitted output followed by a
+    // used one has no type to give it.
+    int numOut = n.output_size();
+    while (numOut > 0 && n.output(numOut - 1).empty())
+      --numOut;
+    llvm::SmallVector<ir::TensorType, 2> types;
+    std::vector<std::string> names;
+    for (int o = 0; o < numOut; ++o) {
+      if (n.output(o).empty())
+        return makeError("{0}: omitted output #{1} before a used one is not supported",
+                         describeNode(i), o);
+      auto ty = typeOf(n.output(o));
+      if (!ty)
+        return withContext(ty.takeError(), describeNode(i));
+      types.push_back(std::move(*ty));
+      names.push_back(n.output(o));
+    }
+    std::string kind = (n.domain() == kVimqDomain ? "vimq." : "onnx.") + n.op_type();
+    std::string name = n.name().empty() ? n.op_type() + "_" + std::to_string(fileIndex_[size_t(i)])
+                                        : n.name();
+    ir::Op *op = g->createOp(kind, name, operands, types, nullptr, names);
+    for (const onnx::AttributeProto &a : n.attribute())
+      if (llvm::Error err = convertAttribute(a, *op, i))
+        return err;
+  }
+
+  for (const onnx::ValueInfoProto &out : gp.output()) {
+    ir::Value *v = g->lookup(out.name());
+    if (!v)
+      return makeError("graph output '{0}' is undefined", out.name());
+    g->addOutput(v);
+  }
+  return g;
+}
+
+llvm::Expected<std::unique_ptr<ir::Graph>> OnnxImporter::run() {
+  if (llvm::Error e = parse())
+    return e;
+  // From here on the file is a model; every message is prefixed with its path.
+  auto inFile = [&](llvm::Error e) { return withContext(std::move(e), path_); };
+  if (llvm::Error e = resolveAllExternalData())
+    return inFile(std::move(e));
+  if (llvm::Error e = checkDomainsAndOpsets())
+    return inFile(std::move(e));
+  if (llvm::Error e = sortNodes())
+    return inFile(std::move(e));
+  if (llvm::Error e = checkAndInferShapes())
+    return inFile(std::move(e));
+  auto g = convert();
+  if (!g)
+    return inFile(g.takeError());
+  return g;
+}
+
+llvm::Expected<std::unique_ptr<ir::Graph>> importOnnxFile(llvm::StringRef path,
+                                                          const ImportOptions &opts) {
+  return OnnxImporter(path, opts).run();
+}
+
+} // namespace vimq

@@ -1,0 +1,62 @@
+# Generates the constexpr parameter header of one hardware target from hw/targets/<name>.json.
+#
+# The JSON is the single source of the synthesis parameters: this function turns it into a
+# header for the HLS/sim build at configure time, and vimq_hw_target reads the same file at run
+# time. Both compute the fingerprint over the "params" object in sorted-key order
+# (see hw/include/vimq/hw/Fingerprint.h), so the two can never disagree silently.
+
+# snake_case -> kCamelCase.
+function(_vimq_param_cxx_name out key)
+  string(REPLACE "_" ";" parts "${key}")
+  set(name "k")
+  foreach(p IN LISTS parts)
+    string(SUBSTRING "${p}" 0 1 head)
+    string(SUBSTRING "${p}" 1 -1 tail)
+    string(TOUPPER "${head}" head)
+    string(APPEND name "${head}${tail}")
+  endforeach()
+  set(${out} "${name}" PARENT_SCOPE)
+endfunction()
+
+# vimq_generate_target_config(JSON OUT_HEADER): writes OUT_HEADER (only when its content changes).
+function(vimq_generate_target_config json out_header)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${json}")
+  file(READ "${json}" text)
+  string(JSON name GET "${text}" name)
+  string(JSON part GET "${text}" part)
+  string(JSON nparams LENGTH "${text}" params)
+  if(nparams EQUAL 0)
+    message(FATAL_ERROR "${json}: 'params' is empty")
+  endif()
+  math(EXPR last "${nparams} - 1")
+  set(keys "")
+  foreach(i RANGE ${last})
+    string(JSON key MEMBER "${text}" params ${i})
+    list(APPEND keys "${key}")
+  endforeach()
+  list(SORT keys)
+
+  set(body "// Generated from ${json} by hw/cmake/VimqTargetConfig.cmake. Do not edit.\n")
+  string(APPEND body "#pragma once\n\n#include <cstdint>\n\nnamespace vimq::hw::cfg {\n\n")
+  string(APPEND body "inline constexpr const char kTargetName[] = \"${name}\";\n")
+  string(APPEND body "inline constexpr const char kPart[] = \"${part}\";\n\n")
+  set(table "")
+  foreach(key IN LISTS keys)
+    string(JSON value GET "${text}" params ${key})
+    if(NOT value MATCHES "^[0-9]+$")
+      message(FATAL_ERROR "${json}: params.${key} = '${value}' is not a non-negative integer")
+    endif()
+    _vimq_param_cxx_name(cxx "${key}")
+    string(APPEND body "inline constexpr int64_t ${cxx} = ${value};\n")
+    string(APPEND table "    {\"${key}\", ${value}},\n")
+  endforeach()
+  foreach(res lut ff dsp bram36)
+    string(JSON value GET "${text}" resources ${res})
+    _vimq_param_cxx_name(cxx "budget_${res}")
+    string(APPEND body "inline constexpr int64_t ${cxx} = ${value};\n")
+  endforeach()
+  string(APPEND body "\nstruct Param {\n  const char *name;\n  int64_t value;\n};\n\n")
+  string(APPEND body "/// Every synthesis parameter, sorted by name: the fingerprint's input.\n")
+  string(APPEND body "inline constexpr Param kParams[] = {\n${table}};\n\n} // namespace vimq::hw::cfg\n")
+  file(CONFIGURE OUTPUT "${out_header}" CONTENT "${body}" @ONLY)
+endfunction()

@@ -1,0 +1,49 @@
+//===- LinearEngine.h - LINEAR engine: APoT-4 shift-add and int8 DSP -----------------*- C++ -*-===//
+//
+// y[m][n] = sat32( RNE( sum_b acc[m][n][b] * wscale[n][b] * xabs[m] / 2^shift ) + bias[n] )
+// with acc[m][n][b] = sum_{k in block b} x[m][k] * w[n][k] exact in int32, block b covering
+// k in [b*block, min(K, (b+1)*block)). x is int8 (per-token absmax quantized: xabs[m] is the
+// token's absmax in the producer's Q format; 1/127 is folded into wscale by the compiler).
+// wscale is a uint16 mantissa per (row, block). The sum over blocks is exact (wide integer), so
+// the order in which the hardware tile visits blocks does not matter.
+//
+// APoT-4 weight code: bit 3 = sign, bits 2..0 = magnitude index into
+// {0, 16, 32, 48, 64, 96, 128, 160}; the product is formed with at most two shifts and one add.
+//
+//===----------------------------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+
+namespace vimq::hw {
+
+enum class WeightKind : uint8_t { Apot4 = 0, Int8 = 1 };
+
+/// The APoT-4 levels as integers (for references and docs; the engine never multiplies by them).
+inline constexpr int32_t kApot4Levels[8] = {0, 16, 32, 48, 64, 96, 128, 160};
+
+/// x * level(code) through the shift-add LUT: the hardware's product for one APoT-4 weight.
+int32_t apot4ShiftAdd(int8_t x, uint8_t code);
+
+/// Fused post-accumulation activation.
+enum class Activation : uint8_t { None = 0, Silu = 1, Softplus = 2 };
+
+struct LinearParams {
+  int m = 0, k = 0, n = 0;
+  WeightKind kind = WeightKind::Apot4;
+  int block = 32;     ///< Dequantization block along K (> 0).
+  int shift = 0;      ///< Total right shift of acc * wscale * xabs to the output Q format.
+  int outFrac = 16;   ///< Output Q format, used by the fused activation.
+  Activation act = Activation::None;
+};
+
+/// x: [m][k] int8. w: [n][k] one code (APoT-4, low nibble) or int8 per byte. wscale:
+/// [n][ceil(k/block)] uint16. xabs: [m] int32. bias: [n] int32 in the output format or null.
+/// y: [m][n] int32.
+void linearEngine(const LinearParams &p, const int8_t *x, const uint8_t *w,
+                  const uint16_t *wscale, const int32_t *xabs, const int32_t *bias, int32_t *y);
+
+/// The fused activation in the output Q format (shared with the VECTOR unit).
+int32_t applyActivation(int32_t v, Activation act, int frac);
+
+} // namespace vimq::hw

@@ -1,0 +1,81 @@
+//===- Overlay.h - the overlay's top function and its control/status interface -------*- C++ -*-===//
+//
+// This is the kernel interface as synthesised (m_axi for instructions, DDR and the buffer
+// table; s_axilite for Control) and as the `sim` device calls it. Each vimq_hw_sim_<target>
+// library defines vimq_overlay for one target; link exactly one of them into a binary
+// (vimq_hw_sim is the default target's).
+//
+//===----------------------------------------------------------------------------------------===//
+#pragma once
+
+#include "vimq/isa/Fields.h"
+
+#include <cstdint>
+
+namespace vimq::hw {
+
+/// One DDR buffer of the bundle's buffer table: [base, base + size) bytes of the DDR image.
+/// The overlay checks every DMA of every instruction against it (the runtime does too).
+struct DdrBuffer {
+  uint64_t base = 0;
+  uint64_t size = 0;
+};
+
+/// Error codes of the status register. 0 is success.
+enum class OverlayError : uint32_t {
+  None = 0,
+  NotStarted,       ///< start was 0
+  UnknownOpcode,    ///< opcode not in ISA v1
+  BadField,         ///< a field value the overlay cannot execute (e.g. ksize 0, dtype f32)
+  DmaOutOfRange,    ///< LOAD/STORE outside its DDR buffer or an unknown buffer id
+  OnChipOutOfRange, ///< an operand outside its on-chip buffer
+  Deadlock,         ///< every unfinished module waits (token, empty or full FIFO)
+  TokenLeftOver,    ///< a dependency token is still queued after FINISH
+  NoFinish,         ///< the instruction stream ended without FINISH
+};
+const char *overlayErrorName(OverlayError e);
+
+/// Units of the overlay: FETCH plus the ISA's modules in isa::Module order.
+enum class Unit : uint8_t { Fetch = 0, Load, Linear, Conv, Ssm, Vector, Store };
+inline constexpr unsigned kNumUnits = 7;
+const char *unitName(Unit u);
+inline constexpr Unit unitOf(isa::Module m) { return static_cast<Unit>(unsigned(m) + 1); }
+
+/// Cycle-model counters of one unit (see docs/overlay.md, "Cycle model").
+struct UnitProfile {
+  uint64_t instructions = 0;
+  uint64_t busyCycles = 0;       ///< executing (loop structure + DDR transfer time)
+  uint64_t stallCmdCycles = 0;   ///< idle, its command queue empty
+  uint64_t stallTokenCycles = 0; ///< waiting for a dependency token
+  uint64_t stallFullCycles = 0;  ///< blocked on a full command or token FIFO
+  uint64_t ddrBytes = 0;
+};
+
+/// The s_axilite register file. Inputs are written by the host before `start`; outputs are
+/// valid once `done` is 1.
+struct Control {
+  // inputs
+  uint32_t start = 0;
+  uint32_t insnBase = 0;  ///< index of the first instruction in the instruction region
+  uint32_t insnCount = 0; ///< instructions available from insnBase (FINISH must be among them)
+  uint32_t numBuffers = 0;
+  // outputs
+  uint32_t done = 0;
+  uint32_t error = 0;         ///< an OverlayError
+  uint32_t errorInsn = 0;     ///< index (relative to insnBase) of the failing instruction
+  uint32_t waitingUnits = 0;  ///< on Deadlock: bit u set for every waiting Unit
+  uint64_t cycles = 0;        ///< modeled cycles from start to done
+  uint64_t fingerprint = 0;   ///< read-only: ISA version + target parameters
+  uint32_t clockMhz = 0;      ///< read-only: the target clock (latency = cycles / clockMhz us)
+  UnitProfile profile[kNumUnits];
+};
+
+/// Runs the instruction stream insns[insnBase .. insnBase + insnCount) to FINISH.
+/// ddr is the DDR image; buffers[0 .. ctl.numBuffers) the buffer table.
+void vimq_overlay(const isa::Instr *insns, uint8_t *ddr, const DdrBuffer *buffers, Control &ctl);
+
+/// The fingerprint of the linked sim target, and its name (also readable through Control).
+uint64_t simFingerprint();
+const char *simTargetName();
+
+} // namespace vimq::hw

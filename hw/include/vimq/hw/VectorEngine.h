@@ -1,0 +1,56 @@
+//===- VectorEngine.h - VECTOR engine: elementwise, norms, quantizer, FWHT, PWL ------*- C++ -*-===//
+//
+// Operands are int32 fixed-point rows ("Q(f)": value * 2^f) of `cols` elements; `rows` rows
+// (tokens) per call. Exact formats, every rounding RNE (docs/overlay.md):
+//   add:   sat32(a + b)                      mul: sat32(RNE(a*b / 2^fb))
+//   scale: sat32(RNE(x[c] * s[c] / 2^fs))   (smoothing; s int32)
+//   rmsNorm (per group of `group` channels; gated first forms t = sat32(RNE(x*silu(z)/2^fz))):
+//     S = sum t^2 (exact), r = 1 / sqrt(double(S) / group * 2^-2f + eps)      (IEEE double,
+//     in this order; double(S) rounds to nearest even), rq = rint(r * 2^24) (int64),
+//     y = sat32(RNE(t * rq * w / 2^(24 + fw + f - fo)))
+//   absmaxQuantize: a = max|x| (saturated), q = a ? sat8(RNE(127*x / a)) : 0; a is the token's
+//     scale operand for LINEAR (1/127 folded into the weight scale)
+//   quantizeStatic: q = sat8(RNE(x * m / 2^s)) (per-tensor scale for CONV inputs)
+//   narrow16: sat16(RNE(x / 2^s)) (the SSM's 16-bit operands)
+//   fwht: unnormalised Walsh-Hadamard (Sylvester order) on groups of 2^k, exact, then
+//     sat32(RNE(v * mult / 2^s))
+//   exp / softplus / silu: the PWL unit of Numerics.h, argument rounded from Q(f) to Q12.
+//
+//===----------------------------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+
+namespace vimq::hw {
+
+void vecAdd(int n, const int32_t *a, const int32_t *b, int32_t *y);
+void vecMul(int n, const int32_t *a, const int32_t *b, int fracB, int32_t *y);
+void vecScaleChannels(int rows, int cols, const int32_t *x, const int32_t *s, int fracS,
+                      int32_t *y);
+
+struct RmsNormParams {
+  int rows = 0, cols = 0, group = 0; ///< group == 0 means the whole row.
+  int inFrac = 16, weightFrac = 16, outFrac = 16, gateFrac = 16;
+  float eps = 1e-5f;
+};
+inline constexpr int kRmsFactorFrac = 24;
+
+/// x: [rows][cols]; w: [cols] Q(weightFrac); z (gate, may be null): [rows][cols]; y: [rows][cols].
+void vecRmsNorm(const RmsNormParams &p, const int32_t *x, const int32_t *w, const int32_t *z,
+                int32_t *y);
+
+void vecAbsmaxQuantize(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax);
+void vecQuantizeStatic(int n, const int32_t *x, uint16_t m, int shift, int8_t *q);
+void vecNarrow16(int n, const int32_t *x, int shift, int16_t *y);
+
+inline constexpr int kMaxFwhtLog2 = 12;
+
+/// Groups of 2^log2Group (log2Group <= kMaxFwhtLog2) along each row; cols must be a multiple of the group (checked by the
+/// ISA verifier; the engine processes only whole groups).
+void vecFwht(int rows, int cols, int log2Group, int32_t mult, int shift, const int32_t *x,
+             int32_t *y);
+
+enum class PwlFunc : uint8_t { Exp = 0, Softplus = 1, Silu = 2 };
+void vecPwl(int n, PwlFunc fn, int frac, const int32_t *x, int32_t *y);
+
+} // namespace vimq::hw

@@ -1,0 +1,347 @@
+//===- Overlay.cpp - top function: FETCH, command/token FIFOs and the dataflow scheduler ----===//
+//
+// In hardware the modules below run concurrently under #pragma HLS DATAFLOW, joined by
+// hls::stream FIFOs. In the sim they are state machines stepped round-robin by a deterministic
+// scheduler: a unit that cannot proceed (empty command queue, missing token, full FIFO) waits;
+// when every unfinished unit waits, that is a deadlock, reported with the waiting units and the
+// lowest waiting instruction, never a hang. Each unit keeps a local clock; tokens and commands
+// carry the time they were produced, which yields the cycle model's stalls (docs/overlay.md).
+//
+//===----------------------------------------------------------------------------------------===//
+
+#include "vimq/hw/Overlay.h"
+
+#include "Modules.h"
+#include "vimq/hw/Fifo.h"
+#include "vimq/hw/Fingerprint.h"
+
+#include <memory>
+
+namespace vimq::hw {
+
+using namespace isa;
+
+static_assert(kNumUnits == kNumModules + 1, "units are FETCH plus the ISA's modules");
+
+const char *overlayErrorName(OverlayError e) {
+  switch (e) {
+  case OverlayError::None:
+    return "none";
+  case OverlayError::NotStarted:
+    return "not started";
+  case OverlayError::UnknownOpcode:
+    return "unknown opcode";
+  case OverlayError::BadField:
+    return "field value not executable";
+  case OverlayError::DmaOutOfRange:
+    return "DMA outside its DDR buffer";
+  case OverlayError::OnChipOutOfRange:
+    return "operand outside its on-chip buffer";
+  case OverlayError::Deadlock:
+    return "token deadlock";
+  case OverlayError::TokenLeftOver:
+    return "dependency token left over at FINISH";
+  case OverlayError::NoFinish:
+    return "instruction stream ends without FINISH";
+  }
+  return "unknown error";
+}
+
+const char *unitName(Unit u) {
+  static constexpr const char *kNames[kNumUnits] = {"fetch", "load",   "linear", "conv",
+                                                    "ssm",   "vector", "store"};
+  return unsigned(u) < kNumUnits ? kNames[unsigned(u)] : "?";
+}
+
+static constexpr uint64_t computeFingerprint() {
+  FingerprintBuilder fp;
+  fp.addIsaVersion(kIsaVersion);
+  for (const cfg::Param &p : cfg::kParams)
+    fp.addParam(p.name, static_cast<uint64_t>(p.value));
+  return fp.value();
+}
+static constexpr uint64_t kFingerprint = computeFingerprint();
+
+uint64_t simFingerprint() { return kFingerprint; }
+const char *simTargetName() { return cfg::kTargetName; }
+
+namespace {
+
+struct Command {
+  Instr in;
+  uint32_t index = 0; ///< relative to insnBase
+  uint64_t time = 0;  ///< cycle FETCH issued it
+};
+
+struct Token {
+  uint32_t index = 0; ///< instruction that pushed it
+  uint64_t time = 0;  ///< cycle it was pushed
+};
+
+using CommandFifo = BoundedFifo<Command, unsigned(cfg::kCmdFifoDepth)>;
+using TokenFifo = BoundedFifo<Token, unsigned(cfg::kTokenFifoDepth)>;
+
+/// A FIFO plus the time its most recently freed slot became free (for full-FIFO stalls).
+template <typename F> struct TimedFifo {
+  F fifo;
+  uint64_t lastPop = 0;
+};
+
+enum class Phase : uint8_t { Idle, Pop, Push };
+
+struct ModuleState {
+  Phase phase = Phase::Idle;
+  Command cur;
+  uint8_t pendingPush = 0;
+  uint64_t time = 0;
+  bool blockedOnFull = false;
+};
+
+class Dataflow {
+public:
+  Dataflow(const Instr *insns, const DdrView &ddr, Control &ctl)
+      : insns(insns), ddr(ddr), ctl(ctl), mem(std::make_unique<OnChip>()) {}
+
+  void run();
+
+private:
+  bool stepFetch();
+  bool stepModule(unsigned m);
+  void fail(OverlayError e, uint32_t index) {
+    if (error == OverlayError::None) {
+      error = e;
+      errorIndex = index;
+    }
+  }
+  bool allDrained() const;
+
+  const Instr *insns;
+  DdrView ddr;
+  Control &ctl;
+  std::unique_ptr<OnChip> mem; // on-chip BRAM/URAM; heap in the sim (megabytes)
+
+  TimedFifo<CommandFifo> cmd[kNumModules];
+  TimedFifo<TokenFifo> tokens[kNumModules][kNumModules]; // [from][to]
+  ModuleState mod[kNumModules];
+
+  uint32_t pc = 0;
+  uint64_t fetchTime = 0;
+  bool fetchStopped = false, fetchBlocked = false;
+  OverlayError error = OverlayError::None;
+  uint32_t errorIndex = 0;
+};
+
+bool Dataflow::stepFetch() {
+  if (fetchStopped)
+    return false;
+  if (pc >= ctl.insnCount) {
+    fail(OverlayError::NoFinish, pc);
+    return false;
+  }
+  const Instr &in = insns[ctl.insnBase + pc];
+  const uint64_t opc = getBits(in, fld::COMMON_opcode);
+  if (!isKnownOpcode(opc)) {
+    fail(OverlayError::UnknownOpcode, pc);
+    return false;
+  }
+  const unsigned m = unsigned(opcodeModule(static_cast<Opcode>(opc)));
+  // A token queue from a module to itself does not exist.
+  if ((popMask(in) | pushMask(in)) & (moduleBit(Module(m)) | ~((1u << kNumModules) - 1))) {
+    fail(OverlayError::BadField, pc);
+    return false;
+  }
+  auto &q = cmd[m];
+  if (q.fifo.full()) {
+    fetchBlocked = true;
+    return false;
+  }
+  UnitProfile &prof = ctl.profile[unsigned(Unit::Fetch)];
+  if (fetchBlocked && q.lastPop > fetchTime) {
+    prof.stallFullCycles += q.lastPop - fetchTime;
+    fetchTime = q.lastPop;
+  }
+  fetchBlocked = false;
+  q.fifo.push(Command{in, pc, fetchTime + kFetchCycles});
+  fetchTime += kFetchCycles;
+  prof.busyCycles += kFetchCycles;
+  prof.ddrBytes += kInstrBytes;
+  ++prof.instructions;
+  ++pc;
+  if (static_cast<Opcode>(opc) == Opcode::FINISH)
+    fetchStopped = true;
+  return true;
+}
+
+bool Dataflow::stepModule(unsigned m) {
+  ModuleState &s = mod[m];
+  UnitProfile &prof = ctl.profile[m + 1];
+  bool progressed = false;
+  if (s.phase == Phase::Idle) {
+    auto &q = cmd[m];
+    if (!q.fifo.pop(s.cur))
+      return false;
+    q.lastPop = s.time > s.cur.time ? s.time : s.cur.time;
+    if (s.cur.time > s.time) {
+      prof.stallCmdCycles += s.cur.time - s.time;
+      s.time = s.cur.time;
+    }
+    s.phase = Phase::Pop;
+    progressed = true;
+  }
+  if (s.phase == Phase::Pop) {
+    const uint8_t need = popMask(s.cur.in);
+    for (unsigned src = 0; src < kNumModules; ++src)
+      if ((need >> src & 1) && tokens[src][m].fifo.empty())
+        return progressed; // waiting for a token
+    uint64_t ready = s.time;
+    for (unsigned src = 0; src < kNumModules; ++src) {
+      if (!(need >> src & 1))
+        continue;
+      Token t;
+      tokens[src][m].fifo.pop(t);
+      tokens[src][m].lastPop = s.time;
+      ready = t.time > ready ? t.time : ready;
+    }
+    prof.stallTokenCycles += ready - s.time;
+    s.time = ready;
+
+    ExecResult r;
+    switch (static_cast<Opcode>(getBits(s.cur.in, fld::COMMON_opcode))) {
+    case Opcode::LOAD:
+      r = execLoad(s.cur.in, *mem, ddr);
+      break;
+    case Opcode::STORE:
+      r = execStore(s.cur.in, *mem, ddr);
+      break;
+    case Opcode::LINEAR:
+      r = execLinear(s.cur.in, *mem);
+      break;
+    case Opcode::CONV1D:
+      r = execConv(s.cur.in, *mem);
+      break;
+    case Opcode::SSM:
+      r = execSsm(s.cur.in, *mem);
+      break;
+    case Opcode::VECTOR:
+      r = execVector(s.cur.in, *mem);
+      break;
+    case Opcode::FINISH:
+      break; // a synchronisation point only: its pops wait for the named modules
+    }
+    if (r.error != OverlayError::None) {
+      fail(r.error, s.cur.index);
+      return true;
+    }
+    s.time += r.cycles;
+    prof.busyCycles += r.cycles;
+    prof.ddrBytes += r.ddrBytes;
+    ++prof.instructions;
+    s.pendingPush = pushMask(s.cur.in);
+    s.phase = Phase::Push;
+    progressed = true;
+  }
+  if (s.phase == Phase::Push) {
+    for (unsigned dst = 0; dst < kNumModules; ++dst) {
+      if (!(s.pendingPush >> dst & 1))
+        continue;
+      auto &q = tokens[m][dst];
+      if (q.fifo.full()) {
+        s.blockedOnFull = true;
+        return progressed;
+      }
+      if (s.blockedOnFull && q.lastPop > s.time) {
+        prof.stallFullCycles += q.lastPop - s.time;
+        s.time = q.lastPop;
+      }
+      s.blockedOnFull = false;
+      q.fifo.push(Token{s.cur.index, s.time});
+      s.pendingPush &= uint8_t(~(1u << dst));
+      progressed = true;
+    }
+    s.phase = Phase::Idle;
+  }
+  return progressed;
+}
+
+bool Dataflow::allDrained() const {
+  if (!fetchStopped)
+    return false;
+  for (unsigned m = 0; m < kNumModules; ++m)
+    if (mod[m].phase != Phase::Idle || !cmd[m].fifo.empty())
+      return false;
+  return true;
+}
+
+void Dataflow::run() {
+  // Round-robin until done; a round without progress is a deadlock (no hang: every step that
+  // progresses consumes an instruction, a token or a FIFO slot, all finite).
+  while (error == OverlayError::None && !allDrained()) {
+    bool progressed = stepFetch();
+    for (unsigned m = 0; m < kNumModules && error == OverlayError::None; ++m)
+      while (stepModule(m) && error == OverlayError::None)
+        progressed = true;
+    if (error != OverlayError::None || progressed)
+      continue;
+    uint32_t waiting = 0, lowest = UINT32_MAX;
+    if (!fetchStopped) {
+      waiting |= 1u << unsigned(Unit::Fetch);
+      lowest = pc;
+    }
+    for (unsigned m = 0; m < kNumModules; ++m)
+      if (mod[m].phase != Phase::Idle) {
+        waiting |= 1u << (m + 1);
+        lowest = mod[m].cur.index < lowest ? mod[m].cur.index : lowest;
+      }
+    ctl.waitingUnits = waiting;
+    fail(OverlayError::Deadlock, lowest);
+  }
+  if (error == OverlayError::None) {
+    // Every token must have been consumed: a left-over one means a missing pop.
+    uint32_t lowest = UINT32_MAX;
+    for (unsigned a = 0; a < kNumModules; ++a)
+      for (unsigned b = 0; b < kNumModules; ++b)
+        if (!tokens[a][b].fifo.empty() && tokens[a][b].fifo.front().index < lowest)
+          lowest = tokens[a][b].fifo.front().index;
+    if (lowest != UINT32_MAX)
+      fail(OverlayError::TokenLeftOver, lowest);
+  }
+  uint64_t end = fetchTime;
+  for (unsigned m = 0; m < kNumModules; ++m)
+    end = mod[m].time > end ? mod[m].time : end;
+  // Idle time at the end of the run counts as waiting for commands.
+  for (unsigned m = 0; m < kNumModules; ++m)
+    ctl.profile[m + 1].stallCmdCycles += end - mod[m].time;
+  ctl.cycles = end;
+  ctl.error = uint32_t(error);
+  ctl.errorInsn = errorIndex;
+}
+
+} // namespace
+
+void vimq_overlay(const Instr *insns, uint8_t *ddr, const DdrBuffer *buffers, Control &ctl) {
+#pragma HLS INTERFACE m_axi port = insns offset = slave bundle = gmem_insn
+#pragma HLS INTERFACE m_axi port = ddr offset = slave bundle = gmem_ddr
+#pragma HLS INTERFACE m_axi port = buffers offset = slave bundle = gmem_insn
+#pragma HLS INTERFACE s_axilite port = ctl bundle = control
+#pragma HLS INTERFACE s_axilite port = return bundle = control
+#pragma HLS DATAFLOW
+  ctl.fingerprint = kFingerprint;
+  ctl.clockMhz = uint32_t(cfg::kClockMhz);
+  ctl.done = 0;
+  ctl.error = 0;
+  ctl.errorInsn = 0;
+  ctl.waitingUnits = 0;
+  ctl.cycles = 0;
+  for (UnitProfile &p : ctl.profile)
+    p = UnitProfile();
+  if (!ctl.start) {
+    ctl.error = uint32_t(OverlayError::NotStarted);
+    ctl.done = 1;
+    return;
+  }
+  Dataflow df(insns, DdrView{ddr, buffers, ctl.numBuffers}, ctl);
+  df.run();
+  ctl.done = 1;
+}
+
+} // namespace vimq::hw

@@ -1,0 +1,83 @@
+//===- SsmEngine.cpp - SSM engine ------------------------------------------------------------===//
+//
+// Tokens are sequential (the recurrence); the n loop is the lane loop, unrolled by the target's
+// ssm_lanes in hardware, with the state array partitioned along n so every lane owns a bank.
+//
+//===----------------------------------------------------------------------------------------===//
+
+#include "vimq/hw/SsmEngine.h"
+
+#include "vimq/hw/Numerics.h"
+
+namespace vimq::hw {
+
+int32_t ssmLaneUpdate(int32_t h, int32_t decayQ15, int32_t xdt, int32_t b, int fracB) {
+  return sat32(shiftRne(static_cast<i128>(decayQ15) * h, kExpOutFrac) +
+               shiftRne(static_cast<i128>(xdt) * b, fracB));
+}
+
+static int32_t decayOf(int32_t delta, int32_t a, const SsmFormats &f) {
+  int32_t arg = sat32(shiftRne(static_cast<i128>(delta) * a, f.delta + f.a - kExpInFrac));
+  return expPwl(arg);
+}
+
+static int32_t finishOutput(i128 yacc, int32_t u, const int32_t *dskip, int dIdx,
+                            const int32_t *z, int zIdx, const SsmFormats &f) {
+  i128 y = shiftRne(yacc, f.state + f.c - f.out);
+  if (dskip)
+    y += shiftRne(static_cast<i128>(dskip[dIdx]) * u, f.d + f.u - f.out);
+  int32_t v = sat32(y);
+  if (z)
+    v = sat32(shiftRne(static_cast<i128>(v) * siluPwl(z[zIdx], f.z), f.z));
+  return v;
+}
+
+void selectiveScan(const SelectiveScanParams &p, const int32_t *u, const int32_t *delta,
+                   const int32_t *a, const int32_t *b, const int32_t *c, const int32_t *dskip,
+                   const int32_t *z, int32_t *state, int32_t *y) {
+  const SsmFormats &f = p.f;
+  for (int t = 0; t < p.l; ++t) {
+    for (int d = 0; d < p.d; ++d) {
+      const int32_t uv = u[t * p.d + d], dv = delta[t * p.d + d];
+      const int32_t xdt = sat32(shiftRne(static_cast<i128>(dv) * uv, f.delta + f.u - f.state));
+      i128 yacc = 0;
+      for (int n = 0; n < p.n; ++n) {
+#pragma HLS UNROLL factor = kSsmLanes
+        int32_t &h = state[d * p.n + n];
+        h = ssmLaneUpdate(h, decayOf(dv, a[d * p.n + n], f), xdt, b[t * p.n + n], f.b);
+        yacc += static_cast<i128>(h) * c[t * p.n + n];
+      }
+      y[t * p.d + d] = finishOutput(yacc, uv, dskip, d, z, t * p.d + d, f);
+    }
+  }
+}
+
+void ssdScan(const SsdScanParams &p, const int32_t *x, const int32_t *dt, const int32_t *a,
+             const int32_t *b, const int32_t *c, const int32_t *dskip, const int32_t *z,
+             int32_t *state, int32_t *y) {
+  const SsmFormats &f = p.f;
+  const int headsPerGroup = p.h / p.g;
+  for (int t = 0; t < p.l; ++t) {
+    for (int hd = 0; hd < p.h; ++hd) {
+      const int32_t dtv = dt[t * p.h + hd];
+      const int32_t decay = decayOf(dtv, a[hd], f); // scalar per (token, head)
+      const int grp = hd / headsPerGroup;
+      const int32_t *bt = b + (t * p.g + grp) * p.n;
+      const int32_t *ct = c + (t * p.g + grp) * p.n;
+      for (int pp = 0; pp < p.p; ++pp) {
+        const int idx = (t * p.h + hd) * p.p + pp;
+        const int32_t xdt = sat32(shiftRne(static_cast<i128>(dtv) * x[idx], f.delta + f.u - f.state));
+        int32_t *s = state + (hd * p.p + pp) * p.n;
+        i128 yacc = 0;
+        for (int n = 0; n < p.n; ++n) {
+#pragma HLS UNROLL factor = kSsmLanes
+          s[n] = ssmLaneUpdate(s[n], decay, xdt, bt[n], f.b);
+          yacc += static_cast<i128>(s[n]) * ct[n];
+        }
+        y[idx] = finishOutput(yacc, x[idx], dskip, hd, z, idx, f);
+      }
+    }
+  }
+}
+
+} // namespace vimq::hw

@@ -1,0 +1,140 @@
+//===- VectorEngine.cpp - VECTOR engine ------------------------------------------------------===//
+//
+// Every loop below is pipelined at II=1 over the row and unrolled by the target's vector_width;
+// reductions are exact integer sums, so the unroll factor does not change any result.
+//
+//===----------------------------------------------------------------------------------------===//
+
+#include "vimq/hw/VectorEngine.h"
+
+#include "vimq/hw/Numerics.h"
+
+#include <cmath>
+
+namespace vimq::hw {
+
+void vecAdd(int n, const int32_t *a, const int32_t *b, int32_t *y) {
+  for (int i = 0; i < n; ++i) {
+#pragma HLS PIPELINE II = 1
+    y[i] = sat32(static_cast<i128>(a[i]) + b[i]);
+  }
+}
+
+void vecMul(int n, const int32_t *a, const int32_t *b, int fracB, int32_t *y) {
+  for (int i = 0; i < n; ++i) {
+#pragma HLS PIPELINE II = 1
+    y[i] = sat32(shiftRne(static_cast<i128>(a[i]) * b[i], fracB));
+  }
+}
+
+void vecScaleChannels(int rows, int cols, const int32_t *x, const int32_t *s, int fracS,
+                      int32_t *y) {
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) {
+#pragma HLS PIPELINE II = 1
+      y[r * cols + c] = sat32(shiftRne(static_cast<i128>(x[r * cols + c]) * s[c], fracS));
+    }
+}
+
+void vecRmsNorm(const RmsNormParams &p, const int32_t *x, const int32_t *w, const int32_t *z,
+                int32_t *y) {
+  const int group = p.group > 0 ? p.group : p.cols;
+  for (int r = 0; r < p.rows; ++r) {
+    int32_t *yr = y + r * p.cols;
+    const int32_t *xr = x + r * p.cols;
+    // The gated product is written to y first and normalised in place (y may alias x).
+    for (int c = 0; c < p.cols; ++c)
+      yr[c] = z ? sat32(shiftRne(static_cast<i128>(xr[c]) * siluPwl(z[r * p.cols + c], p.gateFrac),
+                                 p.gateFrac))
+                : xr[c];
+    for (int g0 = 0; g0 < p.cols; g0 += group) {
+      const int gEnd = g0 + group < p.cols ? g0 + group : p.cols;
+      i128 sumsq = 0;
+      for (int c = g0; c < gEnd; ++c)
+        sumsq += static_cast<i128>(yr[c]) * yr[c];
+      // The only floating-point step: one per (token, group); IEEE double, fixed order.
+      double mean = static_cast<double>(sumsq) / static_cast<double>(gEnd - g0);
+      double r2 = std::ldexp(mean, -2 * p.inFrac) + static_cast<double>(p.eps);
+      double factor = 1.0 / std::sqrt(r2);
+      int64_t rq = static_cast<int64_t>(std::nearbyint(std::ldexp(factor, kRmsFactorFrac)));
+      for (int c = g0; c < gEnd; ++c) {
+#pragma HLS PIPELINE II = 1
+        yr[c] = sat32(shiftRne(static_cast<i128>(yr[c]) * rq * w[c],
+                               kRmsFactorFrac + p.weightFrac + p.inFrac - p.outFrac));
+      }
+    }
+  }
+}
+
+void vecAbsmaxQuantize(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax) {
+  for (int r = 0; r < rows; ++r) {
+    const int32_t *xr = x + r * cols;
+    int32_t a = 0;
+    for (int c = 0; c < cols; ++c) {
+#pragma HLS PIPELINE II = 1
+      int32_t v = xr[c] == kInt32Min ? kInt32Max : (xr[c] < 0 ? -xr[c] : xr[c]);
+      a = v > a ? v : a;
+    }
+    absmax[r] = a;
+    for (int c = 0; c < cols; ++c) {
+#pragma HLS PIPELINE II = 1
+      q[r * cols + c] = a == 0 ? int8_t(0) : sat8(divRne(static_cast<i128>(xr[c]) * 127, a));
+    }
+  }
+}
+
+void vecQuantizeStatic(int n, const int32_t *x, uint16_t m, int shift, int8_t *q) {
+  for (int i = 0; i < n; ++i) {
+#pragma HLS PIPELINE II = 1
+    q[i] = sat8(shiftRne(static_cast<i128>(x[i]) * m, shift));
+  }
+}
+
+void vecNarrow16(int n, const int32_t *x, int shift, int16_t *y) {
+  for (int i = 0; i < n; ++i) {
+#pragma HLS PIPELINE II = 1
+    y[i] = sat16(shiftRne(x[i], shift));
+  }
+}
+
+void vecFwht(int rows, int cols, int log2Group, int32_t mult, int shift, const int32_t *x,
+             int32_t *y) {
+  const int g = 1 << log2Group;
+  int64_t buf[1 << kMaxFwhtLog2]; // one group, on chip
+#pragma HLS ARRAY_PARTITION variable = buf cyclic factor = kVectorWidth
+  for (int r = 0; r < rows; ++r)
+    for (int g0 = 0; g0 + g <= cols; g0 += g) {
+      for (int i = 0; i < g; ++i)
+        buf[i] = x[r * cols + g0 + i];
+      for (int h = 1; h < g; h <<= 1)
+        for (int i = 0; i < g; i += 2 * h)
+          for (int j = i; j < i + h; ++j) {
+#pragma HLS PIPELINE II = 1
+            int64_t a = buf[j], b = buf[j + h];
+            buf[j] = a + b;
+            buf[j + h] = a - b;
+          }
+      for (int i = 0; i < g; ++i)
+        y[r * cols + g0 + i] = sat32(shiftRne(static_cast<i128>(buf[i]) * mult, shift));
+    }
+}
+
+void vecPwl(int n, PwlFunc fn, int frac, const int32_t *x, int32_t *y) {
+  for (int i = 0; i < n; ++i) {
+#pragma HLS PIPELINE II = 1
+    int32_t q12 = sat32(shiftRne(x[i], frac - kExpInFrac));
+    switch (fn) {
+    case PwlFunc::Exp:
+      y[i] = sat32(shiftRne(expPwl(q12), kExpOutFrac - frac));
+      break;
+    case PwlFunc::Softplus:
+      y[i] = sat32(shiftRne(softplusPwl(q12), kExpInFrac - frac));
+      break;
+    case PwlFunc::Silu:
+      y[i] = siluPwl(x[i], frac);
+      break;
+    }
+  }
+}
+
+} // namespace vimq::hw
