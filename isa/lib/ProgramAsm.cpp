@@ -1,0 +1,283 @@
+//===- ProgramAsm.cpp - whole-program assembler and disassembler --------------------*- C++ -*-===//
+
+#include "vimq/isa/ProgramAsm.h"
+
+#include "vimq/isa/Asm.h"
+
+#include "vimq/support/Error.h"
+#include "vimq/support/Npy.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace vimq::isa {
+namespace {
+
+Expected<uint64_t> parseUnsigned(StringRef s, StringRef what) {
+  uint64_t v = 0;
+  if (s.empty() || s.getAsInteger(0, v))
+    return makeError("{0} '{1}' is not an unsigned number", what, s);
+  return v;
+}
+
+std::optional<BufferKind> bufferKindFromName(StringRef s) {
+  for (BufferKind k :
+       {BufferKind::weights, BufferKind::input, BufferKind::output, BufferKind::scratch})
+    if (bufferKindName(k) == s)
+      return k;
+  return std::nullopt;
+}
+
+class ProgramParser {
+public:
+  ProgramParser(StringRef fileName) : fileName(fileName) {}
+
+  Error line(StringRef text);
+  Bundle take() { return std::move(b); }
+
+private:
+  Error directive(StringRef name, ArrayRef<StringRef> args, StringRef rest);
+  Error buffer(ArrayRef<StringRef> args);
+  Error bytes(ArrayRef<StringRef> args);
+  Error init(ArrayRef<StringRef> args);
+  Error io(bool isInput, ArrayRef<StringRef> args);
+  Expected<BufferDesc *> weightsBuffer(StringRef idText, uint64_t offset, uint64_t count);
+
+  StringRef fileName;
+  Bundle b;
+};
+
+Error ProgramParser::line(StringRef text) {
+  text = text.split('#').first.trim();
+  if (text.empty())
+    return Error::success();
+  if (!text.startswith(".") || text.startswith(".word")) {
+    Expected<Instr> in = parseInstr(text);
+    if (!in)
+      return in.takeError();
+    b.code.push_back(*in);
+    return Error::success();
+  }
+  SmallVector<StringRef, 8> words;
+  SplitString(text, words, " \t");
+  StringRef rest = text.drop_front(words[0].size()).trim();
+  return directive(words[0], ArrayRef<StringRef>(words).drop_front(), rest);
+}
+
+Error ProgramParser::directive(StringRef name, ArrayRef<StringRef> args, StringRef rest) {
+  if (name == ".target") {
+    if (args.size() != 1)
+      return makeError(".target takes one name");
+    b.target = args[0].str();
+    return Error::success();
+  }
+  if (name == ".fingerprint") {
+    if (args.size() != 1)
+      return makeError(".fingerprint takes one number");
+    Expected<uint64_t> v = parseUnsigned(args[0], "fingerprint");
+    if (!v)
+      return v.takeError();
+    b.fingerprint = *v;
+    return Error::success();
+  }
+  if (name == ".meta") {
+    b.metadata = rest.str();
+    return Error::success();
+  }
+  if (name == ".buffer")
+    return buffer(args);
+  if (name == ".bytes")
+    return bytes(args);
+  if (name == ".init")
+    return init(args);
+  if (name == ".input" || name == ".output")
+    return io(name == ".input", args);
+  return makeError("unknown directive '{0}'", name);
+}
+
+Error ProgramParser::buffer(ArrayRef<StringRef> args) {
+  if (args.size() != 3)
+    return makeError(".buffer needs ID KIND SIZE");
+  Expected<uint64_t> id = parseUnsigned(args[0], "buffer id");
+  if (!id)
+    return id.takeError();
+  std::optional<BufferKind> kind = bufferKindFromName(args[1]);
+  if (!kind)
+    return makeError("'{0}' is not a buffer kind (weights, input, output, scratch)", args[1]);
+  Expected<uint64_t> size = parseUnsigned(args[2], "buffer size");
+  if (!size)
+    return size.takeError();
+  if (*id >= kMaxBuffers)
+    return makeError("buffer id {0} exceeds {1}", *id, kMaxBuffers - 1);
+  if (b.findBuffer(*id))
+    return makeError("buffer {0} declared twice", *id);
+  BufferDesc desc;
+  desc.id = static_cast<uint32_t>(*id);
+  desc.kind = *kind;
+  desc.size = *size;
+  b.buffers.push_back(std::move(desc));
+  return Error::success();
+}
+
+Expected<BufferDesc *> ProgramParser::weightsBuffer(StringRef idText, uint64_t offset,
+                                                    uint64_t count) {
+  Expected<uint64_t> id = parseUnsigned(idText, "buffer id");
+  if (!id)
+    return id.takeError();
+  auto *buf = const_cast<BufferDesc *>(b.findBuffer(static_cast<uint32_t>(*id)));
+  if (!buf || *id >= kMaxBuffers)
+    return makeError("buffer {0} is not declared (declare it with .buffer first)", *id);
+  if (buf->kind != BufferKind::weights)
+    return makeError("buffer {0} is not a weights buffer", *id);
+  if (offset > buf->size || count > buf->size - offset)
+    return makeError("{0} bytes at offset {1} exceed buffer {2} ({3} bytes)", count, offset, *id,
+                     buf->size);
+  if (buf->init.size() < offset + count)
+    buf->init.resize(offset + count, 0);
+  return buf;
+}
+
+Error ProgramParser::bytes(ArrayRef<StringRef> args) {
+  if (args.size() < 2)
+    return makeError(".bytes needs ID OFFSET BYTE...");
+  Expected<uint64_t> off = parseUnsigned(args[1], "offset");
+  if (!off)
+    return off.takeError();
+  Expected<BufferDesc *> buf = weightsBuffer(args[0], *off, args.size() - 2);
+  if (!buf)
+    return buf.takeError();
+  for (size_t i = 2; i < args.size(); ++i) {
+    Expected<uint64_t> v = parseUnsigned(args[i], "byte");
+    if (!v)
+      return v.takeError();
+    if (*v > 255)
+      return makeError("byte {0} exceeds 255", *v);
+    (*buf)->init[*off + i - 2] = static_cast<uint8_t>(*v);
+  }
+  return Error::success();
+}
+
+Error ProgramParser::init(ArrayRef<StringRef> args) {
+  if (args.size() != 3)
+    return makeError(".init needs ID OFFSET FILE.npy");
+  Expected<uint64_t> off = parseUnsigned(args[1], "offset");
+  if (!off)
+    return off.takeError();
+  SmallString<128> path(args[2]);
+  if (sys::path::is_relative(path)) {
+    path = sys::path::parent_path(fileName);
+    sys::path::append(path, args[2]);
+  }
+  Expected<Tensor> t = readNpy(path);
+  if (!t)
+    return t.takeError();
+  Expected<BufferDesc *> buf = weightsBuffer(args[0], *off, t->nbytes());
+  if (!buf)
+    return buf.takeError();
+  std::copy(t->raw(), t->raw() + t->nbytes(), (*buf)->init.begin() + *off);
+  return Error::success();
+}
+
+Error ProgramParser::io(bool isInput, ArrayRef<StringRef> args) {
+  if (args.empty())
+    return makeError("{0} needs a name", isInput ? ".input" : ".output");
+  IoDesc desc;
+  desc.name = args[0].str();
+  for (StringRef kv : args.drop_front()) {
+    auto [key, value] = kv.split('=');
+    if (key == "buf" || key == "off" || key == "frac") {
+      Expected<uint64_t> v = parseUnsigned(value, key);
+      if (!v)
+        return v.takeError();
+      if (key == "buf")
+        desc.buffer = static_cast<uint32_t>(std::min<uint64_t>(*v, UINT32_MAX));
+      else if (key == "off")
+        desc.offset = *v;
+      else if (*v > 31)
+        return makeError("frac {0} exceeds 31", *v);
+      else
+        desc.frac = static_cast<uint8_t>(*v);
+    } else if (key == "dtype") {
+      std::optional<uint64_t> v = enumValueFromName(EnumKind::DType, value);
+      if (!v)
+        return makeError("'{0}' is not a dtype", value);
+      desc.dtype = static_cast<DType>(*v);
+    } else if (key == "host") {
+      if (value != "raw" && value != "fixed")
+        return makeError("host must be raw or fixed, got '{0}'", value);
+      desc.host = value == "raw" ? HostFormat::raw : HostFormat::fixed;
+    } else if (key == "shape") {
+      SmallVector<StringRef, 4> dims;
+      value.split(dims, 'x');
+      for (StringRef d : dims) {
+        Expected<uint64_t> v = parseUnsigned(d, "dimension");
+        if (!v)
+          return v.takeError();
+        desc.shape.push_back(static_cast<int64_t>(std::min<uint64_t>(*v, INT64_MAX)));
+      }
+    } else {
+      return makeError("unknown key '{0}' (buf, off, dtype, shape, host, frac)", key);
+    }
+  }
+  (isInput ? b.inputs : b.outputs).push_back(std::move(desc));
+  return Error::success();
+}
+
+void printIo(raw_ostream &os, const IoDesc &io, bool isInput) {
+  os << (isInput ? ".input " : ".output ") << io.name << " buf=" << io.buffer
+     << " off=" << io.offset << " dtype=" << enumValueName(EnumKind::DType, unsigned(io.dtype))
+     << " shape=";
+  ListSeparator sep("x");
+  for (int64_t d : io.shape)
+    os << sep << d;
+  os << " host=" << (io.host == HostFormat::raw ? "raw" : "fixed");
+  if (io.frac)
+    os << " frac=" << unsigned(io.frac);
+  os << '\n';
+}
+
+} // namespace
+
+Expected<Bundle> assembleProgram(StringRef text, StringRef fileName) {
+  ProgramParser parser(fileName);
+  SmallVector<StringRef, 64> lines;
+  text.split(lines, '\n');
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (Error e = parser.line(lines[i]))
+      return withContext(std::move(e), formatv("{0}:{1}", fileName, i + 1).str());
+  Bundle b = parser.take();
+  if (Error e = validateBundle(b))
+    return withContext(std::move(e), fileName);
+  return b;
+}
+
+std::string disassembleProgram(const Bundle &b, bool compact) {
+  std::string out;
+  raw_string_ostream os(out);
+  if (!b.target.empty())
+    os << ".target " << b.target << '\n';
+  os << formatv(".fingerprint 0x{0:x-16}\n", b.fingerprint);
+  for (const BufferDesc &buf : b.buffers) {
+    os << ".buffer " << buf.id << ' ' << bufferKindName(buf.kind) << ' ' << buf.size << '\n';
+    for (size_t i = 0; i < buf.init.size(); i += 32) {
+      os << ".bytes " << buf.id << ' ' << i;
+      for (size_t j = i; j < std::min(buf.init.size(), i + 32); ++j)
+        os << ' ' << unsigned(buf.init[j]);
+      os << '\n';
+    }
+  }
+  for (const IoDesc &io : b.inputs)
+    printIo(os, io, true);
+  for (const IoDesc &io : b.outputs)
+    printIo(os, io, false);
+  if (!b.metadata.empty() && b.metadata.find('\n') == std::string::npos)
+    os << ".meta " << b.metadata << '\n';
+  for (const Instr &in : b.code)
+    os << printInstr(in, !compact) << '\n';
+  return out;
+}
+
+} // namespace vimq::isa

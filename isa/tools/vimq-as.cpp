@@ -1,0 +1,41 @@
+//===- vimq-as.cpp - assemble a hand-written program into a .vimq bundle -------------===//
+//
+//   vimq-as prog.s -o prog.vimq
+//
+// Syntax: isa/include/vimq/isa/ProgramAsm.h and docs/isa.md. The output is written atomically
+// and only after the whole program has been validated.
+//
+//===----------------------------------------------------------------------------------------===//
+
+#include "vimq/isa/ProgramAsm.h"
+
+#include "vimq/support/Error.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+using namespace llvm;
+
+namespace {
+cl::OptionCategory category("vimq-as options");
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<program.s>"), cl::Required,
+                               cl::cat(category));
+cl::opt<std::string> outputPath("o", cl::desc("output bundle"), cl::value_desc("file.vimq"),
+                                cl::Required, cl::cat(category));
+} // namespace
+
+int main(int argc, char **argv) {
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv, "vimq assembler\n");
+  ErrorOr<std::unique_ptr<MemoryBuffer>> text = MemoryBuffer::getFile(inputPath);
+  if (!text)
+    return vimq::reportError("vimq-as", vimq::makeError("{0}: cannot read: {1}", inputPath,
+                                                        text.getError().message()));
+  Expected<vimq::isa::Bundle> bundle =
+      vimq::isa::assembleProgram((*text)->getBuffer(), inputPath);
+  if (!bundle)
+    return vimq::reportError("vimq-as", bundle.takeError());
+  if (Error e = vimq::isa::writeBundleFile(outputPath, *bundle))
+    return vimq::reportError("vimq-as", std::move(e));
+  return 0;
+}

@@ -1,0 +1,67 @@
+//===- vimq-objdump.cpp - print a .vimq bundle ----------------------------------------===//
+//
+//   vimq-objdump BUNDLE.vimq [--compact] [--no-data]
+//
+// Header, buffer table, I/O descriptors, metadata and every instruction with all of its fields
+// and token flags. The bundle is fully validated first; an invalid bundle is an error.
+//
+//===----------------------------------------------------------------------------------------===//
+
+#include "vimq/isa/Asm.h"
+#include "vimq/isa/Bundle.h"
+
+#include "vimq/support/Error.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+using namespace vimq::isa;
+
+namespace {
+cl::OptionCategory category("vimq-objdump options");
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<bundle.vimq>"), cl::Required,
+                               cl::cat(category));
+cl::opt<bool> compact("compact", cl::desc("omit zero-valued instruction fields"),
+                      cl::cat(category));
+
+void printIo(raw_ostream &os, const IoDesc &io, StringRef dir) {
+  os << formatv("  {0,-6} {1,-24} {2,-4} [", dir, io.name,
+                enumValueName(EnumKind::DType, unsigned(io.dtype)));
+  ListSeparator sep(", ");
+  for (int64_t d : io.shape)
+    os << sep << d;
+  os << formatv("]  buffer {0} +{1}", io.buffer, io.offset);
+  if (io.host == HostFormat::fixed)
+    os << formatv("  host f32, {0} fraction bits", unsigned(io.frac));
+  os << '\n';
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv, "vimq bundle disassembler\n");
+  Expected<Bundle> b = readBundleFile(inputPath);
+  if (!b)
+    return vimq::reportError("vimq-objdump", b.takeError());
+
+  raw_ostream &os = outs();
+  os << formatv("{0}: vimq bundle format {1}, ISA v{2}\n", inputPath, kBundleFormatVersion,
+                kIsaVersion);
+  os << formatv("  target       {0}\n  fingerprint  0x{1:x-16}\n", b->target, b->fingerprint);
+  os << formatv("  instructions {0} ({1} bytes)\n\nbuffers:\n", b->code.size(),
+                b->code.size() * kInstrBytes);
+  for (const BufferDesc &buf : b->buffers)
+    os << formatv("  {0,3}  {1,-8} {2,12} bytes  {3} initialised\n", buf.id,
+                  bufferKindName(buf.kind), buf.size, buf.init.size());
+  os << "\nI/O:\n";
+  for (const IoDesc &io : b->inputs)
+    printIo(os, io, "input");
+  for (const IoDesc &io : b->outputs)
+    printIo(os, io, "output");
+  os << "\nmetadata: " << b->metadata << "\n\ncode:\n";
+  for (size_t i = 0; i < b->code.size(); ++i)
+    os << formatv("  {0,5}: ", i) << printInstr(b->code[i], !compact) << '\n';
+  return 0;
+}

@@ -1,0 +1,193 @@
+//===- BundleTest.cpp - .vimq writer/reader and malformed bundles ---------------------===//
+
+#include "vimq/isa/Bundle.h"
+#include "vimq/isa/Checksum.h"
+#include "vimq/isa/ProgramAsm.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+using namespace vimq::isa;
+
+namespace {
+
+const char *kProgram = R"(
+.target zcu102
+.fingerprint 0x1122334455667788
+.buffer 0 weights 64
+.bytes 0 0 1 2 3 4 250
+.buffer 1 input 128
+.buffer 2 output 128
+.input x buf=1 off=0 dtype=i32 shape=2x16 host=fixed frac=8
+.output y buf=2 off=0 dtype=i32 shape=2x16
+.meta {"producer": "test"}
+LOAD buf=vec, dtype=i32, pitch=16, rows=2, cols=16, ddr_buf=1, ddr_stride=64 ; push=store
+STORE buf=vec, dtype=i32, pitch=16, rows=2, cols=16, ddr_buf=2, ddr_stride=64 ; pop=load
+FINISH
+)";
+
+Bundle assembled(const std::string &text = kProgram) {
+  llvm::Expected<Bundle> b = assembleProgram(text, "t.s");
+  EXPECT_TRUE(bool(b)) << llvm::toString(b.takeError());
+  return b ? std::move(*b) : Bundle();
+}
+
+std::vector<uint8_t> bytesOf(const Bundle &b) {
+  llvm::Expected<std::string> s = serializeBundle(b);
+  EXPECT_TRUE(bool(s)) << llvm::toString(s.takeError());
+  return s ? std::vector<uint8_t>(s->begin(), s->end()) : std::vector<uint8_t>();
+}
+
+std::string parseError(llvm::ArrayRef<uint8_t> bytes) {
+  llvm::Expected<Bundle> b = parseBundle(bytes, "b.vimq");
+  return b ? std::string("ok") : llvm::toString(b.takeError());
+}
+
+uint32_t le32(const std::vector<uint8_t> &v, size_t at) {
+  return v[at] | v[at + 1] << 8 | v[at + 2] << 16 | uint32_t(v[at + 3]) << 24;
+}
+uint64_t le64(const std::vector<uint8_t> &v, size_t at) {
+  return le32(v, at) | uint64_t(le32(v, at + 4)) << 32;
+}
+void put32(std::vector<uint8_t> &v, size_t at, uint32_t x) {
+  for (int i = 0; i < 4; ++i)
+    v[at + i] = uint8_t(x >> (8 * i));
+}
+
+/// Byte offset of the section of `kind` (docs/bundle.md: table at 64, 32-byte entries).
+size_t sectionOffset(const std::vector<uint8_t> &v, uint32_t kind) {
+  for (uint32_t i = 0; i < le32(v, 48); ++i)
+    if (le32(v, 64 + 32 * i) == kind)
+      return le64(v, 64 + 32 * i + 8);
+  ADD_FAILURE() << "no section " << kind;
+  return 0;
+}
+
+/// Recomputes every section checksum and the header checksum after a deliberate edit, so a
+/// test reaches the semantic checks behind them.
+/// Entries that a corruption made unreadable are left alone (the parser must reject them).
+void rechecksum(std::vector<uint8_t> &v) {
+  uint32_t n = std::min<uint32_t>(le32(v, 48), (v.size() - 64) / 32);
+  for (uint32_t i = 0; i < n; ++i) {
+    size_t e = 64 + 32 * i;
+    uint64_t off = le64(v, e + 8), size = le64(v, e + 16);
+    if (off <= v.size() && size <= v.size() - off)
+      put32(v, e + 24, crc32(llvm::ArrayRef(v).slice(off, size)));
+  }
+  put32(v, 52, 0);
+  put32(v, 52, crc32(llvm::ArrayRef(v).take_front(64 + 32 * n)));
+}
+
+TEST(Bundle, WriteReadRoundTrip) {
+  Bundle b = assembled();
+  std::vector<uint8_t> bytes = bytesOf(b);
+  llvm::Expected<Bundle> back = parseBundle(bytes, "b.vimq");
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(back->fingerprint, 0x1122334455667788u);
+  EXPECT_EQ(back->target, "zcu102");
+  EXPECT_EQ(back->code, b.code);
+  ASSERT_EQ(back->buffers.size(), 3u);
+  EXPECT_EQ(back->buffers[0].init, (std::vector<uint8_t>{1, 2, 3, 4, 250}));
+  ASSERT_EQ(back->inputs.size(), 1u);
+  EXPECT_EQ(back->inputs[0].host, HostFormat::fixed);
+  EXPECT_EQ(back->inputs[0].frac, 8);
+  EXPECT_EQ(back->outputs[0].shape, (llvm::SmallVector<int64_t, 4>{2, 16}));
+  EXPECT_EQ(back->metadata, R"({"producer": "test"})");
+  // Serialization is deterministic and the disassembly reassembles to the same bytes.
+  EXPECT_EQ(bytesOf(*back), bytes);
+  EXPECT_EQ(bytesOf(assembled(disassembleProgram(*back, /*compact=*/false))), bytes);
+  EXPECT_EQ(sectionOffset(bytes, 1) % 64, 0u);
+}
+
+TEST(Bundle, BadMagic) {
+  std::vector<uint8_t> v = bytesOf(assembled());
+  v[0] = 'X';
+  EXPECT_EQ(parseError(v), "b.vimq: bad magic (not a .vimq bundle)");
+}
+
+TEST(Bundle, Truncated) {
+  std::vector<uint8_t> v = bytesOf(assembled());
+  EXPECT_EQ(parseError({}), "b.vimq: truncated: 0 bytes, the header alone needs 64");
+  EXPECT_EQ(parseError(llvm::ArrayRef(v).take_front(63)),
+            "b.vimq: truncated: 63 bytes, the header alone needs 64");
+  for (size_t len : {size_t(64), size_t(100), v.size() - 1})
+    EXPECT_NE(parseError(llvm::ArrayRef(v).take_front(len)).find("truncated"), std::string::npos)
+        << len;
+}
+
+TEST(Bundle, ChecksumMismatch) {
+  std::vector<uint8_t> v = bytesOf(assembled());
+  v[sectionOffset(v, 1) + 40] ^= 1; // a bit inside the code section
+  EXPECT_NE(parseError(v).find("b.vimq: section 'code' checksum mismatch"), std::string::npos)
+      << parseError(v);
+  std::vector<uint8_t> h = bytesOf(assembled());
+  h[20] ^= 1; // the fingerprint
+  EXPECT_NE(parseError(h).find("header checksum mismatch"), std::string::npos);
+}
+
+TEST(Bundle, UnknownOpcodeAndBadField) {
+  std::vector<uint8_t> v = bytesOf(assembled());
+  size_t code = sectionOffset(v, 1);
+  std::vector<uint8_t> unknown = v;
+  unknown[code] = 0x2a;
+  rechecksum(unknown);
+  EXPECT_EQ(parseError(unknown), "b.vimq: instruction 0: unknown opcode 42");
+
+  std::vector<uint8_t> badField = v;
+  badField[code + 3] |= 0x38; // LOAD.dtype (bits 27..29) = 7
+  rechecksum(badField);
+  EXPECT_EQ(parseError(badField),
+            "b.vimq: instruction 0 (LOAD): dtype = 7 is not a DType value");
+
+  EXPECT_EQ(llvm::toString(assembleProgram("LOAD rows=99999\nFINISH", "p.s").takeError()),
+            "p.s:1: LOAD.rows = 99999 is outside [0, 65535]");
+}
+
+TEST(Bundle, DmaOutsideBuffer) {
+  std::string prog = kProgram;
+  // 3 rows of 64 bytes from a 128-byte input buffer.
+  prog.replace(prog.find("rows=2, cols=16, ddr_buf=1"), 6, "rows=3");
+  EXPECT_EQ(llvm::toString(assembleProgram(prog, "p.s").takeError()),
+            "p.s: instruction 0 (LOAD): DDR bytes [0, 192) lie outside buffer 1 (128 bytes)");
+
+  std::string toWeights = kProgram;
+  toWeights.replace(toWeights.find("ddr_buf=2"), 9, "ddr_buf=0");
+  EXPECT_NE(llvm::toString(assembleProgram(toWeights, "p.s").takeError())
+                .find("writes weights buffer 0"),
+            std::string::npos);
+
+  // The same through patched bytes: LOAD.ddr_off (bits 128..159) = 0x100.
+  std::vector<uint8_t> v = bytesOf(assembled());
+  v[sectionOffset(v, 1) + 17] = 1;
+  rechecksum(v);
+  EXPECT_EQ(parseError(v), "b.vimq: instruction 0 (LOAD): DDR bytes [256, 384) lie outside "
+                           "buffer 1 (128 bytes)");
+}
+
+TEST(Bundle, ProgramMustEndWithFinish) {
+  EXPECT_EQ(llvm::toString(assembleProgram(".buffer 0 scratch 4\n", "p.s").takeError()),
+            "p.s: the program is empty (it must end with FINISH)");
+  EXPECT_EQ(llvm::toString(assembleProgram("FINISH\nFINISH\n", "p.s").takeError()),
+            "p.s: instruction 0: FINISH before the end of the program");
+}
+
+// Random corruption (with checksums repaired so the parser gets past them) never crashes: it
+// either parses or reports an error. Run under ASan/UBSan via the `asan` label.
+TEST(Bundle, RandomCorruptionIsAnError) {
+  std::vector<uint8_t> good = bytesOf(assembled());
+  std::mt19937 rng(7);
+  int rejected = 0;
+  for (int iter = 0; iter < 500; ++iter) {
+    std::vector<uint8_t> v = good;
+    for (int k = 0; k < 3; ++k)
+      v[rng() % v.size()] ^= uint8_t(1u << (rng() % 8));
+    if (iter % 2)
+      rechecksum(v);
+    if (parseError(v) != "ok")
+      ++rejected;
+  }
+  EXPECT_GT(rejected, 250); // at least every un-repaired one
+}
+
+} // namespace
