@@ -85,7 +85,12 @@ Instrumentation instrumentationFromOptions() {
 llvm::Optional<std::vector<std::string>> customPipeline() {
   if (pipeline.getNumOccurrences() == 0)
     return llvm::None;
-  return std::vector<std::string>(pipeline.begin(), pipeline.end());
+  // "--pipeline=" (no passes: print the imported graph) arrives as one empty element.
+  std::vector<std::string> names;
+  for (const std::string &name : pipeline)
+    if (!name.empty())
+      names.push_back(name);
+  return names;
 }
 
 bool listPassesRequested() { return listPasses; }
