@@ -1,0 +1,194 @@
+//===- OverlayControlTest.cpp - FIFO bounds, deadlock/left-over detection, errors, fingerprint ==//
+
+#include "ProgramBuilder.h"
+
+#include "vimq/hw/Fifo.h"
+#include "vimq/hw/Target.h"
+
+using namespace vimq;
+using namespace vimq::hw;
+using namespace vimq::hw::test;
+using isa::Module;
+using isa::Opcode;
+
+namespace {
+
+Control runProgram(const Program &p) {
+  Ddr ddr;
+  ddr.addZeros(256);
+  return ddr.run(p);
+}
+
+// A LOAD of 4 bytes of the 256-byte buffer 0 into act (cheap, always valid).
+size_t smallLoad(Program &p, int64_t push = 0, int64_t pop = 0) {
+  return p.add(Opcode::LOAD, {{"buf", int64_t(isa::Buf::act)}, {"dtype", int64_t(isa::DType::i8)},
+                              {"rows", 1}, {"cols", 4}, {"pitch", 4}, {"ddr_buf", 0},
+                              {"push", push}, {"pop", pop}});
+}
+
+// A small VECTOR copy in vec.
+size_t smallVector(Program &p, int64_t push = 0, int64_t pop = 0) {
+  return p.add(Opcode::VECTOR, {{"op", int64_t(isa::VOp::copy)}, {"rows", 1}, {"cols", 4},
+                                {"o_addr", 16}, {"push", push}, {"pop", pop}});
+}
+
+OverlayError err(const Control &c) { return OverlayError(c.error); }
+
+} // namespace
+
+TEST(BoundedFifo, RejectsPushWhenFullAndPopWhenEmpty) {
+  BoundedFifo<int, 2> f;
+  int v = 0;
+  EXPECT_FALSE(f.pop(v));
+  EXPECT_TRUE(f.push(1));
+  EXPECT_TRUE(f.push(2));
+  EXPECT_TRUE(f.full());
+  EXPECT_FALSE(f.push(3));
+  EXPECT_TRUE(f.pop(v));
+  EXPECT_EQ(v, 1);
+  EXPECT_TRUE(f.push(3)); // wraps around
+  EXPECT_TRUE(f.pop(v));
+  EXPECT_EQ(v, 2);
+  EXPECT_TRUE(f.pop(v));
+  EXPECT_EQ(v, 3);
+  EXPECT_TRUE(f.empty());
+}
+
+TEST(OverlayControl, EmptyProgramWithFinishSucceeds) {
+  Program p;
+  p.add(Opcode::FINISH, {});
+  Control c = runProgram(p);
+  EXPECT_EQ(c.done, 1u);
+  EXPECT_EQ(err(c), OverlayError::None);
+}
+
+TEST(OverlayControl, NotStartedDoesNothing) {
+  Program p;
+  p.add(Opcode::FINISH, {});
+  Control c;
+  c.insnCount = 1;
+  vimq_overlay(p.insns.data(), nullptr, nullptr, c);
+  EXPECT_EQ(err(c), OverlayError::NotStarted);
+}
+
+TEST(OverlayControl, DeadlockOnMissingTokenNamesWaitersAndInstruction) {
+  Program p;
+  smallLoad(p);
+  size_t waiting = smallVector(p, 0, bit(Module::load)); // nobody pushes load -> vector
+  p.add(Opcode::FINISH, {{"pop", bit(Module::vector)}});
+  Control c = runProgram(p);
+  EXPECT_EQ(c.done, 1u);
+  EXPECT_EQ(err(c), OverlayError::Deadlock);
+  EXPECT_EQ(c.errorInsn, waiting);
+  // vector waits for its token; load holds FINISH waiting for vector's.
+  EXPECT_EQ(c.waitingUnits, (1u << unsigned(Unit::Vector)) | (1u << unsigned(Unit::Load)));
+}
+
+TEST(OverlayControl, TokenLeftOverAtFinish) {
+  Program p;
+  size_t pusher = smallLoad(p, bit(Module::vector));
+  p.add(Opcode::FINISH, {});
+  Control c = runProgram(p);
+  EXPECT_EQ(err(c), OverlayError::TokenLeftOver);
+  EXPECT_EQ(c.errorInsn, pusher);
+}
+
+TEST(OverlayControl, FullTokenFifoBlocksProducerAndIsDetected) {
+  // One push more than the token FIFO holds and no consumer: an unbounded queue would only
+  // leave tokens over; the bounded one blocks the producer, which is reported as a deadlock at
+  // the first LOAD that cannot push.
+  Program p;
+  const unsigned depth = 8; // zcu102 token_fifo_depth
+  for (unsigned i = 0; i <= depth; ++i)
+    smallLoad(p, bit(Module::vector));
+  p.add(Opcode::FINISH, {});
+  Control c = runProgram(p);
+  EXPECT_EQ(err(c), OverlayError::Deadlock);
+  EXPECT_EQ(c.errorInsn, depth);
+  EXPECT_EQ(c.waitingUnits, 1u << unsigned(Unit::Load));
+
+  // With a consumer popping each token the same stream runs to completion.
+  Program ok;
+  for (unsigned i = 0; i <= depth; ++i)
+    smallLoad(ok, bit(Module::vector));
+  for (unsigned i = 0; i <= depth; ++i)
+    smallVector(ok, 0, bit(Module::load));
+  ok.add(Opcode::FINISH, {});
+  EXPECT_EQ(err(runProgram(ok)), OverlayError::None);
+}
+
+TEST(OverlayControl, FullCommandQueueStallsFetch) {
+  // More vector instructions waiting for LOAD tokens than the command queue holds, before the
+  // LOADs that would feed them: FETCH blocks on the full queue and never reaches the LOADs.
+  Program p;
+  const unsigned depth = 16; // zcu102 cmd_fifo_depth
+  for (unsigned i = 0; i <= depth + 1; ++i)
+    smallVector(p, 0, bit(Module::load));
+  for (unsigned i = 0; i <= depth + 1; ++i)
+    smallLoad(p, bit(Module::vector));
+  p.add(Opcode::FINISH, {});
+  Control c = runProgram(p);
+  EXPECT_EQ(err(c), OverlayError::Deadlock);
+  EXPECT_EQ(c.waitingUnits, (1u << unsigned(Unit::Fetch)) | (1u << unsigned(Unit::Vector)));
+  EXPECT_EQ(c.errorInsn, 0u);
+}
+
+TEST(OverlayControl, MalformedStreams) {
+  {
+    Program p;
+    smallLoad(p);
+    EXPECT_EQ(err(runProgram(p)), OverlayError::NoFinish);
+  }
+  {
+    Program p;
+    smallLoad(p);
+    p.insns.push_back(isa::Instr{}); // opcode 0
+    p.add(Opcode::FINISH, {});
+    Control c = runProgram(p);
+    EXPECT_EQ(err(c), OverlayError::UnknownOpcode);
+    EXPECT_EQ(c.errorInsn, 1u);
+  }
+  {
+    Program p;
+    p.add(Opcode::LOAD, {{"buf", 0}, {"dtype", 0}, {"rows", 2}, {"cols", 200},
+                         {"ddr_stride", 200}, {"ddr_buf", 0}}); // 400 bytes of a 256-byte buffer
+    p.add(Opcode::FINISH, {});
+    EXPECT_EQ(err(runProgram(p)), OverlayError::DmaOutOfRange);
+  }
+  {
+    Program p;
+    p.add(Opcode::LOAD, {{"rows", 1}, {"cols", 4}, {"ddr_buf", 3}}); // no buffer 3
+    p.add(Opcode::FINISH, {});
+    EXPECT_EQ(err(runProgram(p)), OverlayError::DmaOutOfRange);
+  }
+  {
+    Program p;
+    p.add(Opcode::VECTOR, {{"op", int64_t(isa::VOp::add)}, {"rows", 2}, {"cols", 8},
+                           {"a_pitch", (1 << 16) - 1}, {"a_addr", 0}}); // row 1 beyond vec
+    p.add(Opcode::FINISH, {});
+    EXPECT_EQ(err(runProgram(p)), OverlayError::OnChipOutOfRange);
+  }
+  {
+    Program p;
+    p.add(Opcode::LOAD, {{"buf", int64_t(isa::Buf::act)}, {"dtype", int64_t(isa::DType::f32)},
+                         {"rows", 1}, {"cols", 4}, {"ddr_buf", 0}});
+    p.add(Opcode::FINISH, {});
+    EXPECT_EQ(err(runProgram(p)), OverlayError::BadField);
+  }
+  {
+    Program p;
+    p.add(Opcode::CONV1D, {{"ksize", 0}, {"len", 1}, {"ch", 1}});
+    p.add(Opcode::FINISH, {});
+    EXPECT_EQ(err(runProgram(p)), OverlayError::BadField);
+  }
+}
+
+TEST(OverlayControl, FingerprintMatchesTargetJson) {
+  auto t = Target::loadByName(simTargetName());
+  ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
+  EXPECT_EQ(t->fingerprint(isa::kIsaVersion), simFingerprint());
+  EXPECT_NE(t->fingerprint(isa::kIsaVersion + 1), simFingerprint());
+  Program p;
+  p.add(Opcode::FINISH, {});
+  EXPECT_EQ(runProgram(p).fingerprint, simFingerprint());
+}
