@@ -81,6 +81,36 @@ class ExportCliTest(unittest.TestCase):
         self.assertNotEqual(blobs[0], blobs[2])
 
 
+class ExternalDataTest(unittest.TestCase):
+    def test_large_models_use_external_data(self):
+        # Models above EXTERNAL_DATA_THRESHOLD (1.8 GB) are saved with external data; lowering
+        # the threshold exercises that path on a tiny model. ORT must still run the pair.
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "big.onnx")
+            saved = export.EXTERNAL_DATA_THRESHOLD
+            export.EXTERNAL_DATA_THRESHOLD = 0
+            try:
+                rc, err = export_in_process(
+                    ["mamba2-130m", "--d-model", "32", "--depth", "1", "--d-state", "4",
+                     "--headdim", "16", "--vocab", "30", "--seq", "5", "-o", out,
+                     "--write-inputs", os.path.join(d, "in"),
+                     "--write-torch-outputs", os.path.join(d, "torch")])
+            finally:
+                export.EXTERNAL_DATA_THRESHOLD = saved
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(sorted(os.listdir(d)), ["big.onnx", "big.onnx.data", "in", "torch"])
+            model = onnx.load(out, load_external_data=False)
+            self.assertTrue(all(t.data_location == TensorProto.EXTERNAL
+                                for t in model.graph.initializer if len(t.dims) == 2))
+            rc, _, err = helpers.ort_run(out, {"input_ids": os.path.join(d, "in", "input_ids.npy")},
+                                         os.path.join(d, "ort"))
+            self.assertEqual(rc, 0, err)
+            # float32 ORT vs PyTorch, one layer: see test_export_ort.TOL for the 1e-4 bound.
+            self.assertLessEqual(helpers.rel_err(np.load(os.path.join(d, "ort", "logits.npy")),
+                                                 np.load(os.path.join(d, "torch", "logits.npy"))),
+                                 1e-4)
+
+
 class OrtRunTest(unittest.TestCase):
     """ort_run.js on a tiny hand-made model: y = x + 1 (float32), ids passed through (int64)."""
 
