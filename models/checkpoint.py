@@ -73,6 +73,32 @@ def load_into(model, state, source="checkpoint", tied=()):
     return model
 
 
+def resize_vim_pos_embed(state, num_patches_hw, source="checkpoint"):
+    """Adapts a ViM checkpoint's `pos_embed` to another patch grid (another image size), as
+    fine-tuning at a new resolution does: the class token's entry (middle index) is kept, the
+    patch entries are resampled bicubically from the checkpoint's grid, assumed square (upstream
+    trains at 224x224), to (Hp, Wp). Returns True if it changed anything."""
+    pos = state.get("pos_embed")
+    hp, wp = num_patches_hw
+    if pos is None or pos.dim() != 3 or pos.shape[1] == hp * wp + 1:
+        return False
+    old = pos.shape[1] - 1
+    side = int(round(old ** 0.5))
+    if side * side != old:
+        raise CheckpointError("%s: pos_embed has %d patch positions, not a square grid; cannot "
+                              "resize it to %dx%d patches" % (source, old, hp, wp))
+    mid = old // 2
+    cls = pos[:, mid:mid + 1]
+    grid = torch.cat([pos[:, :mid], pos[:, mid + 1:]], dim=1)
+    grid = grid.reshape(1, side, side, -1).permute(0, 3, 1, 2)
+    grid = torch.nn.functional.interpolate(grid.float(), size=(hp, wp), mode="bicubic",
+                                           align_corners=False)
+    grid = grid.permute(0, 2, 3, 1).reshape(1, hp * wp, -1).to(pos.dtype)
+    new_mid = (hp * wp) // 2
+    state["pos_embed"] = torch.cat([grid[:, :new_mid], cls, grid[:, new_mid:]], dim=1)
+    return True
+
+
 def load_checkpoint(model, path):
     """Reads `path` and loads it into `model` (a VisionMamba or a Mamba2LMHeadModel)."""
     tied = ("lm_head.weight",) if hasattr(model, "lm_head") else ()

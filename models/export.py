@@ -177,11 +177,21 @@ def build(args):
         seq = args.seq or 128
         example = torch.randint(0, config.vocab_size, (args.batch, seq), generator=gen)
     if state is not None:
+        if kind == "vim" and checkpoint.resize_vim_pos_embed(
+                state, (config.img_h // config.patch, config.img_w // config.patch),
+                args.checkpoint):
+            progress("pos_embed resized to %dx%d patches" %
+                     (config.img_h // config.patch, config.img_w // config.patch))
         checkpoint.load_into(model, state, source=args.checkpoint,
                              tied=("lm_head.weight",) if kind == "mamba2" else ())
     if args.outliers:
         model.add_outliers(args.outliers, gen)
     return model.eval(), kind, name, example
+
+
+def progress(message):
+    """Progress on stdout (errors go to stderr): exporting a large model takes a minute."""
+    print("export.py: " + message, flush=True)
 
 
 def save_npy(directory, name, array):
@@ -209,6 +219,7 @@ def export_onnx(model, input_name, example, path):
     scratch = tempfile.mkdtemp(prefix=".vimq-export-", dir=out_dir)
     try:
         raw = os.path.join(scratch, "raw.onnx")
+        progress("tracing and exporting with torch.onnx.export")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's notes on custom domains and constant folding
             torch.onnx.export(model, (example,), raw, input_names=[input_name],
@@ -227,6 +238,7 @@ def export_onnx(model, input_name, example, path):
                             location=data_name)
         else:
             onnx.save_model(proto, staged)
+        progress("checking (onnx.checker, full_check)")
         onnx.checker.check_model(staged, full_check=True)
         if external:
             os.replace(os.path.join(scratch, data_name), os.path.join(out_dir, data_name))
@@ -241,13 +253,14 @@ def main(argv=None):
         t0 = time.time()
         model, kind, input_name, example = build(args)
         params = sum(p.numel() for p in model.parameters())
+        progress("built %s, %.2fM parameters" % (args.model, params / 1e6))
         export_onnx(model, input_name, example, args.output)
-        print("exported %s (%.2fM parameters, input %s %s) to %s in %.1f s" %
-              (args.model, params / 1e6, input_name, list(example.shape), args.output,
-               time.time() - t0))
+        progress("wrote %s (input %s %s) in %.1f s" %
+                 (args.output, input_name, list(example.shape), time.time() - t0))
         if args.write_inputs:
             save_npy(args.write_inputs, input_name, example.numpy())
         if args.write_torch_outputs:
+            progress("running the PyTorch model for --write-torch-outputs")
             with torch.no_grad():
                 logits = model(example)
             save_npy(args.write_torch_outputs, "logits", logits.numpy())

@@ -71,6 +71,30 @@ class CheckpointTest(unittest.TestCase):
             expect = src(image).numpy()
         np.testing.assert_array_equal(np.load(self.path("out/logits.npy")), expect)
 
+    def test_pos_embed_resized_for_another_image_size(self):
+        # A checkpoint trained on a 4x4 patch grid (cls at 8) exported for a 3x5 grid (cls at 7).
+        torch.manual_seed(4)
+        src = vim.VisionMamba(vim.VimConfig(d_model=24, depth=1, d_state=4, patch=8, img_h=32,
+                                            img_w=32, num_classes=7))
+        checkpoint.save_checkpoint(src, self.path("vim.pth"))
+        state = checkpoint.read_state_dict(self.path("vim.pth"))
+        self.assertFalse(checkpoint.resize_vim_pos_embed(dict(state), (4, 4)))  # same grid
+        self.assertTrue(checkpoint.resize_vim_pos_embed(state, (3, 5)))
+        pos, old = state["pos_embed"], src.pos_embed.detach()
+        self.assertEqual(list(pos.shape), [1, 16, 24])
+        torch.testing.assert_close(pos[:, 7], old[:, 8], rtol=0, atol=0)  # the cls entry moves
+        # a constant grid stays constant under bicubic resampling (weights sum to 1)
+        flat = {"pos_embed": torch.full((1, 17, 2), 0.25)}
+        checkpoint.resize_vim_pos_embed(flat, (2, 6))
+        torch.testing.assert_close(flat["pos_embed"], torch.full((1, 13, 2), 0.25))
+        code, out, err = helpers.export(
+            ["vim-tiny", "--checkpoint", self.path("vim.pth"), "--img", "24x40",
+             "-o", self.path("m.onnx")])
+        self.assertEqual(code, 0, err)
+        self.assertIn("pos_embed resized to 3x5 patches", out)
+        with self.assertRaisesRegex(checkpoint.CheckpointError, "not a square grid"):
+            checkpoint.resize_vim_pos_embed({"pos_embed": torch.zeros(1, 7, 2)}, (2, 2))
+
     def expect_error(self, obj, pattern, model=None):
         torch.save(obj, self.path("bad.pth"))
         with self.assertRaisesRegex(checkpoint.CheckpointError, pattern):
