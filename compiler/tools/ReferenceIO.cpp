@@ -1,5 +1,6 @@
 //===- ReferenceIO.cpp - inputs and outputs of the reference runner ---------------------------===//
 #include "ReferenceIO.h"
+#include "OutputPaths.h"
 
 #include "vimq/support/Error.h"
 #include "vimq/support/Npy.h"
@@ -115,26 +116,6 @@ std::vector<std::string> outputFileStems(llvm::ArrayRef<std::string> names) {
     stems.push_back(std::move(stem));
   }
   return stems;
-}
-
-llvm::Error checkOutputDir(llvm::StringRef dir) {
-  if (dir.empty())
-    return makeError("--output: empty folder name");
-  llvm::SmallString<256> path(dir);
-  if (std::error_code ec = fs::make_absolute(path))
-    return makeError("--output {0}: {1}", dir, ec.message());
-  // The nearest existing ancestor decides: it must be a writable directory.
-  while (!fs::exists(path)) {
-    llvm::StringRef parent = llvm::sys::path::parent_path(path);
-    if (parent.empty() || parent == path)
-      break;
-    path = parent;
-  }
-  if (!fs::is_directory(path))
-    return makeError("--output {0}: '{1}' exists and is not a directory", dir, path);
-  if (!fs::can_write(path))
-    return makeError("--output {0}: '{1}' is not writable", dir, path);
-  return llvm::Error::success();
 }
 
 llvm::Expected<std::vector<std::string>> writeOutputs(llvm::StringRef dir,

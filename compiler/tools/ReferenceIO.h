@@ -39,10 +39,6 @@ llvm::Expected<NamedTensors> loadInputs(const ir::Graph &g, llvm::ArrayRef<std::
 /// leading '.', at most 200 bytes, and unique even on case-insensitive file systems ("_2"...).
 std::vector<std::string> outputFileStems(llvm::ArrayRef<std::string> names);
 
-/// Checks that `dir` is a directory, or that it can be created under a writable ancestor.
-/// Creates nothing.
-llvm::Error checkOutputDir(llvm::StringRef dir);
-
 /// Writes DIR/<stem>.npy for each output (creating DIR), each file atomically. On failure,
 /// removes the files this call wrote and the folders it created. Returns the paths written.
 llvm::Expected<std::vector<std::string>> writeOutputs(llvm::StringRef dir,

@@ -7,6 +7,7 @@
 // command line and rejected with "not implemented yet" so that no flag is silently ignored.
 //
 //===----------------------------------------------------------------------------------------===//
+#include "OutputPaths.h"
 #include "Pipeline.h"
 #include "ToolOptions.h"
 
@@ -89,6 +90,8 @@ llvm::Error compile() {
   if (llvm::Error e = tools::checkTarget(target))
     return e;
   if (llvm::Error e = checkEmit())
+    return e;
+  if (llvm::Error e = tools::checkOutputFile(outputPath))
     return e;
 
   tools::registerAllPasses();

@@ -7,6 +7,7 @@
 // leaves no output file behind.
 //
 //===----------------------------------------------------------------------------------------===//
+#include "OutputPaths.h"
 #include "Pipeline.h"
 #include "ReferenceIO.h"
 #include "ToolOptions.h"

@@ -1,5 +1,6 @@
 //===- ReferenceIOTest.cpp - vimq-ref's input validation and output writing -------------------===//
 #include "ReferenceIO.h"
+#include "TempDir.h"
 
 #include "vimq/support/Npy.h"
 
@@ -14,6 +15,7 @@
 using namespace vimq;
 using namespace vimq::tools;
 namespace fs = llvm::sys::fs;
+using vimq::testing::TempDir;
 
 namespace {
 
@@ -28,28 +30,6 @@ std::unique_ptr<ir::Graph> twoInputGraph() {
   g->addOutput(add->result());
   return g;
 }
-
-class TempDir {
-public:
-  TempDir() { EXPECT_FALSE(fs::createUniqueDirectory("vimq-tools-test", path_)); }
-  ~TempDir() { fs::remove_directories(path_); }
-  std::string file(llvm::StringRef name) const {
-    llvm::SmallString<128> p(path_);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  }
-  std::vector<std::string> list(llvm::StringRef sub = "") const {
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (fs::directory_iterator it(file(sub), ec), end; it != end && !ec; it.increment(ec))
-      names.push_back(llvm::sys::path::filename(it->path()).str());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
-private:
-  llvm::SmallString<128> path_;
-};
 
 std::string writeTensor(const TempDir &dir, llvm::StringRef name, DType dt, Shape shape) {
   std::string path = dir.file(name);
@@ -161,16 +141,6 @@ TEST(ReferenceIO, OutputFileStems) {
                                       "a_b_2", "a_b_3"}));
   std::vector<std::string> longName = outputFileStems({std::string(300, 'y')});
   EXPECT_EQ(longName[0].size(), 200u);
-}
-
-TEST(ReferenceIO, CheckOutputDir) {
-  TempDir tmp;
-  EXPECT_FALSE(bool(checkOutputDir(tmp.file("new/nested"))));
-  writeTensor(tmp, "file.npy", DType::F32, {1});
-  std::string msg = llvm::toString(checkOutputDir(tmp.file("file.npy/sub")));
-  EXPECT_NE(msg.find("exists and is not a directory"), std::string::npos) << msg;
-  // Nothing was created by the check.
-  EXPECT_EQ(tmp.list(), std::vector<std::string>{"file.npy"});
 }
 
 TEST(ReferenceIO, WriteOutputsCreatesFolder) {
