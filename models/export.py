@@ -239,7 +239,11 @@ def export_onnx(model, input_name, example, path):
         else:
             onnx.save_model(proto, staged)
         progress("checking (onnx.checker, full_check)")
-        onnx.checker.check_model(staged, full_check=True)
+        try:
+            onnx.checker.check_model(staged, full_check=True)
+        except onnx.checker.ValidationError as e:
+            raise ExportError("the exported graph fails the ONNX checker (a bug in models/): %s"
+                              % str(e).splitlines()[0])
         if external:
             os.replace(os.path.join(scratch, data_name), os.path.join(out_dir, data_name))
         os.replace(staged, path)
