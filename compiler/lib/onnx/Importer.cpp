@@ -8,8 +8,8 @@
 //      (the checker demands a sorted file; we sort instead of rejecting);
 //   4. onnx::checker and onnx shape inference in strict mode (shape mismatches such as MatMul
 //      with incompatible dims are errors naming the node); ai.vimq nodes get their types from
-//      their model-local function, from value_info, or from the rule "y has the type of input
-//      0" (both scans preserve the shape of u / x);
+//      value_info or from the rule "y has the type of input 0" (both scans preserve the shape
+//      of u / x), not from their model-local function (see inferShapesWithoutFunctions);
 //   5. conversion: every result type must be static.
 // Ops the interpreter cannot evaluate are not rejected here: a lifting pass may still remove
 // them. The frontend's final `check-supported` pass rejects whatever is left (docs/importer.md).
@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------------------------===//
 #include "OnnxInternal.h"
 
+#include "vimq/interp/Interpreter.h"
 #include "vimq/onnx/Importer.h"
 #include "vimq/support/Error.h"
 
@@ -31,6 +32,7 @@
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <limits>
 #include <queue>
 
@@ -42,10 +44,37 @@ namespace {
 
 constexpr int64_t kTargetOpset = 17;
 constexpr llvm::StringLiteral kVimqDomain = "ai.vimq";
+/// Initializers up to this size may feed import-time shape folding (shape vectors, tokens);
+/// large weights never do, so they are not decoded twice.
+constexpr int64_t kMaxFoldElems = int64_t(1) << 16;
+/// Typed values this small may be shape vectors; they are folded so inference can read them.
+constexpr int64_t kMaxShapeElems = 16;
 
 bool isStandardDomain(llvm::StringRef d) { return d.empty() || d == "ai.onnx"; }
 bool isVimqScan(llvm::StringRef opType) {
   return opType == "SelectiveScan" || opType == "SSDScan";
+}
+
+/// Strict shape inference: node-level errors (e.g. MatMul with incompatible dims) throw. Data
+/// propagation is needed: torch leaves e.g. `flatten(2)` as a Shape/Slice/Concat/Reshape chain
+/// with no output shape.
+onnx::ShapeInferenceOptions inferOptions() {
+  return {/*check_type=*/true, /*error_mode=*/1, /*enable_data_propagation=*/true};
+}
+
+/// Runs shape inference without the model-local functions. ONNX 1.12's data propagation fails
+/// ("Data for input 0 already exists") once the same function is inferred twice, and the
+/// function bodies (Scans) say nothing the rule "y has the type of input 0" does not.
+void inferShapesWithoutFunctions(onnx::ModelProto &m) {
+  google::protobuf::RepeatedPtrField<onnx::FunctionProto> functions;
+  functions.Swap(m.mutable_functions());
+  try {
+    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), inferOptions());
+  } catch (...) {
+    functions.Swap(m.mutable_functions());
+    throw;
+  }
+  functions.Swap(m.mutable_functions());
 }
 
 class OnnxImporter {
@@ -60,6 +89,10 @@ private:
   llvm::Error sortNodes();
   llvm::Error checkAndInferShapes();
   llvm::Error inferVimqShapes();
+  llvm::Expected<bool> foldShapeComputations();
+  llvm::Expected<std::optional<Tensor>> evaluateNode(int sortedIdx);
+  const Tensor *knownConstant(llvm::StringRef name);
+  bool isStatic(llvm::StringRef value) const;
   llvm::Expected<std::unique_ptr<ir::Graph>> convert();
 
   /// "node 'n' (op type 'T', domain 'd', node #i)" with i the position in the file.
@@ -75,6 +108,8 @@ private:
   /// Position in the file of each node of the (sorted) graph.
   std::vector<int> fileIndex_;
   llvm::StringMap<const onnx::TypeProto *> types_;
+  /// Constant values seen by foldShapeComputations (initializers, Constant nodes), by name.
+  llvm::StringMap<Tensor> constants_;
 };
 
 } // namespace
@@ -250,29 +285,155 @@ llvm::Error OnnxImporter::inferVimqShapes() {
   // Without a model-local function ONNX cannot type an ai.vimq node, and everything downstream
   // stays untyped. Give each such output the type of input 0 (the scans preserve u's/x's
   // shape) and infer again; each round types at least one more scan.
-  const onnx::ShapeInferenceOptions inferOpts{/*check_type=*/true, /*error_mode=*/1,
-                                              /*enable_data_propagation=*/true};
   for (;;) {
     collectTypes();
     bool added = false;
+    llvm::StringMap<int> infoIndex;
+    for (int i = 0, e = model_.graph().value_info_size(); i < e; ++i)
+      infoIndex[model_.graph().value_info(i).name()] = i;
     for (const onnx::NodeProto &n : model_.graph().node()) {
-      if (n.domain() != kVimqDomain || n.output_size() < 1 || n.input_size() < 1)
+      // Exporters may also give the output symbolic dims; the rule replaces those too.
+      if (n.domain() != kVimqDomain || n.output_size() < 1 || n.input_size() < 1 ||
+          isStatic(n.output(0)) || !isStatic(n.input(0)))
         continue;
-      auto out = types_.find(n.output(0));
-      bool outTyped = out != types_.end() && out->second->has_tensor_type() &&
-                      out->second->tensor_type().has_shape();
-      auto in = types_.find(n.input(0));
-      if (outTyped || in == types_.end() || !in->second->tensor_type().has_shape())
-        continue;
-      onnx::ValueInfoProto *vi = model_.mutable_graph()->add_value_info();
+      onnx::TypeProto type = *types_.lookup(n.input(0));
+      auto it = infoIndex.find(n.output(0));
+      onnx::ValueInfoProto *vi = it != infoIndex.end()
+                                     ? model_.mutable_graph()->mutable_value_info(it->second)
+                                     : model_.mutable_graph()->add_value_info();
       vi->set_name(n.output(0));
-      *vi->mutable_type() = *in->second;
+      *vi->mutable_type() = std::move(type);
       added = true;
     }
     if (!added)
       return llvm::Error::success();
-    onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), inferOpts);
+    inferShapesWithoutFunctions(model_);
   }
+}
+
+bool OnnxImporter::isStatic(llvm::StringRef value) const {
+  auto it = types_.find(value);
+  if (it == types_.end() || !it->second->has_tensor_type() ||
+      !it->second->tensor_type().has_shape())
+    return false;
+  for (const auto &d : it->second->tensor_type().shape().dim())
+    if (!d.has_dim_value())
+      return false;
+  return true;
+}
+
+const Tensor *OnnxImporter::knownConstant(llvm::StringRef name) {
+  auto it = constants_.find(name);
+  return it == constants_.end() ? nullptr : &it->second;
+}
+
+llvm::Expected<std::optional<Tensor>> OnnxImporter::evaluateNode(int sortedIdx) {
+  const onnx::NodeProto &n = model_.graph().node(sortedIdx);
+  if (!isStandardDomain(n.domain()) || n.output_size() != 1)
+    return std::nullopt;
+  if (n.op_type() == "Shape") {
+    if (!isStatic(n.input(0)))
+      return std::nullopt;
+    const auto &dims = types_.lookup(n.input(0))->tensor_type().shape().dim();
+    int64_t r = dims.size(), start = 0, end = r;
+    for (const auto &a : n.attribute()) {
+      if (a.name() == "start")
+        start = a.i();
+      else if (a.name() == "end")
+        end = a.i();
+    }
+    auto clampIdx = [&](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + r : i, 0, r); };
+    std::vector<int64_t> shape;
+    for (int64_t i = clampIdx(start), e = clampIdx(end); i < e; ++i)
+      shape.push_back(dims[int(i)].dim_value());
+    return Tensor::fromVector<int64_t>({int64_t(shape.size())}, shape);
+  }
+  std::string kind = "onnx." + n.op_type();
+  if (!interp::canEvaluate(kind))
+    return std::nullopt;
+  // A one-op scratch graph gives the interpreter the op (attributes) it evaluates.
+  ir::Graph scratch;
+  llvm::SmallVector<ir::Value *, 4> operands;
+  llvm::SmallVector<const Tensor *, 4> inputs;
+  for (const std::string &in : n.input()) {
+    if (in.empty()) {
+      operands.push_back(nullptr);
+      inputs.push_back(nullptr);
+      continue;
+    }
+    const Tensor *t = knownConstant(in);
+    if (!t)
+      return std::nullopt;
+    operands.push_back(scratch.addConstant(in, *t));
+    inputs.push_back(t);
+  }
+  ir::Op *op = scratch.createOp(kind, n.name(), operands, {ir::TensorType{}});
+  for (const onnx::AttributeProto &a : n.attribute())
+    if (llvm::Error e = convertAttribute(a, *op, sortedIdx))
+      return e;
+  auto r = interp::evaluateOp(*op, inputs);
+  if (!r)
+    return r.takeError();
+  return std::move((*r)[0]);
+}
+
+llvm::Expected<bool> OnnxImporter::foldShapeComputations() {
+  // torch computes some shapes in-graph (Shape -> Slice/Gather -> Concat -> Reshape/Expand,
+  // ConstantOfShape/Equal/Where) that ONNX's data propagation cannot follow. Evaluating the
+  // untyped nodes whose inputs are known constants and turning them into Constant nodes lets
+  // the next inference round see static shapes.
+  onnx::GraphProto *g = model_.mutable_graph();
+  if (constants_.empty())
+    for (const onnx::TensorProto &t : g->initializer())
+      if (llvm::all_of(t.dims(), [](int64_t d) { return d >= 0; }) &&
+          numElements(llvm::SmallVector<int64_t, 4>(t.dims().begin(), t.dims().end())) <=
+              kMaxFoldElems) {
+        auto v = tensorFromProto(t, "initializer '" + t.name() + "'");
+        if (!v)
+          return v.takeError();
+        constants_[t.name()] = std::move(*v);
+      }
+  bool changed = false;
+  for (int i = 0, e = g->node_size(); i < e; ++i) {
+    onnx::NodeProto &n = *g->mutable_node(i);
+    if (isStandardDomain(n.domain()) && n.op_type() == "Constant") {
+      if (n.output_size() == 1 && !constants_.count(n.output(0))) {
+        auto v = constantNodeValue(n, i);
+        if (!v)
+          return v.takeError();
+        constants_[n.output(0)] = std::move(*v);
+      }
+      continue;
+    }
+    // Typed outputs need no help unless they are small values a later shape may depend on.
+    bool needed = llvm::any_of(n.output(), [&](const std::string &o) {
+      if (!isStatic(o))
+        return true;
+      int64_t numel = 1;
+      for (const auto &d : types_.lookup(o)->tensor_type().shape().dim())
+        numel *= d.dim_value();
+      return numel <= kMaxShapeElems;
+    });
+    if (!needed)
+      continue;
+    auto folded = evaluateNode(i);
+    if (!folded)
+      return folded.takeError();
+    if (!*folded)
+      continue;
+    onnx::NodeProto c;
+    c.set_name(n.name());
+    c.set_op_type("Constant");
+    c.add_output(n.output(0));
+    onnx::AttributeProto *a = c.add_attribute();
+    a->set_name("value");
+    a->set_type(onnx::AttributeProto::TENSOR);
+    *a->mutable_t() = tensorToProto(**folded, n.output(0));
+    constants_[n.output(0)] = std::move(**folded);
+    n = std::move(c);
+    changed = true;
+  }
+  return changed;
 }
 
 llvm::Error OnnxImporter::checkAndInferShapes() {
@@ -283,11 +444,19 @@ llvm::Error OnnxImporter::checkAndInferShapes() {
     return makeError("ONNX checker: {0}", oneLine(e.what()));
   }
   try {
-    const onnx::ShapeInferenceOptions inferOpts{/*check_type=*/true, /*error_mode=*/1,
-                                                /*enable_data_propagation=*/true};
-    onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), inferOpts);
-    if (llvm::Error e = inferVimqShapes())
-      return e;
+    inferShapesWithoutFunctions(model_);
+    // Each round types more values: scans get their rule, shape chains get folded, and the
+    // next inference propagates both. Real exports need two or three rounds.
+    for (;;) {
+      if (llvm::Error e = inferVimqShapes())
+        return e;
+      auto folded = foldShapeComputations();
+      if (!folded)
+        return folded.takeError();
+      if (!*folded)
+        break;
+      inferShapesWithoutFunctions(model_);
+    }
   } catch (const std::exception &e) {
     return makeError("shape inference: {0}", oneLine(e.what()));
   }

@@ -18,12 +18,16 @@ namespace vimq::onnximport {
 
 /// The vimq element type of an ONNX TensorProto.DataType, if vimq has one.
 std::optional<DType> dtypeFromOnnx(int32_t onnxType);
+int32_t onnxTypeFromDType(DType t);
 /// "FLOAT", "STRING", ... for messages.
 std::string onnxTypeName(int32_t onnxType);
 
 /// Converts a TensorProto (raw_data or typed fields; external data must already be resolved)
 /// into a Tensor. `what` names the tensor in errors ("initializer 'w'").
 llvm::Expected<Tensor> tensorFromProto(const onnx::TensorProto &t, llvm::StringRef what);
+
+/// The inverse, as raw_data; `name` becomes the proto's name.
+onnx::TensorProto tensorToProto(const Tensor &t, llvm::StringRef name);
 
 /// Replaces the external data reference of `t` by its bytes, read from a file below
 /// `baseDir`. The location must be relative and must not leave `baseDir` (no "..", no symlink

@@ -35,6 +35,31 @@ std::optional<DType> dtypeFromOnnx(int32_t onnxType) {
   }
 }
 
+int32_t onnxTypeFromDType(DType t) {
+  switch (t) {
+  case DType::F32: return TensorProto::FLOAT;
+  case DType::F64: return TensorProto::DOUBLE;
+  case DType::F16: return TensorProto::FLOAT16;
+  case DType::I64: return TensorProto::INT64;
+  case DType::I32: return TensorProto::INT32;
+  case DType::I16: return TensorProto::INT16;
+  case DType::I8: return TensorProto::INT8;
+  case DType::U8: return TensorProto::UINT8;
+  case DType::Bool: return TensorProto::BOOL;
+  }
+  return TensorProto::UNDEFINED;
+}
+
+TensorProto tensorToProto(const Tensor &t, llvm::StringRef name) {
+  TensorProto p;
+  p.set_name(name.str());
+  p.set_data_type(onnxTypeFromDType(t.dtype()));
+  for (int64_t d : t.shape())
+    p.add_dims(d);
+  p.set_raw_data(t.raw(), t.nbytes());
+  return p;
+}
+
 std::string onnxTypeName(int32_t onnxType) {
   if (TensorProto::DataType_IsValid(onnxType))
     return TensorProto::DataType_Name(TensorProto::DataType(onnxType));
