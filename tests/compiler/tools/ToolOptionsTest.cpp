@@ -1,5 +1,7 @@
-//===- ToolOptionsTest.cpp - scheme/target checks shared by the tools -------------------------===//
+//===- ToolOptionsTest.cpp - the options shared by the tools ----------------------------------===//
 #include "ToolOptions.h"
+
+#include "vimq/passes/Debug.h"
 
 #include <gtest/gtest.h>
 
@@ -17,11 +19,37 @@ TEST(ToolOptions, SchemeAndTarget) {
             0u);
 }
 
-TEST(ToolOptions, DefaultInstrumentationIsOff) {
-  vimq::Instrumentation instr = instrumentationFromOptions();
-  EXPECT_FALSE(instr.printAfterAll);
-  EXPECT_TRUE(instr.printAfter.empty());
-  EXPECT_TRUE(instr.dumpDir.empty());
-  EXPECT_FALSE(instr.timePasses);
+TEST(ToolOptions, ParsesInstrumentationFlags) {
+  vimq::Instrumentation off = instrumentationFromOptions();
+  EXPECT_FALSE(off.printAfterAll);
+  EXPECT_TRUE(off.printAfter.empty());
+  EXPECT_TRUE(off.dumpDir.empty());
   EXPECT_FALSE(customPipeline().hasValue());
+
+  const char *argv[] = {"tool",
+                        "--print-after=lift-linear,dce",
+                        "--print-after=fold-constants",
+                        "--print-before-all",
+                        "--dump-dir=stages",
+                        "--time-passes",
+                        "--verify-each",
+                        "--debug-only=dce,lift-norms",
+                        "--pipeline=fold-constants,,dce"};
+  parseToolCommandLine(int(std::size(argv)), const_cast<char **>(argv), "test\n");
+  vimq::Instrumentation on = instrumentationFromOptions();
+  EXPECT_EQ(on.printAfter, (std::vector<std::string>{"lift-linear", "dce", "fold-constants"}));
+  EXPECT_TRUE(on.printBefore.empty());
+  EXPECT_TRUE(on.printBeforeAll);
+  EXPECT_FALSE(on.printAfterAll);
+  EXPECT_EQ(on.dumpDir, "stages");
+  EXPECT_TRUE(on.timePasses);
+  EXPECT_TRUE(on.verifyEach);
+  EXPECT_TRUE(vimq::isDebugEnabled("lift-norms"));
+  EXPECT_FALSE(vimq::isDebugEnabled("lift-linear"));
+  ASSERT_TRUE(customPipeline().hasValue());
+  EXPECT_EQ(*customPipeline(), (std::vector<std::string>{"fold-constants", "dce"}));
+
+  llvm::cl::ResetAllOptionOccurrences();
+  vimq::setDebugOnly("");
+  EXPECT_TRUE(instrumentationFromOptions().printAfter.empty());
 }
