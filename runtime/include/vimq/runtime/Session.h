@@ -1,0 +1,50 @@
+//===- Session.h - run a bundle with named inputs, get named outputs -------------*- C++ -*-===//
+//
+//   auto bundle = rt::openBundle("m.vimq");           // parsed and validated
+//   auto device = rt::Device::open("sim");
+//   auto session = rt::Session::create(*bundle, **device);   // fingerprint + DMA checks
+//   auto outputs = session->run({{"x", xTensor}});    // std::map<name, Tensor>
+//   session->profile();
+//
+//===----------------------------------------------------------------------------------------===//
+#pragma once
+
+#include "vimq/isa/Bundle.h"
+#include "vimq/runtime/Device.h"
+#include "vimq/support/Tensor.h"
+
+#include <map>
+
+namespace vimq::rt {
+
+using TensorMap = std::map<std::string, Tensor>;
+
+/// Reads and fully validates a bundle (docs/bundle.md).
+llvm::Expected<isa::Bundle> openBundle(llvm::StringRef path);
+
+/// The host tensor type an I/O descriptor expects (f32 for fixed-point I/O).
+DType hostDType(const isa::IoDesc &io);
+
+class Session {
+public:
+  /// Fails when the device's fingerprint differs from the bundle's, or when any DMA range of
+  /// the program leaves its buffer (checked again here, whoever built the Bundle).
+  static llvm::Expected<Session> create(const isa::Bundle &bundle, Device &device);
+
+  /// Every bundle input must be given, with its host type and shape; unknown names are errors.
+  /// Nothing is run unless all inputs are valid.
+  llvm::Expected<TensorMap> run(const TensorMap &inputs);
+
+  const Profile &profile() const { return lastProfile; }
+  const isa::Bundle &bundle() const { return *bundleRef; }
+
+private:
+  Session(const isa::Bundle &b, Device &d) : bundleRef(&b), device(&d) {}
+
+  const isa::Bundle *bundleRef;
+  Device *device;
+  DdrImage layout; ///< table and size; bytes are rebuilt per run
+  Profile lastProfile;
+};
+
+} // namespace vimq::rt

@@ -1,0 +1,53 @@
+//===- Device.cpp - device selection and profile printing ---------------------------*- C++ -*-===//
+
+#include "vimq/runtime/Device.h"
+
+#include "vimq/support/Error.h"
+
+#include <nlohmann/json.hpp>
+
+using namespace llvm;
+
+namespace vimq::rt {
+
+Device::~Device() = default;
+
+Expected<std::unique_ptr<Device>> Device::open(StringRef spec, const DeviceOptions &opts) {
+  if (spec == "sim")
+    return createSimDevice();
+  StringRef rest = spec;
+  if (rest.consume_front("xrt")) {
+    unsigned index = 0;
+    if (!rest.empty() && (!rest.consume_front(":") || rest.getAsInteger(10, index)))
+      return makeError("device '{0}': expected xrt or xrt:N", spec);
+    return createXrtDevice(index, opts);
+  }
+  return makeError("unknown device '{0}' (expected sim, xrt or xrt:N)", spec);
+}
+
+std::string Profile::toJson() const {
+  nlohmann::ordered_json j;
+  j["cycles"] = cycles;
+  j["clock_mhz"] = clockMhz;
+  j["latency_us"] = latencyMicroseconds();
+  nlohmann::ordered_json units = nlohmann::ordered_json::array();
+  for (const UnitProfile &u : this->units)
+    units.push_back({{"unit", u.unit},
+                     {"instructions", u.instructions},
+                     {"busy_cycles", u.busyCycles},
+                     {"stall_cmd_cycles", u.stallCmdCycles},
+                     {"stall_token_cycles", u.stallTokenCycles},
+                     {"stall_full_cycles", u.stallFullCycles},
+                     {"ddr_bytes", u.ddrBytes}});
+  j["units"] = std::move(units);
+  return j.dump(2);
+}
+
+#ifndef VIMQ_HAVE_XRT
+bool haveXrtDevice() { return false; }
+Expected<std::unique_ptr<Device>> createXrtDevice(unsigned, const DeviceOptions &) {
+  return makeError("this build has no xrt device (libxrt-dev was not found at configure time)");
+}
+#endif
+
+} // namespace vimq::rt

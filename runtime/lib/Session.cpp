@@ -1,0 +1,111 @@
+//===- Session.cpp - bundle + device -> named outputs -------------------------------*- C++ -*-===//
+
+#include "vimq/runtime/Session.h"
+
+#include "vimq/runtime/HostConvert.h"
+#include "vimq/support/Error.h"
+
+#include <cstring>
+
+using namespace llvm;
+
+namespace vimq::rt {
+namespace {
+
+/// Buffers are placed 4 KiB-aligned (page and AXI-boundary friendly) in table order.
+constexpr uint64_t kBufferAlign = 4096;
+
+DdrImage layoutBuffers(const isa::Bundle &b) {
+  DdrImage image;
+  uint32_t maxId = 0;
+  for (const isa::BufferDesc &buf : b.buffers)
+    maxId = std::max(maxId, buf.id);
+  image.table.resize(b.buffers.empty() ? 0 : maxId + 1);
+  uint64_t next = 0;
+  for (const isa::BufferDesc &buf : b.buffers) {
+    image.table[buf.id] = {next, buf.size};
+    next = (next + buf.size + kBufferAlign - 1) / kBufferAlign * kBufferAlign;
+  }
+  image.bytes.resize(next);
+  return image;
+}
+
+} // namespace
+
+Expected<isa::Bundle> openBundle(StringRef path) { return isa::readBundleFile(path); }
+
+DType hostDType(const isa::IoDesc &io) {
+  if (io.host == isa::HostFormat::fixed)
+    return DType::F32;
+  switch (io.dtype) {
+  case isa::DType::i8:
+    return DType::I8;
+  case isa::DType::u8:
+    return DType::U8;
+  case isa::DType::i16:
+    return DType::I16;
+  case isa::DType::i32:
+    return DType::I32;
+  case isa::DType::f32:
+    return DType::F32;
+  case isa::DType::f16:
+    return DType::F16;
+  }
+  return DType::U8;
+}
+
+Expected<Session> Session::create(const isa::Bundle &bundle, Device &device) {
+  if (device.fingerprint() != bundle.fingerprint)
+    return makeError("fingerprint mismatch: the bundle was compiled for target '{0}' "
+                     "(0x{1:x-16}), device {2} has 0x{3:x-16}",
+                     bundle.target, bundle.fingerprint, device.description(),
+                     device.fingerprint());
+  // Repeated here on purpose: a Bundle may have been built in memory rather than parsed.
+  if (Error e = isa::checkDmaRanges(bundle))
+    return e;
+  Session s(bundle, device);
+  s.layout = layoutBuffers(bundle);
+  return s;
+}
+
+Expected<TensorMap> Session::run(const TensorMap &inputs) {
+  const isa::Bundle &b = *bundleRef;
+  for (const auto &[name, t] : inputs)
+    if (llvm::none_of(b.inputs, [&](const isa::IoDesc &io) { return io.name == name; }))
+      return makeError("'{0}' is not an input of this bundle", name);
+
+  DdrImage image = layout;
+  std::fill(image.bytes.begin(), image.bytes.end(), 0);
+  for (const isa::BufferDesc &buf : b.buffers)
+    std::copy(buf.init.begin(), buf.init.end(), image.bytes.begin() + image.table[buf.id].base);
+
+  for (const isa::IoDesc &io : b.inputs) {
+    auto it = inputs.find(io.name);
+    if (it == inputs.end())
+      return makeError("input '{0}' is missing", io.name);
+    const Tensor &t = it->second;
+    if (t.dtype() != hostDType(io) || t.shape() != ArrayRef<int64_t>(io.shape))
+      return makeError("input '{0}': expected {1} {2}, got {3} {4}", io.name,
+                       dtypeName(hostDType(io)), shapeStr(io.shape), dtypeName(t.dtype()),
+                       shapeStr(t.shape()));
+    Expected<std::vector<uint8_t>> bytes = toDevice(io, t);
+    if (!bytes)
+      return bytes.takeError();
+    std::copy(bytes->begin(), bytes->end(),
+              image.bytes.begin() + image.table[io.buffer].base + io.offset);
+  }
+
+  Expected<Profile> profile = device->run(b.code, image);
+  if (!profile)
+    return profile.takeError();
+  lastProfile = std::move(*profile);
+
+  TensorMap outputs;
+  for (const isa::IoDesc &io : b.outputs) {
+    uint64_t at = image.table[io.buffer].base + io.offset;
+    outputs.emplace(io.name, fromDevice(io, ArrayRef(image.bytes).slice(at, io.numBytes())));
+  }
+  return outputs;
+}
+
+} // namespace vimq::rt

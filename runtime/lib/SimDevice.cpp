@@ -1,0 +1,85 @@
+//===- SimDevice.cpp - the overlay's HLS C++ run on the host (bit-exact) -----------*- C++ -*-===//
+//
+// Calls hw's top function exactly as the board's host code drives the kernel: instruction
+// region, DDR image, buffer table and the s_axilite register block (hw/include/vimq/hw/
+// Overlay.h). The target is the one vimq_hw_sim was built for.
+//
+//===----------------------------------------------------------------------------------------===//
+
+#include "vimq/runtime/Device.h"
+
+#include "vimq/hw/Overlay.h"
+#include "vimq/isa/Isa.h"
+#include "vimq/support/Error.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+using namespace llvm;
+
+namespace vimq::rt {
+namespace {
+
+class SimDevice final : public Device {
+public:
+  std::string description() const override {
+    return formatv("sim ({0})", hw::simTargetName()).str();
+  }
+  uint64_t fingerprint() const override { return hw::simFingerprint(); }
+  Expected<Profile> run(ArrayRef<isa::Instr> code, DdrImage &image) override;
+};
+
+std::string waitingUnits(uint32_t mask) {
+  std::string out;
+  ListSeparator sep(", ");
+  for (unsigned u = 0; u < hw::kNumUnits; ++u)
+    if ((mask >> u) & 1)
+      out += (Twine(StringRef(sep)) + hw::unitName(static_cast<hw::Unit>(u))).str();
+  return out.empty() ? "none" : out;
+}
+
+Expected<Profile> SimDevice::run(ArrayRef<isa::Instr> code, DdrImage &image) {
+  if (code.size() > UINT32_MAX || image.table.size() > UINT32_MAX)
+    return makeError("program or buffer table too large for the control registers");
+  std::vector<hw::DdrBuffer> table;
+  for (const DdrImage::Buffer &b : image.table)
+    table.push_back({b.base, b.size});
+
+  hw::Control ctl;
+  ctl.start = 1;
+  ctl.insnBase = 0;
+  ctl.insnCount = static_cast<uint32_t>(code.size());
+  ctl.numBuffers = static_cast<uint32_t>(table.size());
+  hw::vimq_overlay(code.data(), image.bytes.data(), table.data(), ctl);
+
+  if (!ctl.done)
+    return makeError("sim: the overlay did not raise done");
+  if (ctl.error != 0) {
+    auto err = static_cast<hw::OverlayError>(ctl.error);
+    StringRef mnemonic = "?";
+    if (ctl.errorInsn < code.size())
+      if (const isa::OpcodeInfo *info = isa::lookupOpcode(isa::opcodeOf(code[ctl.errorInsn])))
+        mnemonic = info->name;
+    std::string msg = formatv("sim: instruction {0} ({1}): {2}", ctl.errorInsn, mnemonic,
+                              hw::overlayErrorName(err))
+                          .str();
+    if (err == hw::OverlayError::Deadlock)
+      msg += "; waiting units: " + waitingUnits(ctl.waitingUnits);
+    return makeError("{0}", msg);
+  }
+
+  Profile p;
+  p.cycles = ctl.cycles;
+  p.clockMhz = ctl.clockMhz;
+  for (unsigned u = 0; u < hw::kNumUnits; ++u) {
+    const hw::UnitProfile &s = ctl.profile[u];
+    p.units.push_back({hw::unitName(static_cast<hw::Unit>(u)), s.instructions, s.busyCycles,
+                       s.stallCmdCycles, s.stallTokenCycles, s.stallFullCycles, s.ddrBytes});
+  }
+  return p;
+}
+
+} // namespace
+
+std::unique_ptr<Device> createSimDevice() { return std::make_unique<SimDevice>(); }
+
+} // namespace vimq::rt

@@ -1,0 +1,109 @@
+//===- vimq-run.cpp - run a bundle on a device ---------------------------------------===//
+//
+//   vimq-run BUNDLE.vimq --input NAME=FILE.npy ... --output DIR [--device sim|xrt[:N]]
+//            [--xclbin FILE] [--profile]
+//
+// Writes DIR/<output-name>.npy for every output (and DIR/profile.json with --profile). All
+// inputs are read and checked, and the run completes, before anything is written; each file is
+// written atomically, so a failure never leaves a partial output behind.
+//
+//===----------------------------------------------------------------------------------------===//
+
+#include "vimq/runtime/Session.h"
+
+#include "vimq/support/Error.h"
+#include "vimq/support/FileUtil.h"
+#include "vimq/support/Npy.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+using namespace vimq;
+
+namespace {
+cl::OptionCategory category("vimq-run options");
+cl::opt<std::string> bundlePath(cl::Positional, cl::desc("<bundle.vimq>"), cl::Required,
+                                cl::cat(category));
+cl::list<std::string> inputArgs("input", cl::desc("an input tensor"),
+                                cl::value_desc("NAME=FILE.npy"), cl::cat(category));
+cl::opt<std::string> outputDir("output", cl::desc("directory for <output-name>.npy"),
+                               cl::value_desc("DIR"), cl::Required, cl::cat(category));
+cl::opt<std::string> deviceSpec("device", cl::desc("sim, xrt or xrt:N"), cl::init("sim"),
+                                cl::cat(category));
+cl::opt<std::string> xclbin("xclbin", cl::desc("overlay bitstream for the xrt device"),
+                            cl::value_desc("FILE"), cl::cat(category));
+cl::opt<bool> printProfile("profile", cl::desc("print the profile and write profile.json"),
+                           cl::cat(category));
+
+Expected<rt::TensorMap> readInputs() {
+  rt::TensorMap inputs;
+  for (StringRef arg : inputArgs) {
+    auto [name, path] = arg.split('=');
+    if (name.empty() || path.empty())
+      return makeError("--input '{0}': expected NAME=FILE.npy", arg);
+    Expected<Tensor> t = readNpy(path);
+    if (!t)
+      return t.takeError();
+    if (!inputs.emplace(name.str(), std::move(*t)).second)
+      return makeError("--input '{0}' given twice", name);
+  }
+  return inputs;
+}
+
+void printProfileTable(const rt::Profile &p) {
+  outs() << formatv("cycles {0}  clock {1} MHz  latency {2:f1} us\n", p.cycles, p.clockMhz,
+                    p.latencyMicroseconds());
+  outs() << formatv("{0,-8}{1,8}{2,14}{3,14}{4,14}{5,14}{6,14}\n", "unit", "insns", "busy",
+                    "stall-cmd", "stall-token", "stall-full", "ddr-bytes");
+  for (const rt::UnitProfile &u : p.units)
+    outs() << formatv("{0,-8}{1,8}{2,14}{3,14}{4,14}{5,14}{6,14}\n", u.unit, u.instructions,
+                      u.busyCycles, u.stallCmdCycles, u.stallTokenCycles, u.stallFullCycles,
+                      u.ddrBytes);
+}
+
+Error runTool() {
+  Expected<isa::Bundle> bundle = rt::openBundle(bundlePath);
+  if (!bundle)
+    return bundle.takeError();
+  Expected<rt::TensorMap> inputs = readInputs();
+  if (!inputs)
+    return inputs.takeError();
+  Expected<std::unique_ptr<rt::Device>> device = rt::Device::open(deviceSpec, {xclbin});
+  if (!device)
+    return device.takeError();
+  Expected<rt::Session> session = rt::Session::create(*bundle, **device);
+  if (!session)
+    return withContext(session.takeError(), bundlePath);
+  Expected<rt::TensorMap> outputs = session->run(*inputs);
+  if (!outputs)
+    return withContext(outputs.takeError(), bundlePath);
+
+  if (std::error_code ec = sys::fs::create_directories(outputDir))
+    return makeError("{0}: cannot create directory: {1}", outputDir, ec.message());
+  for (const auto &[name, t] : *outputs) {
+    SmallString<128> path(outputDir);
+    sys::path::append(path, name + ".npy");
+    if (Error e = writeNpy(path, t))
+      return e;
+  }
+  if (printProfile) {
+    printProfileTable(session->profile());
+    SmallString<128> path(outputDir);
+    sys::path::append(path, "profile.json");
+    if (Error e = writeFileAtomically(path, session->profile().toJson() + "\n"))
+      return e;
+  }
+  return Error::success();
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv, "run a vimq bundle\n");
+  if (Error e = runTool())
+    return reportError("vimq-run", std::move(e));
+  return 0;
+}

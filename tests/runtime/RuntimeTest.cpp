@@ -1,0 +1,150 @@
+//===- RuntimeTest.cpp - bundles through Session on the sim device --------------------===//
+
+#include "vimq/isa/ProgramAsm.h"
+#include "vimq/runtime/Session.h"
+
+#include <gtest/gtest.h>
+
+using namespace vimq;
+
+namespace {
+
+std::string errorText(llvm::Error e) { return llvm::toString(std::move(e)); }
+
+std::unique_ptr<rt::Device> sim() {
+  llvm::Expected<std::unique_ptr<rt::Device>> d = rt::Device::open("sim");
+  EXPECT_TRUE(bool(d));
+  return d ? std::move(*d) : nullptr;
+}
+
+/// Assembles `text` with the sim's fingerprint, as the compiler would for this target.
+isa::Bundle assemble(const std::string &text, const rt::Device &device) {
+  llvm::Expected<isa::Bundle> b = isa::assembleProgram(text, "test.s");
+  EXPECT_TRUE(bool(b)) << llvm::toString(b.takeError());
+  if (!b)
+    return {};
+  b->fingerprint = device.fingerprint();
+  return std::move(*b);
+}
+
+// Rows of x go through the on-chip vec buffer in reverse order (a sequence flip), with
+// fixed-point conversion on the way in (frac 8) and raw int32 on the way out.
+const char *kFlipProgram = R"(
+.buffer 1 input 96
+.buffer 2 output 96
+.input x buf=1 off=0 dtype=i32 shape=3x8 host=fixed frac=8
+.output y buf=2 off=0 dtype=i32 shape=3x8
+LOAD buf=vec, dtype=i32, reverse=1, pitch=8, rows=3, cols=8, ddr_buf=1, ddr_stride=32 ; push=store
+STORE buf=vec, dtype=i32, pitch=8, rows=3, cols=8, ddr_buf=2, ddr_stride=32 ; pop=load
+FINISH
+)";
+
+TEST(Runtime, FlipThroughSim) {
+  std::unique_ptr<rt::Device> dev = sim();
+  isa::Bundle b = assemble(kFlipProgram, *dev);
+  llvm::Expected<rt::Session> s = rt::Session::create(b, *dev);
+  ASSERT_TRUE(bool(s)) << llvm::toString(s.takeError());
+
+  std::vector<float> x(24);
+  for (int i = 0; i < 24; ++i)
+    x[i] = 0.5f * i - 3.0f + 1.0f / 512; // 1/512 = half an LSB at frac 8: ties to even
+  llvm::Expected<rt::TensorMap> out = s->run({{"x", Tensor::fromVector<float>({3, 8}, x)}});
+  ASSERT_TRUE(bool(out)) << llvm::toString(out.takeError());
+  const Tensor &y = out->at("y");
+  ASSERT_EQ(y.dtype(), DType::I32);
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 8; ++c) {
+      // x*256 = 128*i - 768 + 0.5, and 128*i - 768 is even, so RNE rounds the tie down.
+      int i = (2 - r) * 8 + c;
+      EXPECT_EQ(y.values<int32_t>()[r * 8 + c], 128 * i - 768) << r << "," << c;
+    }
+  EXPECT_GT(s->profile().cycles, 0u);
+  EXPECT_NE(s->profile().toJson().find("\"units\""), std::string::npos);
+}
+
+TEST(Runtime, FingerprintMismatch) {
+  std::unique_ptr<rt::Device> dev = sim();
+  isa::Bundle b = assemble(kFlipProgram, *dev);
+  b.fingerprint ^= 1;
+  b.target = "vc709";
+  std::string err = errorText(rt::Session::create(b, *dev).takeError());
+  EXPECT_NE(err.find("fingerprint mismatch: the bundle was compiled for target 'vc709'"),
+            std::string::npos)
+      << err;
+}
+
+TEST(Runtime, DmaOutsideBufferIsRejectedBeforeRunning) {
+  std::unique_ptr<rt::Device> dev = sim();
+  isa::Bundle b = assemble(kFlipProgram, *dev);
+  // An in-memory bundle that never went through the reader: the session re-checks.
+  isa::setBits(b.code[1], isa::fld::STORE_ddr_off, 64);
+  EXPECT_EQ(errorText(rt::Session::create(b, *dev).takeError()),
+            "instruction 1 (STORE): DDR bytes [64, 160) lie outside buffer 2 (96 bytes)");
+}
+
+TEST(Runtime, InputErrors) {
+  std::unique_ptr<rt::Device> dev = sim();
+  isa::Bundle b = assemble(kFlipProgram, *dev);
+  llvm::Expected<rt::Session> s = rt::Session::create(b, *dev);
+  ASSERT_TRUE(bool(s));
+  EXPECT_EQ(errorText(s->run({}).takeError()), "input 'x' is missing");
+  EXPECT_EQ(errorText(s->run({{"z", Tensor(DType::F32, {3, 8})}}).takeError()),
+            "'z' is not an input of this bundle");
+  EXPECT_EQ(errorText(s->run({{"x", Tensor(DType::F32, {8, 3})}}).takeError()),
+            "input 'x': expected f32 [3, 8], got f32 [8, 3]");
+  std::vector<float> nan(24, 0.0f);
+  nan[5] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ(errorText(s->run({{"x", Tensor::fromVector<float>({3, 8}, nan)}}).takeError()),
+            "input 'x': element 5 is not finite");
+}
+
+TEST(Runtime, TokenDeadlockIsReported) {
+  std::unique_ptr<rt::Device> dev = sim();
+  // STORE waits for a token LOAD never pushes, and LOAD waits for one STORE never pushes.
+  std::string prog = kFlipProgram;
+  prog.replace(prog.find("; push=store"), 12, "; pop=store");
+  isa::Bundle b = assemble(prog, *dev);
+  llvm::Expected<rt::Session> s = rt::Session::create(b, *dev);
+  ASSERT_TRUE(bool(s));
+  std::string err = errorText(s->run({{"x", Tensor(DType::F32, {3, 8})}}).takeError());
+  EXPECT_NE(err.find("deadlock"), std::string::npos) << err;
+  EXPECT_NE(err.find("load"), std::string::npos) << err;
+}
+
+TEST(Runtime, TokenLeftOverIsReported) {
+  std::unique_ptr<rt::Device> dev = sim();
+  std::string prog = kFlipProgram;
+  prog.replace(prog.find("; pop=load"), 10, "");
+  isa::Bundle b = assemble(prog, *dev);
+  llvm::Expected<rt::Session> s = rt::Session::create(b, *dev);
+  ASSERT_TRUE(bool(s));
+  std::string err = errorText(s->run({{"x", Tensor(DType::F32, {3, 8})}}).takeError());
+  EXPECT_NE(err.find("left over"), std::string::npos) << err;
+}
+
+TEST(Device, OpenErrors) {
+  EXPECT_EQ(errorText(rt::Device::open("fpga").takeError()),
+            "unknown device 'fpga' (expected sim, xrt or xrt:N)");
+  EXPECT_EQ(errorText(rt::Device::open("xrt:x").takeError()),
+            "device 'xrt:x': expected xrt or xrt:N");
+}
+
+// No board is attached on build machines: opening the xrt device must be a clear error, not
+// a crash or an exception escaping XRT.
+TEST(Device, XrtWithoutBoardIsAnError) {
+  llvm::Expected<std::unique_ptr<rt::Device>> d = rt::Device::open("xrt:0");
+  ASSERT_FALSE(bool(d));
+  std::string err = llvm::toString(d.takeError());
+  EXPECT_TRUE(err.find("--xclbin") != std::string::npos ||
+              err.find("no xrt device") != std::string::npos)
+      << err;
+  rt::DeviceOptions opts;
+  opts.xclbin = "/nonexistent/overlay.xclbin";
+  d = rt::Device::open("xrt:0", opts);
+  ASSERT_FALSE(bool(d));
+  err = llvm::toString(d.takeError());
+  EXPECT_EQ(err.rfind(rt::haveXrtDevice() ? "xrt:0: cannot" : "this build has no xrt", 0), 0u)
+      << err;
+}
+
+} // namespace
