@@ -2,11 +2,14 @@
 //
 //   vimq-as prog.s -o prog.vimq
 //
-// Syntax: isa/include/vimq/isa/ProgramAsm.h and docs/isa.md. The output is written atomically
+// Syntax: isa/include/vimq/isa/ProgramAsm.h and docs/isa.md. A program that names its target
+// (`.target zcu102`) but gives no `.fingerprint` gets the target's fingerprint from
+// hw/targets/<name>.json, so it runs on that target's device. The output is written atomically
 // and only after the whole program has been validated.
 //
 //===----------------------------------------------------------------------------------------===//
 
+#include "vimq/hw/Target.h"
 #include "vimq/isa/ProgramAsm.h"
 
 #include "vimq/support/Error.h"
@@ -35,6 +38,13 @@ int main(int argc, char **argv) {
       vimq::isa::assembleProgram((*text)->getBuffer(), inputPath);
   if (!bundle)
     return vimq::reportError("vimq-as", bundle.takeError());
+  // 0 means "not given": FNV-1a never yields 0 for the fingerprint's non-empty input in practice.
+  if (!bundle->target.empty() && bundle->fingerprint == 0) {
+    Expected<vimq::hw::Target> target = vimq::hw::Target::loadByName(bundle->target);
+    if (!target)
+      return vimq::reportError("vimq-as", target.takeError());
+    bundle->fingerprint = target->fingerprint(vimq::isa::kIsaVersion);
+  }
   if (Error e = vimq::isa::writeBundleFile(outputPath, *bundle))
     return vimq::reportError("vimq-as", std::move(e));
   return 0;
