@@ -425,6 +425,9 @@ VIMQ_UNARY_FLOAT(opSelu, op.getFloat("gamma", 1.05070102214813232421875) *
 VIMQ_UNARY_FLOAT(opHardSigmoid,
                  std::clamp(op.getFloat("alpha", 0.2) * x + op.getFloat("beta", 0.5), 0.0, 1.0))
 VIMQ_UNARY_FLOAT(opHardSwish, x * std::clamp(x / 6.0 + 0.5, 0.0, 1.0))
+VIMQ_UNARY_FLOAT(opCelu, std::max(0.0, x) +
+                             std::min(0.0, op.getFloat("alpha", 1.0) *
+                                               std::expm1(x / op.getFloat("alpha", 1.0))))
 #undef VIMQ_UNARY_FLOAT
 
 enum class SignedUnary { Neg, Abs, Relu, Sign };
@@ -515,6 +518,89 @@ llvm::Expected<Results> clip(const ir::Op &, Inputs in) {
       });
 }
 
+llvm::Expected<Results> mod(const ir::Op &op, Inputs in) {
+  auto a = required(in, 0), b = required(in, 1);
+  if (!a)
+    return a.takeError();
+  if (!b)
+    return b.takeError();
+  if (auto e = sameDType(**a, **b))
+    return e;
+  auto out = broadcastShapes({(*a)->shape(), (*b)->shape()});
+  if (!out)
+    return out.takeError();
+  bool cStyle = op.getInt("fmod", 0) != 0;
+  return dispatchNumeric(
+      (*a)->dtype(),
+      [&](auto tag) -> llvm::Expected<Results> {
+        using T = decltype(tag);
+        if constexpr (!isFloatT<T>) {
+          for (T v : (*b)->values<T>())
+            if (v == 0)
+              return makeError("integer modulo by zero");
+        }
+        // fmod=1: sign of the dividend (C fmod / %); fmod=0: sign of the divisor (Python).
+        return one(binaryKernel<T, T, T>(**a, **b, *out, (*a)->dtype(), [cStyle](T x, T y) {
+          if constexpr (isFloatT<T>) {
+            T r = std::fmod(x, y);
+            if (!cStyle && r != 0 && ((r < 0) != (y < 0)))
+              r += y;
+            return r;
+          } else {
+            if constexpr (std::is_signed_v<T>)
+              if (y == T(-1))
+                return T(0); // avoids the INT_MIN % -1 trap; the result is 0 anyway
+            T r = T(x % y);
+            if (!cStyle && r != 0 && ((r < 0) != (y < 0)))
+              r = T(r + y);
+            return r;
+          }
+        }));
+      },
+      [&]() -> llvm::Expected<Results> {
+        return makeError("unsupported operand type {0}", dtypeName((*a)->dtype()));
+      });
+}
+
+llvm::Expected<Results> prelu(const ir::Op &, Inputs in) {
+  auto a = required(in, 0), b = required(in, 1);
+  if (!a)
+    return a.takeError();
+  if (!b)
+    return b.takeError();
+  if (auto e = expectFloat(**a, "X"))
+    return e;
+  if (auto e = sameDType(**a, **b))
+    return e;
+  auto out = broadcastShapes({(*a)->shape(), (*b)->shape()});
+  if (!out)
+    return out.takeError();
+  if (*out != Shape((*a)->shape().begin(), (*a)->shape().end()))
+    return makeError("slope {0} does not broadcast to X {1}", shapeStr((*b)->shape()),
+                     shapeStr((*a)->shape()));
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    return one(binaryKernel<T, T, T>(**a, **b, *out, (*a)->dtype(),
+                                     [](T x, T s) { return x < 0 ? T(s * x) : x; }));
+  };
+  return (*a)->dtype() == DType::F32 ? run(float{}) : run(double{});
+}
+
+llvm::Expected<Results> isInf(const ir::Op &op, Inputs in) {
+  auto a = required(in, 0);
+  if (!a)
+    return a.takeError();
+  if (auto e = expectFloat(**a, "operand"))
+    return e;
+  bool pos = op.getInt("detect_positive", 1), neg = op.getInt("detect_negative", 1);
+  Tensor r(DType::Bool, (*a)->shape());
+  for (int64_t i = 0, n = r.numel(); i < n; ++i) {
+    double v = (*a)->getDouble(i);
+    r.data<bool>()[i] = std::isinf(v) && ((v > 0 && pos) || (v < 0 && neg));
+  }
+  return one(std::move(r));
+}
+
 } // namespace
 
 void registerElementwiseOps(OpTable &t) {
@@ -574,6 +660,10 @@ void registerElementwiseOps(OpTable &t) {
   math("Selu", opSelu);
   math("HardSigmoid", opHardSigmoid);
   math("HardSwish", opHardSwish);
+  math("Celu", opCelu);
+  math("Mod", mod);
+  math("PRelu", prelu);
+  math("IsInf", isInf);
 }
 
 } // namespace vimq::interp::detail

@@ -17,6 +17,7 @@ static const OpTable &table() {
     registerLinalgOps(t);
     registerReduceOps(t);
     registerLiftedOps(t);
+    registerIndexOps(t);
     return t;
   }();
   return t;

@@ -39,6 +39,7 @@ void registerShapeOps(OpTable &t);
 void registerLinalgOps(OpTable &t);
 void registerReduceOps(OpTable &t);
 void registerLiftedOps(OpTable &t);
+void registerIndexOps(OpTable &t);
 
 //===- operand access -------------------------------------------------------------------===//
 
