@@ -11,7 +11,7 @@ import dataclasses
 import torch
 from torch import nn
 
-import layers as L
+import layers
 import vimq_ops
 
 
@@ -70,21 +70,21 @@ class Mamba2Mixer(nn.Module):
         d_inner, ng, n, h = cfg.d_inner, cfg.ngroups, cfg.d_state, cfg.nheads
         self.conv_dim = d_inner + 2 * ng * n
         self.in_proj = nn.Linear(cfg.d_model, 2 * d_inner + 2 * ng * n + h, bias=False)
-        self.conv1d = L.depthwise_conv(self.conv_dim, cfg.d_conv)
-        self.dt_bias = nn.Parameter(L.init_dt_bias(h))
+        self.conv1d = layers.depthwise_conv(self.conv_dim, cfg.d_conv)
+        self.dt_bias = nn.Parameter(layers.init_dt_bias(h))
         # Upstream: A uniform in A_init_range = (1, 16), stored as log.
         self.A_log = nn.Parameter(torch.log(torch.empty(h).uniform_(1, 16)))
         self.D = nn.Parameter(torch.ones(h))
-        self.norm = L.RMSNorm(d_inner, cfg.eps)  # only its weight; applied gated below
+        self.norm = layers.RMSNorm(d_inner, cfg.eps)  # only its weight; applied gated below
         self.out_proj = nn.Linear(d_inner, cfg.d_model, bias=False)
 
     def gated_norm(self, y, z):
         """RMSNormGated(norm_before_gate=False, group_size=d_inner/ngroups):
         rmsnorm(y * silu(z)) * w, normalised per contiguous group of channels."""
-        t = y * L.silu(z)
+        t = y * layers.silu(z)
         ng = self.cfg.ngroups
         if ng == 1:
-            return L.rms_norm(t, self.norm.weight, self.cfg.eps)
+            return layers.rms_norm(t, self.norm.weight, self.cfg.eps)
         shape = t.shape
         t = t.reshape(*shape[:-1], ng, shape[-1] // ng)
         t = t / torch.sqrt(t.pow(2).mean(-1, keepdim=True) + self.cfg.eps)
@@ -95,7 +95,7 @@ class Mamba2Mixer(nn.Module):
         batch, length, _ = u.shape
         d_inner, gn = cfg.d_inner, cfg.ngroups * cfg.d_state
         z, xbc, dt = torch.split(self.in_proj(u), [d_inner, self.conv_dim, cfg.nheads], dim=-1)
-        xbc = L.silu(L.causal_conv1d(xbc, self.conv1d))
+        xbc = layers.silu(layers.causal_conv1d(xbc, self.conv1d))
         x, b, c = torch.split(xbc, [d_inner, gn, gn], dim=-1)
         dt = nn.functional.softplus(dt + self.dt_bias)
         y = vimq_ops.ssd_scan(x.reshape(batch, length, cfg.nheads, cfg.headdim), dt,
@@ -109,7 +109,7 @@ class Mamba2Mixer(nn.Module):
 class Block(nn.Module):
     def __init__(self, cfg):
         super().__init__()
-        self.norm = L.RMSNorm(cfg.d_model, cfg.eps)
+        self.norm = layers.RMSNorm(cfg.d_model, cfg.eps)
         self.mixer = Mamba2Mixer(cfg)
 
     def forward(self, hidden, residual):
@@ -122,7 +122,7 @@ class Backbone(nn.Module):
         super().__init__()
         self.embedding = nn.Embedding(cfg.padded_vocab, cfg.d_model)
         self.layers = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
-        self.norm_f = L.RMSNorm(cfg.d_model, cfg.eps)
+        self.norm_f = layers.RMSNorm(cfg.d_model, cfg.eps)
 
     def forward(self, input_ids):
         hidden, residual = self.embedding(input_ids), None
@@ -141,14 +141,14 @@ class Mamba2LMHeadModel(nn.Module):
         self.lm_head.weight = self.backbone.embedding.weight  # tied, as upstream
         nn.init.normal_(self.backbone.embedding.weight, std=0.02)
         for block in self.backbone.layers:
-            L.scale_residual_projection(block.mixer.out_proj, cfg.n_layer)
+            layers.scale_residual_projection(block.mixer.out_proj, cfg.n_layer)
 
     def add_outliers(self, count, generator):
         """`count` channels of every mixer's in_proj input 20-100x larger (layers.add_outliers).
         norm_f is left alone: its reader, lm_head, is tied to the embedding."""
-        channels, factors = L.outlier_plan(self.cfg.d_model, count, generator)
+        channels, factors = layers.outlier_plan(self.cfg.d_model, count, generator)
         blocks = self.backbone.layers
-        L.add_outliers([b.norm for b in blocks], [b.mixer.in_proj for b in blocks], channels,
+        layers.add_outliers([b.norm for b in blocks], [b.mixer.in_proj for b in blocks], channels,
                        factors)
         return channels
 

@@ -11,7 +11,7 @@ import math
 import torch
 from torch import nn
 
-import layers as L
+import layers
 import vimq_ops
 
 
@@ -87,13 +87,13 @@ class BiMambaMixer(nn.Module):
         # Upstream's S4D-real initialisation: A[d, n] = -(n + 1).
         a_log = torch.log(torch.arange(1, n + 1, dtype=torch.float32)).repeat(d_inner, 1)
         for sfx in ("", "_b"):
-            setattr(self, "conv1d" + sfx, L.depthwise_conv(d_inner, cfg.d_conv))
+            setattr(self, "conv1d" + sfx, layers.depthwise_conv(d_inner, cfg.d_conv))
             setattr(self, "x_proj" + sfx, nn.Linear(d_inner, cfg.dt_rank + 2 * n, bias=False))
             dt_proj = nn.Linear(cfg.dt_rank, d_inner, bias=True)
             std = cfg.dt_rank ** -0.5
             nn.init.uniform_(dt_proj.weight, -std, std)
             with torch.no_grad():
-                dt_proj.bias.copy_(L.init_dt_bias(d_inner))
+                dt_proj.bias.copy_(layers.init_dt_bias(d_inner))
             setattr(self, "dt_proj" + sfx, dt_proj)
         # Parameter names are upstream's (A_log, A_b_log, D, D_b), hence no loop for these.
         self.A_log = nn.Parameter(a_log.clone())
@@ -103,11 +103,11 @@ class BiMambaMixer(nn.Module):
 
     def _branch(self, x, z, conv, x_proj, dt_proj, a_log, d_skip):
         """One direction of mamba_inner_fn_no_out_proj, token-major: x, z [B,L,E]."""
-        u = L.silu(L.causal_conv1d(x, conv))
+        u = layers.silu(layers.causal_conv1d(x, conv))
         dt, b, c = torch.split(x_proj(u), [self.dt_rank, self.d_state, self.d_state], dim=-1)
         delta = nn.functional.softplus(dt_proj(dt))
         y = vimq_ops.selective_scan(u, delta, -torch.exp(a_log), b, c, d_skip)
-        return y * L.silu(z)
+        return y * layers.silu(z)
 
     def forward(self, hidden):
         xz = self.in_proj(hidden)                     # [B, L, 2E]
@@ -126,7 +126,7 @@ class Block(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.mixer = BiMambaMixer(cfg)
-        self.norm = L.RMSNorm(cfg.d_model, cfg.eps)
+        self.norm = layers.RMSNorm(cfg.d_model, cfg.eps)
 
     def forward(self, hidden, residual):
         # Upstream's fused add+norm with the residual kept in FP32, written plainly.
@@ -143,7 +143,7 @@ class VisionMamba(nn.Module):
         self.cls_token = nn.Parameter(torch.zeros(1, 1, cfg.d_model))
         self.pos_embed = nn.Parameter(torch.zeros(1, cfg.num_patches + 1, cfg.d_model))
         self.layers = nn.ModuleList(Block(cfg) for _ in range(cfg.depth))
-        self.norm_f = L.RMSNorm(cfg.d_model, cfg.eps)
+        self.norm_f = layers.RMSNorm(cfg.d_model, cfg.eps)
         self.head = nn.Linear(cfg.d_model, cfg.num_classes)
         self._init_weights()
 
@@ -153,13 +153,13 @@ class VisionMamba(nn.Module):
         nn.init.trunc_normal_(self.head.weight, std=0.02)
         nn.init.zeros_(self.head.bias)
         for block in self.layers:
-            L.scale_residual_projection(block.mixer.out_proj, self.cfg.depth)
+            layers.scale_residual_projection(block.mixer.out_proj, self.cfg.depth)
 
     def add_outliers(self, count, generator):
         """`count` channels of every mixer's in_proj input (and of the head's input) 20-100x
         larger: see layers.add_outliers."""
-        channels, factors = L.outlier_plan(self.cfg.d_model, count, generator)
-        L.add_outliers([b.norm for b in self.layers] + [self.norm_f],
+        channels, factors = layers.outlier_plan(self.cfg.d_model, count, generator)
+        layers.add_outliers([b.norm for b in self.layers] + [self.norm_f],
                        [b.mixer.in_proj for b in self.layers] + [self.head], channels, factors)
         return channels
 

@@ -7,7 +7,6 @@ Each scan exists three times, and the tests hold the three together:
   * a model-local ONNX FunctionProto (`selective_scan_function`, `ssd_scan_function`) whose body
     is standard ONNX (a Scan over tokens), so ONNX Runtime can run the exported file unchanged.
 """
-import onnx
 import torch
 from onnx import TensorProto, helper
 
