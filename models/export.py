@@ -8,6 +8,7 @@ Weights are seeded random (upstream initialisation) unless --checkpoint gives up
 Output files appear complete or not at all.
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -132,6 +133,27 @@ def infer_mamba2(state, ngroups):
     return out
 
 
+def hf_vocab(checkpoint_path):
+    """The unpadded vocabulary of an HF-style checkpoint directory (config.json next to
+    pytorch_model.bin, as state-spaces/mamba2-* ships), so example ids avoid the padding rows.
+    Returns {} without a config.json."""
+    path = os.path.join(os.path.dirname(os.path.abspath(checkpoint_path)), "config.json")
+    if not os.path.isfile(path):
+        return {}
+    try:
+        with open(path) as f:
+            conf = json.load(f)
+    except ValueError as e:
+        raise ExportError("%s: not valid JSON: %s" % (path, e))
+    out = {}
+    for key in ("vocab_size", "pad_vocab_size_multiple"):
+        if key in conf:
+            if not isinstance(conf[key], int) or conf[key] < 1:
+                raise ExportError("%s: %s must be a positive integer" % (path, key))
+            out[key] = conf[key]
+    return out
+
+
 def build(args):
     """Returns (model, kind, example input name, example input tensor)."""
     kind = "vim" if args.model in vim.PRESETS else "mamba2"
@@ -166,6 +188,7 @@ def build(args):
             cfg["ngroups"] = args.ngroups
         if state is not None:
             cfg.update(infer_mamba2(state, cfg.get("ngroups", 1)))
+            cfg.update(hf_vocab(args.checkpoint))
         for opt, field in (("d_model", "d_model"), ("depth", "n_layer"), ("d_state", "d_state"),
                            ("headdim", "headdim"), ("vocab", "vocab_size")):
             if getattr(args, opt) is not None:

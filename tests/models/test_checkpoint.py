@@ -1,4 +1,5 @@
 """Checkpoint loading: round trips in the upstream layouts, and every error case."""
+import json
 import os
 import tempfile
 import unittest
@@ -94,6 +95,26 @@ class CheckpointTest(unittest.TestCase):
         self.assertIn("pos_embed resized to 3x5 patches", out)
         with self.assertRaisesRegex(checkpoint.CheckpointError, "not a square grid"):
             checkpoint.resize_vim_pos_embed({"pos_embed": torch.zeros(1, 7, 2)}, (2, 2))
+
+    def test_export_cli_reads_hf_config_vocab(self):
+        # pytorch_model.bin + config.json as state-spaces/mamba2-* ships them: the embedding has
+        # the padded 64 rows, config.json says 50 real tokens; example ids must stay below 50.
+        src = small_mamba2(5)
+        checkpoint.save_checkpoint(src, self.path("pytorch_model.bin"), layout="hf")
+        with open(self.path("config.json"), "w") as f:
+            json.dump({"d_model": 32, "n_layer": 2, "vocab_size": 50,
+                       "pad_vocab_size_multiple": 16}, f)
+        code, out, err = helpers.export(
+            ["mamba2-130m", "--checkpoint", self.path("pytorch_model.bin"), "--headdim", "16",
+             "--seq", "200", "-o", self.path("m.onnx"), "--write-inputs", self.path("in"),
+             "--write-torch-outputs", self.path("out")])
+        self.assertEqual(code, 0, err)
+        ids = np.load(self.path("in/input_ids.npy"))
+        self.assertLess(ids.max(), 50)
+        with torch.no_grad():
+            expect = src(torch.from_numpy(ids)).numpy()
+        self.assertEqual(expect.shape, (1, 200, 64))
+        np.testing.assert_array_equal(np.load(self.path("out/logits.npy")), expect)
 
     def expect_error(self, obj, pattern, model=None):
         torch.save(obj, self.path("bad.pth"))
