@@ -18,7 +18,7 @@ public:
   }
   llvm::Expected<bool> run(ir::Graph &g) override {
     unsigned erased = g.removeDeadCode();
-    VIMQ_DEBUG("dce", llvm::errs() << "dce: erased " << erased << " ops\n");
+    VIMQ_DEBUG("dce", llvm::dbgs() << "dce: erased " << erased << " ops\n");
     return erased != 0;
   }
 };

@@ -170,7 +170,7 @@ llvm::Error PassManager::run(ir::Graph &g) {
     timing.add(name, secondsSince(t0));
     if (!changed)
       return withContext(changed.takeError(), name);
-    VIMQ_DEBUG(DEBUG_TYPE, llvm::errs() << DEBUG_TYPE << ": " << name
+    VIMQ_DEBUG(DEBUG_TYPE, llvm::dbgs() << DEBUG_TYPE << ": " << name
                                         << (*changed ? " changed" : " left unchanged")
                                         << " the graph (" << g.numOps() << " ops)\n");
 

@@ -1,12 +1,15 @@
 //===- Debug.h - the project's own --debug-only ----------------------------------*- C++ -*-===//
 //
-// Release LLVM has no -debug-only, so vimq has its own: `VIMQ_DEBUG("lift-linear", dbgs() << ..)`
-// prints only when "lift-linear" (or "all") is in --debug-only=a,b,c.
+// Release LLVM has no -debug-only, so vimq has its own:
+//   VIMQ_DEBUG("lift-linear", llvm::dbgs() << "lift-linear: matched " << op.describe() << "\n");
+// runs its statement only when "lift-linear" (or "all") is in --debug-only=a,b,c. (llvm::dbgs()
+// is stderr in release LLVM.)
 //
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Debug.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace vimq {
