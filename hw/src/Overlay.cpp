@@ -339,6 +339,15 @@ void vimq_overlay(const Instr *insns, uint8_t *ddr, const DdrBuffer *buffers, Co
     ctl.done = 1;
     return;
   }
+  // In the synthesised design the on-chip memories (OnChip) are partitioned per lane:
+  //   act/wgt cyclic by linear_rows/linear_cols, vec cyclic by vector_width, state cyclic by
+  //   ssm_lanes, so every engine reads one word per lane per cycle.
+#pragma HLS ARRAY_PARTITION variable = act cyclic factor = kLinearRows
+#pragma HLS ARRAY_PARTITION variable = wgt cyclic factor = kLinearCols
+#pragma HLS ARRAY_PARTITION variable = vec cyclic factor = kVectorWidth
+#pragma HLS ARRAY_PARTITION variable = state cyclic factor = kSsmLanes
+#pragma HLS STREAM variable = cmd depth = kCmdFifoDepth
+#pragma HLS STREAM variable = tokens depth = kTokenFifoDepth
   Dataflow df(insns, DdrView{ddr, buffers, ctl.numBuffers}, ctl);
   df.run();
   ctl.done = 1;

@@ -117,6 +117,14 @@ TEST(OverlayProgram, TiledApot4Linear) {
                                                                  N * nb * 4 + N * 4));
   EXPECT_GE(ctl.cycles, lin.busyCycles);
   EXPECT_EQ(ctl.clockMhz, 350u);
+  EXPECT_DOUBLE_EQ(modeledLatencyUs(ctl), double(ctl.cycles) / 350.0);
+  // Every module's clock is accounted for: busy plus the three kinds of stall is the run.
+  for (unsigned u = unsigned(Unit::Load); u < kNumUnits; ++u) {
+    const UnitProfile &pr = ctl.profile[u];
+    EXPECT_EQ(pr.busyCycles + pr.stallCmdCycles + pr.stallTokenCycles + pr.stallFullCycles,
+              ctl.cycles)
+        << unitName(Unit(u));
+  }
 }
 
 namespace {

@@ -70,6 +70,11 @@ struct Control {
   UnitProfile profile[kNumUnits];
 };
 
+/// Modeled latency of the last run at the target clock, in microseconds.
+inline double modeledLatencyUs(const Control &ctl) {
+  return ctl.clockMhz ? double(ctl.cycles) / double(ctl.clockMhz) : 0.0;
+}
+
 /// Runs the instruction stream insns[insnBase .. insnBase + insnCount) to FINISH.
 /// ddr is the DDR image; buffers[0 .. ctl.numBuffers) the buffer table.
 void vimq_overlay(const isa::Instr *insns, uint8_t *ddr, const DdrBuffer *buffers, Control &ctl);
