@@ -12,18 +12,21 @@
 
 namespace vimq::hw {
 
-// Shift amounts of the two terms of each magnitude (0 = term absent; the LUT in hardware).
-static constexpr uint8_t kTermA[8] = {0, 4, 5, 5, 6, 6, 7, 7};
-static constexpr uint8_t kTermB[8] = {0, 0, 0, 4, 0, 5, 0, 5};
+// The shift-add LUT: per magnitude, the shift of each of the two terms and a mask that
+// disables an absent term (all-ones or zero), so the datapath has no data-dependent branch.
+static constexpr uint8_t kShiftA[8] = {0, 4, 5, 5, 6, 6, 7, 7};
+static constexpr uint8_t kShiftB[8] = {0, 0, 0, 4, 0, 5, 0, 5};
+static constexpr int32_t kMaskA[8] = {0, -1, -1, -1, -1, -1, -1, -1};
+static constexpr int32_t kMaskB[8] = {0, 0, 0, -1, 0, -1, 0, -1};
 
 int32_t apot4ShiftAdd(int8_t x, uint8_t code) {
-  uint8_t mag = code & 7;
-  int32_t xv = x;
-  // Shifts of the sign-extended activation; multiplying by 2^s keeps it well defined for x < 0.
-  int32_t a = kTermA[mag] ? xv * (1 << kTermA[mag]) : 0;
-  int32_t b = kTermB[mag] ? xv * (1 << kTermB[mag]) : 0;
-  int32_t s = a + b;
-  return (code & 8) ? -s : s;
+  const uint8_t mag = code & 7;
+  const int32_t xv = x;
+  // x * 2^s instead of x << s keeps the shift of a negative value well defined in C++.
+  const int32_t s = ((xv * (1 << kShiftA[mag])) & kMaskA[mag]) +
+                    ((xv * (1 << kShiftB[mag])) & kMaskB[mag]);
+  const int32_t neg = -int32_t((code >> 3) & 1); // all-ones when the sign bit is set
+  return (s ^ neg) - neg;                        // conditional negate
 }
 
 int32_t applyActivation(int32_t v, Activation act, int frac) {
@@ -40,6 +43,21 @@ int32_t applyActivation(int32_t v, Activation act, int frac) {
   return v;
 }
 
+// One block's exact int32 dot product; the weight format is a template parameter so that each
+// format is its own pipelined loop (two datapaths in hardware, no per-element select).
+template <WeightKind Kind>
+static int32_t blockDot(const int8_t *x, const uint8_t *w, int len) {
+  int32_t acc = 0;
+  for (int k = 0; k < len; ++k) {
+#pragma HLS PIPELINE II = 1
+    if constexpr (Kind == WeightKind::Apot4)
+      acc += apot4ShiftAdd(x[k], w[k]);
+    else
+      acc += int32_t(x[k]) * int32_t(static_cast<int8_t>(w[k]));
+  }
+  return acc;
+}
+
 void linearEngine(const LinearParams &p, const int8_t *x, const uint8_t *w,
                   const uint16_t *wscale, const int32_t *xabs, const int32_t *bias, int32_t *y) {
   const int nblocks = (p.k + p.block - 1) / p.block;
@@ -47,15 +65,13 @@ void linearEngine(const LinearParams &p, const int8_t *x, const uint8_t *w,
     for (int n = 0; n < p.n; ++n) {
       i128 total = 0;
       for (int b = 0; b < nblocks; ++b) {
-        int32_t acc = 0;
-        const int kEnd = (b + 1) * p.block < p.k ? (b + 1) * p.block : p.k;
-        for (int k = b * p.block; k < kEnd; ++k) {
-#pragma HLS PIPELINE II = 1
-          const int8_t xv = x[m * p.k + k];
-          const uint8_t wv = w[n * p.k + k];
-          acc += p.kind == WeightKind::Apot4 ? apot4ShiftAdd(xv, wv)
-                                             : int32_t(xv) * int32_t(static_cast<int8_t>(wv));
-        }
+        const int k0 = b * p.block;
+        const int len = (k0 + p.block < p.k ? k0 + p.block : p.k) - k0;
+        const int8_t *xb = x + m * p.k + k0;
+        const uint8_t *wb = w + n * p.k + k0;
+        const int32_t acc = p.kind == WeightKind::Apot4
+                                ? blockDot<WeightKind::Apot4>(xb, wb, len)
+                                : blockDot<WeightKind::Int8>(xb, wb, len);
         total += static_cast<i128>(acc) * wscale[n * nblocks + b];
       }
       i128 v = shiftRne(total * xabs[m], p.shift);
