@@ -77,6 +77,10 @@ llvm::Expected<Shape> broadcastShapes(llvm::ArrayRef<llvm::ArrayRef<int64_t>> sh
       o = d;
     }
   }
+  // Refuse results nobody could allocate ([1e6, 1] + [1, 1e6]) before a kernel tries to;
+  // 8 bytes is the widest element.
+  if (auto e = checkAllocatable(out, DType::F64))
+    return e;
   return out;
 }
 

@@ -377,6 +377,9 @@ llvm::Expected<Results> einsum(const ir::Op &op, Inputs in) {
   int64_t nOut = y.numel(), nSum = numElements(llvm::ArrayRef<int64_t>(all).drop_front(outTerm.size()));
   if (nOut == 0)
     return one(std::move(y));
+  // The naive loop costs nOut * nSum products; refuse what would run for hours.
+  if (nSum > 0 && nOut > (int64_t(1) << 32) / nSum)
+    return makeError("equation '{0}' needs too many products ({1} x {2})", eq, nOut, nSum);
   llvm::SmallVector<int64_t, 8> idx(all.size(), 0);
   for (int64_t o = 0; o < nOut; ++o) {
     double acc = 0;

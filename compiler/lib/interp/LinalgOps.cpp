@@ -41,6 +41,8 @@ template <typename T> llvm::Expected<Tensor> matmulT(const Tensor &a, const Tens
     out.push_back(M);
   if (!bVec)
     out.push_back(N);
+  if (auto e = checkAllocatable(out, a.dtype()))
+    return e;
   Tensor r(a.dtype(), out);
   const T *pa = a.data<T>(), *pb = b.data<T>();
   T *pr = r.data<T>();
@@ -149,6 +151,8 @@ llvm::Expected<Results> gemmOp(const ir::Op &op, Inputs in) {
       return makeError("C {0} does not broadcast to [{1}, {2}]", shapeStr(c->shape()), M, N);
     }
   }
+  if (auto e = checkAllocatable({M, N}, (*a)->dtype()))
+    return e;
   double alpha = op.getFloat("alpha", 1.0), beta = op.getFloat("beta", 1.0);
   if ((*a)->dtype() == DType::F32)
     return one(gemmT<float>(**a, **b, c, ta, tb, alpha, beta, M, N, K));
@@ -278,6 +282,8 @@ llvm::Expected<Results> conv(const ir::Op &op, Inputs in) {
     g.ph = pads[0], g.pw = pads[1], g.OH = out[2], g.OW = out[3];
   }
   if (auto e = checkAllocatable({g.C / g.G * g.kh * g.kw, g.OH * g.OW}, x.dtype()))
+    return e;
+  if (auto e = checkAllocatable(out, x.dtype()))
     return e;
   if (x.dtype() == DType::F32)
     return one(convT<float>(x, w, bias, g, out));

@@ -10,6 +10,7 @@
 #include "llvm/ADT/SmallSet.h"
 
 #include <cmath>
+#include <cstdint>
 #include <numeric>
 
 namespace vimq::interp::detail {
@@ -76,6 +77,8 @@ llvm::Expected<Results> range(const ir::Op &, Inputs in) {
           return makeError("delta is zero");
         // ONNX: number_of_elements = max(ceil((limit - start) / delta), 0).
         double count = std::ceil((double(l) - double(s)) / double(d));
+        if (!(count < 0x1p62)) // also catches NaN
+          return makeError("range of {0} elements is too large", count);
         int64_t n = count > 0 ? int64_t(count) : 0;
         if (auto e = checkAllocatable({n}, start.dtype()))
           return e;
@@ -189,15 +192,16 @@ llvm::Expected<Results> slice(const ir::Op &op, Inputs in) {
       s = s < -dim ? -1 : s + dim;
     if (e < 0)
       e = e < -dim ? -1 : e + dim;
+    // Counts written so that no intermediate overflows, even for |step| near 2^63.
     int64_t n;
     if (step > 0) {
       s = std::clamp(s, int64_t(0), dim);
       e = std::clamp(e, int64_t(0), dim);
-      n = e > s ? (e - s + step - 1) / step : 0;
+      n = e > s ? (e - s - 1) / step + 1 : 0;
     } else {
       s = std::clamp(s, int64_t(-1), dim - 1);
       e = std::clamp(e, int64_t(-1), dim - 1);
-      n = s > e ? (s - e + (-step) - 1) / (-step) : 0;
+      n = s > e ? (step == INT64_MIN ? 1 : (s - e - 1) / (-step) + 1) : 0;
     }
     out[size_t(*ax)] = n;
     if (n > 0)
@@ -362,6 +366,8 @@ llvm::Expected<Results> reshape(const ir::Op &op, Inputs in) {
     } else if (d < 0) {
       return makeError("invalid dimension {0} in shape {1}", d, shapeStr(*target));
     } else {
+      if (d > 0 && known > INT64_MAX / d)
+        return makeError("shape {0} overflows", shapeStr(*target));
       known *= d;
     }
     out.push_back(d);
@@ -448,6 +454,8 @@ llvm::Expected<Results> tile(const ir::Op &, Inputs in) {
   for (int64_t d = 0; d < x.rank(); ++d) {
     if ((*reps)[size_t(d)] < 0)
       return makeError("negative repeat {0}", (*reps)[size_t(d)]);
+    if (x.dim(d) > 0 && (*reps)[size_t(d)] > kMaxTensorBytes / x.dim(d))
+      return makeError("repeats {0} make a tensor too large to allocate", shapeStr(*reps));
     view.append({(*reps)[size_t(d)], x.dim(d)});
     strides.append({0, inStrides[size_t(d)]});
     out.push_back((*reps)[size_t(d)] * x.dim(d));

@@ -128,3 +128,36 @@ TEST(ShapeOps, UnknownKindAndArity) {
   EXPECT_EQ(OpCase("onnx.NoSuchOp", {}).error(),
             "node 'n0' (onnx.NoSuchOp): the interpreter does not implement 'onnx.NoSuchOp'");
 }
+
+TEST(ShapeOps, HostileShapesAreErrorsNotCrashes) {
+  // Each would otherwise allocate petabytes, overflow int64 or divide by zero.
+  Tensor col(DType::F32, {1 << 20, 1}), row(DType::F32, {1, 1 << 20});
+  EXPECT_NE(OpCase("onnx.Add", {col, row}).error().find("too large"), std::string::npos);
+  EXPECT_NE(OpCase("onnx.MatMul", {col, row}).error().find("too large"), std::string::npos);
+  EXPECT_NE(OpCase("onnx.Range", {Tensor::scalar<float>(0), Tensor::scalar<float>(1e30f),
+                                  Tensor::scalar<float>(1)})
+                .error()
+                .find("too large"),
+            std::string::npos);
+  EXPECT_NE(OpCase("onnx.Reshape", {Tensor(DType::F32, {0}), i64v({INT64_MAX, 4, 0})})
+                .attr("allowzero", int64_t(1))
+                .error()
+                .find("overflows"),
+            std::string::npos);
+  EXPECT_NE(OpCase("onnx.Tile", {Tensor(DType::F32, {2}), i64v({INT64_MAX})}).error().find(
+                "too large"),
+            std::string::npos);
+  // Extreme steps: one element, no overflow.
+  Tensor x = f32({4}, {0, 1, 2, 3});
+  EXPECT_EQ(OpCase("onnx.Slice", {x, i64v({0}), i64v({4}), i64v({0}), i64v({INT64_MAX})})
+                .run0()
+                .numel(),
+            1);
+  EXPECT_EQ(OpCase("onnx.Slice", {x, i64v({3}), i64v({INT64_MIN}), i64v({0}), i64v({INT64_MIN})})
+                .run0()
+                .numel(),
+            1);
+  Tensor imin = i64v({INT64_MIN});
+  EXPECT_NE(OpCase("onnx.Div", {imin, i64v({-1})}).error().find("overflows"), std::string::npos);
+  EXPECT_EQ(OpCase("onnx.Mod", {imin, i64v({-1})}).run0().toInts(), V({0}));
+}
