@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------------------------===//
 
 #include "vimq/hw/SsmEngine.h"
+#include "vimq/hw/VectorEngine.h"
 #include "vimq/isa/ProgramAsm.h"
 #include "vimq/runtime/Session.h"
 
@@ -85,7 +86,8 @@ int32_t referenceLinear(bool apot, int i, int j, int K, int block, const std::ve
   __int128 q = total >> shift, rem = total - (q << shift), half = __int128(1) << (shift - 1);
   if (shift > 0 && (rem > half || (rem == half && (q & 1))))
     ++q;
-  return int32_t(q + bias[j]);
+  __int128 v = q + bias[j];
+  return int32_t(std::min<__int128>(std::max<__int128>(v, INT32_MIN), INT32_MAX)); // sat32
 }
 
 void runTiledLinear(bool apot) {
@@ -283,6 +285,73 @@ TEST(Program, SelectiveScanStateCarriedAcrossTiles) {
 
 TEST(Program, SsdScanStateCarriedAcrossTiles) {
   runScan({/*ssd=*/true, /*L=*/5, /*split=*/2, /*H=*/4, /*P=*/3, /*N=*/4, /*G=*/2});
+}
+
+} // namespace
+
+//===-- Hadamard + int8 linear (FastMamba's linear path) ----------------------------------===//
+
+namespace {
+
+TEST(Program, HadamardThenInt8Linear) {
+  // x [M][K] -> FWHT on groups of 8 (times 3/2, RNE) -> per-token absmax quantize -> int8
+  // LINEAR with block-16 scales -> y. The FWHT reference is a product with the Sylvester
+  // matrix H[i][j] = (-1)^popcount(i & j); quantization is the engine's (tests/hw checks it).
+  const int M = 3, K = 32, N = 5, G = 8, block = 16, nb = K / block, shift = 12;
+  std::mt19937 rng(31);
+  std::vector<int32_t> x = randomInts(rng, M * K, -500, 500);
+  std::vector<uint8_t> w(N * K);
+  for (uint8_t &v : w)
+    v = uint8_t(randomInts(rng, 1, -127, 127)[0]);
+  // Ranges keep every result inside int32 (|y| < 2^24 by the bounds of each factor).
+  std::vector<int32_t> ws = randomInts(rng, N * nb, 1, 20);
+  std::vector<uint8_t> weights(w);
+  append<int32_t>(weights, ws);
+
+  std::string p = formatv(R"(
+.buffer 0 weights {0}
+.buffer 1 input {1}
+.buffer 2 output {2}
+.input x buf=1 off=0 dtype=i32 shape={3}x{4}
+.output y buf=2 off=0 dtype=i32 shape={3}x{5}
+LOAD buf=wgt, dtype=u8, pitch={4}, rows={5}, cols={4}, ddr_buf=0, ddr_stride={4}
+LOAD buf=vec, dtype=i32, addr=272, rows=1, cols={6}, ddr_buf=0, ddr_off={7}
+LOAD buf=vec, dtype=i32, pitch={4}, rows={3}, cols={4}, ddr_buf=1, ddr_stride={8} ; push=vector
+VECTOR op=fwht, rows={3}, cols={4}, log2g=3, a_pitch={4}, o_addr=128, o_pitch={4}, imm=3, shift=1 ; pop=load
+VECTOR op=quant, rows={3}, cols={4}, a_addr=128, a_pitch={4}, c_addr=256, o_pitch={4} ; push=linear
+LINEAR wfmt=int8, m={3}, k={4}, n={5}, block={9}, a_pitch={4}, as_addr=256, ws_addr=272, o_addr=320, o_pitch={5}, shift={10} ; pop=vector push=store
+STORE buf=vec, dtype=i32, addr=320, pitch={5}, rows={3}, cols={5}, ddr_buf=2, ddr_stride={11} ; pop=linear
+FINISH
+)",
+                          weights.size(), M * K * 4, M * N * 4, M, K, N, N * nb, N * K, K * 4,
+                          block, shift, N * 4)
+                      .str();
+  Runner r;
+  rt::TensorMap out = r.run(p, weights, {{"x", Tensor::fromVector<int32_t>({M, K}, x)}});
+  ASSERT_EQ(out.count("y"), 1u);
+
+  std::vector<int32_t> h(M * K);
+  for (int m = 0; m < M; ++m)
+    for (int g0 = 0; g0 < K; g0 += G)
+      for (int i = 0; i < G; ++i) {
+        int64_t acc = 0;
+        for (int j = 0; j < G; ++j)
+          acc += (__builtin_popcount(i & j) % 2 ? -1 : 1) * int64_t(x[m * K + g0 + j]);
+        int64_t t = 3 * acc, q = t >> 1; // RNE(3 * acc / 2): ties go to the even neighbour
+        if ((t & 1) && (q & 1))
+          ++q;
+        h[m * K + g0 + i] = int32_t(q);
+      }
+  std::vector<int8_t> a(M * K);
+  std::vector<int32_t> absmax(M);
+  hw::vecAbsmaxQuantize(M, K, h.data(), a.data(), absmax.data());
+  std::vector<int32_t> zeroBias(N, 0);
+  llvm::ArrayRef<int32_t> y = out.at("y").values<int32_t>();
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j)
+      ASSERT_EQ(y[i * N + j],
+                referenceLinear(false, i, j, K, block, a, w, ws, absmax, zeroBias, shift))
+          << i << "," << j;
 }
 
 } // namespace
