@@ -6,6 +6,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace vimq::tools {
 
@@ -47,6 +48,16 @@ llvm::Error checkOutputFile(llvm::StringRef path, llvm::StringRef flag) {
   if (!fs::can_write(dir))
     return makeError("{0} {1}: folder '{2}' is not writable", flag, path, dir);
   return llvm::Error::success();
+}
+
+llvm::Error flushStdout() {
+  llvm::raw_fd_ostream &os = llvm::outs();
+  os.flush();
+  if (!os.has_error())
+    return llvm::Error::success();
+  std::string msg = os.error().message();
+  os.clear_error();
+  return makeError("cannot write to standard output: {0}", msg);
 }
 
 } // namespace vimq::tools

@@ -18,4 +18,8 @@ llvm::Error checkOutputDir(llvm::StringRef dir, llvm::StringRef flag = "--output
 /// writable, so that the final atomic rename can succeed.
 llvm::Error checkOutputFile(llvm::StringRef path, llvm::StringRef flag = "-o");
 
+/// Flushes stdout and reports a failed write (a full disk, a closed pipe) as an error instead of
+/// the fatal "IO failure on output stream" LLVM would raise at exit.
+llvm::Error flushStdout();
+
 } // namespace vimq::tools

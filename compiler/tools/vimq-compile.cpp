@@ -71,8 +71,7 @@ llvm::Error checkEmit() {
 llvm::Error writeOutput(llvm::StringRef text) {
   if (outputPath == "-") {
     llvm::outs() << text;
-    llvm::outs().flush();
-    return llvm::Error::success();
+    return tools::flushStdout();
   }
   return writeFileAtomically(outputPath, text);
 }
@@ -81,7 +80,7 @@ llvm::Error compile() {
   if (tools::listPassesRequested()) {
     tools::registerAllPasses();
     tools::printPassList(llvm::outs());
-    return llvm::Error::success();
+    return tools::flushStdout();
   }
   if (modelPath.empty())
     return makeError("no input model (usage: vimq-compile MODEL.onnx [options]; see --help)");

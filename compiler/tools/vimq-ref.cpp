@@ -80,7 +80,7 @@ llvm::Error runReference() {
   if (tools::listPassesRequested()) {
     tools::registerAllPasses();
     tools::printPassList(llvm::outs());
-    return llvm::Error::success();
+    return tools::flushStdout();
   }
   if (modelPath.empty())
     return makeError("no input model (usage: vimq-ref MODEL.onnx --input NAME=FILE.npy ... "
@@ -124,7 +124,7 @@ llvm::Error runReference() {
   if (printOutputs)
     for (const auto &[name, tensor] : outputs)
       tools::printTensorSummary(llvm::outs(), name, tensor);
-  return llvm::Error::success();
+  return tools::flushStdout();
 }
 
 } // namespace
