@@ -146,6 +146,14 @@ TEST(RmsNorm, CloseToFloat) {
     EXPECT_NEAR(y[i] / 1024.0, x[i] / 4096.0 / std::sqrt(ms), 1.0 / 1024);
 }
 
+TEST(RmsNorm, ZeroRowWithZeroEpsIsZeroNotUndefined) {
+  std::vector<int32_t> x(8, 0), w(8, 1 << 16), y(8, 123);
+  RmsNormParams p;
+  p.rows = 1, p.cols = 8, p.eps = 0.f;
+  vecRmsNorm(p, x.data(), w.data(), nullptr, y.data());
+  EXPECT_EQ(y, std::vector<int32_t>(8, 0));
+}
+
 TEST(VectorElementwise, AddMulScaleNarrowStatic) {
   std::vector<int32_t> a = {INT32_MAX, -5, 7, -7}, b = {1, 3, 3, 3}, y(4);
   vecAdd(4, a.data(), b.data(), y.data());

@@ -6,7 +6,8 @@
 //   scale: sat32(RNE(x[c] * s[c] / 2^fs))   (smoothing; s int32)
 //   rmsNorm (per group of `group` channels; gated first forms t = sat32(RNE(x*silu(z)/2^fz))):
 //     S = sum t^2 (exact), r = 1 / sqrt(double(S) / group * 2^-2f + eps)      (IEEE double,
-//     in this order; double(S) rounds to nearest even), rq = rint(r * 2^24) (int64),
+//     in this order; double(S) rounds to nearest even), rq = rint(r * 2^24) (int64, clamped
+//     to 2^62),
 //     y = sat32(RNE(t * rq * w / 2^(24 + fw + f - fo)))
 //   absmaxQuantize: a = max|x| (saturated), q = a ? sat8(RNE(127*x / a)) : 0; a is the token's
 //     scale operand for LINEAR (1/127 folded into the weight scale)
