@@ -1,0 +1,102 @@
+//===- ToolsTest.cpp - vimq-as, vimq-objdump, vimq-run as a user runs them -------------===//
+
+#include "vimq/support/Npy.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+using namespace vimq;
+
+namespace {
+
+class Tools : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("vimq-tools", dir));
+  }
+  void TearDown() override { llvm::sys::fs::remove_directories(dir); }
+
+  std::string path(llvm::StringRef name) const {
+    llvm::SmallString<128> p(dir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  }
+  void write(llvm::StringRef name, llvm::StringRef text) const {
+    std::ofstream(path(name)) << text.str();
+  }
+  /// Runs a shell command with stdout+stderr captured in `log`; returns the exit status.
+  int run(const std::string &cmd) {
+    int status = std::system((cmd + " > " + path("log") + " 2>&1").c_str());
+    std::ifstream in(path("log"));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    log = ss.str();
+    return status;
+  }
+  bool exists(llvm::StringRef name) const { return llvm::sys::fs::exists(path(name)); }
+
+  llvm::SmallString<128> dir;
+  std::string log;
+};
+
+const char *kProgram = R"(.target zcu102
+.buffer 1 input 64
+.buffer 2 output 64
+.input x buf=1 off=0 dtype=i32 shape=2x8
+.output y buf=2 off=0 dtype=i32 shape=2x8
+LOAD buf=vec, dtype=i32, reverse=1, pitch=8, rows=2, cols=8, ddr_buf=1, ddr_stride=32 ; push=store
+STORE buf=vec, dtype=i32, pitch=8, rows=2, cols=8, ddr_buf=2, ddr_stride=32 ; pop=load
+FINISH
+)";
+
+TEST_F(Tools, AssembleDumpRun) {
+  write("p.s", kProgram);
+  ASSERT_EQ(run(std::string(VIMQ_AS) + " " + path("p.s") + " -o " + path("p.vimq")), 0) << log;
+  ASSERT_EQ(run(std::string(VIMQ_OBJDUMP) + " " + path("p.vimq")), 0) << log;
+  EXPECT_NE(log.find("target       zcu102"), std::string::npos) << log;
+  EXPECT_NE(log.find("0: LOAD buf=vec, dtype=i32, reverse=1, addr=0, pitch=8"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("; push=store"), std::string::npos);
+
+  std::vector<int32_t> x(16);
+  for (int i = 0; i < 16; ++i)
+    x[i] = i;
+  ASSERT_FALSE(bool(writeNpy(path("x.npy"), Tensor::fromVector<int32_t>({2, 8}, x))));
+  ASSERT_EQ(run(std::string(VIMQ_RUN) + " " + path("p.vimq") + " --input x=" + path("x.npy") +
+                " --output " + path("out") + " --profile"),
+            0)
+      << log;
+  EXPECT_NE(log.find("cycles"), std::string::npos);
+  llvm::Expected<Tensor> y = readNpy(path("out/y.npy"));
+  ASSERT_TRUE(bool(y)) << llvm::toString(y.takeError());
+  EXPECT_EQ(y->values<int32_t>()[0], 8); // rows swapped
+  EXPECT_EQ(y->values<int32_t>()[8], 0);
+  EXPECT_TRUE(exists("out/profile.json"));
+}
+
+TEST_F(Tools, FailuresWriteNothing) {
+  write("bad.s", "LOAD rows=1\nFINISH\n");
+  EXPECT_NE(run(std::string(VIMQ_AS) + " " + path("bad.s") + " -o " + path("bad.vimq")), 0);
+  EXPECT_NE(log.find("vimq-as: error: "), std::string::npos) << log;
+  EXPECT_FALSE(exists("bad.vimq"));
+
+  write("p.s", kProgram);
+  ASSERT_EQ(run(std::string(VIMQ_AS) + " " + path("p.s") + " -o " + path("p.vimq")), 0) << log;
+  EXPECT_NE(run(std::string(VIMQ_RUN) + " " + path("p.vimq") + " --output " + path("out")), 0);
+  EXPECT_NE(log.find("vimq-run: error: " + path("p.vimq") + ": input 'x' is missing"),
+            std::string::npos)
+      << log;
+  EXPECT_FALSE(exists("out"));
+
+  EXPECT_NE(run(std::string(VIMQ_RUN) + " " + path("p.s") + " --output " + path("out")), 0);
+  EXPECT_NE(log.find("bad magic"), std::string::npos) << log;
+}
+
+} // namespace
