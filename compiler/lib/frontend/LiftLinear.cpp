@@ -3,6 +3,8 @@
 //   MatMul(x, W[K,N]) [+ bias[N]]              -> Linear(x, W^T [N,K], bias)
 //   MatMul(x, Transpose(E[N,K], perm=[1,0]))    -> Linear(x, E)   (tied LM head: the embedding
 //                                                   table itself is shared, not copied)
+//   MatMul(x, W[K,N]) with W^T equal to an embedding table E (torch folds the tied head's
+//   transpose into a second initializer)        -> Linear(x, E)   (shared again)
 //   Gemm(x[M,K], B, C?) with transA = 0         -> Linear(x, alpha*B (as [N,K]), beta*C)
 // The weight of vimq.Linear is always [N, K] (out, in), like torch's nn.Linear. A bias is only
 // absorbed when it is a constant with N elements broadcast over the last axis, and when the
@@ -52,10 +54,17 @@ public:
 
   llvm::Expected<bool> run(ir::Graph &g) override {
     UseMap uses(g);
+    // Embedding tables (Gather on axis 0 of a constant matrix) a tied head may duplicate.
+    llvm::SmallVector<Value *, 2> tables;
+    for (const auto &op : g.ops())
+      if ((op->is("onnx.Gather") && op->getInt("axis", 0) == 0 && isF32Const(op->operand(0)) &&
+           op->operand(0)->rank() == 2) ||
+          (op->is("vimq.Embedding") && isF32Const(op->operand(1))))
+        tables.push_back(op->is("vimq.Embedding") ? op->operand(1) : op->operand(0));
     bool changed = false;
     for (Op *op : g.opSnapshot()) {
       if (op->is("onnx.MatMul"))
-        changed |= liftMatMul(g, uses, op);
+        changed |= liftMatMul(g, uses, op, tables);
       else if (op->is("onnx.Gemm"))
         changed |= liftGemm(g, uses, op);
     }
@@ -66,7 +75,7 @@ public:
 
 private:
   /// The [N,K] weight for MatMul's right operand, or null.
-  static Value *weightNK(ir::Graph &g, Value *w) {
+  static Value *weightNK(ir::Graph &g, Value *w, llvm::ArrayRef<Value *> tables) {
     if (w->rank() != 2 || !isFloat(w->dtype()))
       return nullptr;
     if (Op *t = defOf(w, "onnx.Transpose"))
@@ -74,10 +83,14 @@ private:
         return t->operand(0);
     if (!isF32Const(w))
       return nullptr;
-    return g.addConstant(g.uniqueName(w->name() + ".nk"), transpose2D(*w->constant()));
+    Tensor nk = transpose2D(*w->constant());
+    for (Value *t : tables)
+      if (t->constant()->sameAs(nk))
+        return t;
+    return g.addConstant(g.uniqueName(w->name() + ".nk"), std::move(nk));
   }
 
-  static bool liftMatMul(ir::Graph &g, UseMap &uses, Op *mm) {
+  static bool liftMatMul(ir::Graph &g, UseMap &uses, Op *mm, llvm::ArrayRef<Value *> tables) {
     Value *x = mm->operand(0), *w = mm->operand(1);
     if (!x || !w || x->rank() < 1 || w->rank() != 2 || x->dtype() != DType::F32)
       return false;
@@ -96,7 +109,7 @@ private:
           root = add;
           bias = b;
         }
-    Value *wnk = weightNK(g, w);
+    Value *wnk = weightNK(g, w, tables);
     if (!wnk)
       return false;
     llvm::SmallVector<Value *, 3> operands{x, wnk};

@@ -143,15 +143,36 @@ std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
+template <typename T> static void transposeInto(const T *src, T *dst, int64_t r, int64_t c) {
+  // Blocked so that both sides stay in cache for large tables (an LM head is ~40M elements).
+  constexpr int64_t kBlock = 64;
+  for (int64_t i0 = 0; i0 < r; i0 += kBlock)
+    for (int64_t j0 = 0; j0 < c; j0 += kBlock)
+      for (int64_t i = i0, ie = std::min(r, i0 + kBlock); i < ie; ++i)
+        for (int64_t j = j0, je = std::min(c, j0 + kBlock); j < je; ++j)
+          dst[j * r + i] = src[i * c + j];
+}
+
 Tensor transpose2D(const Tensor &t) {
   int64_t r = t.dim(0), c = t.dim(1);
   Tensor out(t.dtype(), {c, r});
-  size_t es = dtypeSize(t.dtype());
-  const uint8_t *src = t.raw();
-  uint8_t *dst = out.raw();
-  for (int64_t i = 0; i < r; ++i)
-    for (int64_t j = 0; j < c; ++j)
-      std::memcpy(dst + size_t(j * r + i) * es, src + size_t(i * c + j) * es, es);
+  switch (dtypeSize(t.dtype())) {
+  case 8:
+    transposeInto(reinterpret_cast<const uint64_t *>(t.raw()),
+                  reinterpret_cast<uint64_t *>(out.raw()), r, c);
+    break;
+  case 4:
+    transposeInto(reinterpret_cast<const uint32_t *>(t.raw()),
+                  reinterpret_cast<uint32_t *>(out.raw()), r, c);
+    break;
+  case 2:
+    transposeInto(reinterpret_cast<const uint16_t *>(t.raw()),
+                  reinterpret_cast<uint16_t *>(out.raw()), r, c);
+    break;
+  default:
+    transposeInto(t.raw(), out.raw(), r, c);
+    break;
+  }
   return out;
 }
 
