@@ -357,7 +357,8 @@ ExecResult execSsm(const Instr &in, OnChip &mem) {
       !regionOk(dtAddr, tPitch, len, dtCols, cfg::kVecBufWords) ||
       !regionOk(bcAddr, tPitch, len, 2 * groups * n, cfg::kVecBufWords) ||
       !regionOk(aAddr, 0, 1, aLen + (skip ? dLen : 0), cfg::kVecBufWords) ||
-      ((carryIn || carryOut) && !regionOk(sAddr, 0, 1, ch * n, cfg::kStateBufWords)))
+      // The running state always lives in the state buffer, carried or not.
+      !regionOk(sAddr, 0, 1, ch * n, cfg::kStateBufWords))
     return fail(OverlayError::OnChipOutOfRange);
 
   SsmFormats fm;
