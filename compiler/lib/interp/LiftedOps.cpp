@@ -272,14 +272,18 @@ llvm::Expected<Results> insertToken(const ir::Op &op, Inputs in) {
     return makeError("index {0} is out of range [0, {1}]", index, L);
   Tensor y(x.dtype(), {B, L + 1, D});
   size_t row = size_t(D) * dtypeSize(x.dtype());
+  if (y.numel() == 0)
+    return one(std::move(y));
   for (int64_t b = 0; b < B; ++b) {
     uint8_t *dst = y.raw() + size_t(b * (L + 1)) * row;
     const uint8_t *src = x.raw() + size_t(b * L) * row;
-    std::memcpy(dst, src, size_t(index) * row);
+    if (index > 0)
+      std::memcpy(dst, src, size_t(index) * row);
     std::memcpy(dst + size_t(index) * row, tok.raw() + (tok.dim(0) == 1 ? 0 : size_t(b) * row),
                 row);
-    std::memcpy(dst + size_t(index + 1) * row, src + size_t(index) * row,
-                size_t(L - index) * row);
+    if (L > index)
+      std::memcpy(dst + size_t(index + 1) * row, src + size_t(index) * row,
+                  size_t(L - index) * row);
   }
   return one(std::move(y));
 }
@@ -313,6 +317,8 @@ llvm::Expected<Results> takeToken(const ir::Op &op, Inputs in) {
     return makeError("index {0} is out of range [0, {1})", index, L);
   Tensor y(x.dtype(), {B, D});
   size_t row = size_t(D) * dtypeSize(x.dtype());
+  if (y.numel() == 0)
+    return one(std::move(y));
   for (int64_t b = 0; b < B; ++b)
     std::memcpy(y.raw() + size_t(b) * row, x.raw() + size_t(b * L + index) * row, row);
   return one(std::move(y));
@@ -334,11 +340,14 @@ llvm::Expected<Results> embedding(const ir::Op &, Inputs in) {
   out.push_back(D);
   Tensor y(table.dtype(), out);
   size_t row = size_t(D) * dtypeSize(table.dtype());
+  if (D == 0)
+    row = 0; // still validate every id below, but copy nothing
   for (int64_t i = 0, n = ids.numel(); i < n; ++i) {
     int64_t id = ids.getInt(i);
     if (id < 0 || id >= V)
       return makeError("id {0} at position {1} is out of range [0, {2})", id, i, V);
-    std::memcpy(y.raw() + size_t(i) * row, table.raw() + size_t(id) * row, row);
+    if (row)
+      std::memcpy(y.raw() + size_t(i) * row, table.raw() + size_t(id) * row, row);
   }
   return one(std::move(y));
 }

@@ -121,6 +121,8 @@ llvm::Expected<Results> gather(const ir::Op &op, Inputs in) {
   int64_t outer = numElements(data.shape().take_front(size_t(*axis)));
   size_t innerBytes = size_t(numElements(data.shape().drop_front(size_t(*axis) + 1))) * es;
   uint8_t *dst = r.raw();
+  if (r.numel() == 0)
+    return one(std::move(r));
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i : idx) {
       std::memcpy(dst, data.raw() + (size_t(o * dim + i)) * innerBytes, innerBytes);
@@ -241,7 +243,8 @@ llvm::Expected<Results> concat(const ir::Op &op, Inputs in) {
   for (int64_t o = 0; o < outer; ++o)
     for (const Tensor *t : in) {
       size_t chunk = size_t(numElements(t->shape().drop_front(size_t(*axis)))) * es;
-      std::memcpy(dst, t->raw() + size_t(o) * chunk, chunk);
+      if (chunk) // empty operands have no buffer
+        std::memcpy(dst, t->raw() + size_t(o) * chunk, chunk);
       dst += chunk;
     }
   return one(std::move(r));

@@ -161,3 +161,16 @@ TEST(ShapeOps, HostileShapesAreErrorsNotCrashes) {
   EXPECT_NE(OpCase("onnx.Div", {imin, i64v({-1})}).error().find("overflows"), std::string::npos);
   EXPECT_EQ(OpCase("onnx.Mod", {imin, i64v({-1})}).run0().toInts(), V({0}));
 }
+
+TEST(ShapeOps, ConstantForms) {
+  // The conformance data cannot reach onnx.Constant: the importer turns it into a constant.
+  Tensor t = i64({2}, {3, 4});
+  EXPECT_TRUE(OpCase("onnx.Constant", {}).attr("value", t).run0().sameAs(t));
+  Tensor f = OpCase("onnx.Constant", {}).attr("value_float", 1.5).run0();
+  EXPECT_EQ(f.dtype(), DType::F32);
+  EXPECT_EQ(f.rank(), 0);
+  EXPECT_EQ(f.data<float>()[0], 1.5f);
+  EXPECT_EQ(OpCase("onnx.Constant", {}).attr("value_ints", V{1, 2}).run0().toInts(), V({1, 2}));
+  EXPECT_NE(OpCase("onnx.Constant", {}).error().find("no supported value attribute"),
+            std::string::npos);
+}
