@@ -152,6 +152,12 @@ bool ddrRangeOk(const DdrView &d, uint64_t id, uint64_t off, uint64_t stride, ui
   return off + (rows - 1) * stride + rowBytes <= d.buffers[id].size;
 }
 
+/// memcpy that accepts empty ranges (an empty std::vector's data() may be null).
+void copyBytes(void *dst, const void *src, size_t bytes) {
+  if (bytes)
+    std::memcpy(dst, src, bytes);
+}
+
 ExecResult fail(OverlayError e) { return ExecResult{e, 0, 0}; }
 
 /// Dense copy of a strided vec-buffer region (the sim's stand-in for streaming reads).
@@ -160,7 +166,7 @@ std::vector<int32_t> gatherVec(const OnChip &m, uint64_t addr, uint64_t pitch, u
   std::vector<int32_t> out(rows * cols);
   for (uint64_t r = 0; r < rows; ++r) {
     uint64_t src = addr + (reverse ? rows - 1 - r : r) * pitch;
-    std::memcpy(&out[r * cols], &m.vec[src], cols * sizeof(int32_t));
+    copyBytes(out.data() + r * cols, &m.vec[src], cols * sizeof(int32_t));
   }
   return out;
 }
@@ -168,7 +174,7 @@ std::vector<int32_t> gatherVec(const OnChip &m, uint64_t addr, uint64_t pitch, u
 void scatterVec(OnChip &m, uint64_t addr, uint64_t pitch, uint64_t rows, uint64_t cols,
                 const int32_t *src) {
   for (uint64_t r = 0; r < rows; ++r)
-    std::memcpy(&m.vec[addr + r * pitch], &src[r * cols], cols * sizeof(int32_t));
+    copyBytes(&m.vec[addr + r * pitch], &src[r * cols], cols * sizeof(int32_t));
 }
 
 } // namespace
@@ -241,11 +247,13 @@ ExecResult execLinear(const Instr &in, OnChip &mem) {
   p.k = int(f(in, fld::LINEAR_k));
   p.n = int(f(in, fld::LINEAR_n));
   const uint64_t wfmt = f(in, fld::LINEAR_wfmt), act = f(in, fld::LINEAR_act);
-  if ((wfmt != uint64_t(WFmt::apot4) && wfmt != uint64_t(WFmt::int8)) || act > 2)
+  // Zero dimensions are invalid (docs/isa.md invariants): every engine does some work.
+  if ((wfmt != uint64_t(WFmt::apot4) && wfmt != uint64_t(WFmt::int8)) || act > 2 || p.m == 0 ||
+      p.k == 0 || p.n == 0)
     return fail(OverlayError::BadField);
   p.kind = wfmt == uint64_t(WFmt::apot4) ? WeightKind::Apot4 : WeightKind::Int8;
   p.act = static_cast<Activation>(act);
-  p.block = f(in, fld::LINEAR_block) ? int(f(in, fld::LINEAR_block)) : (p.k ? p.k : 1);
+  p.block = f(in, fld::LINEAR_block) ? int(f(in, fld::LINEAR_block)) : p.k;
   p.shift = int(f(in, fld::LINEAR_shift));
   p.outFrac = int(f(in, fld::LINEAR_frac));
   const bool hasBias = f(in, fld::LINEAR_bias), accumulate = f(in, fld::LINEAR_acc);
@@ -264,7 +272,7 @@ ExecResult execLinear(const Instr &in, OnChip &mem) {
 
   std::vector<int8_t> a(uint64_t(p.m) * p.k);
   for (int i = 0; i < p.m; ++i)
-    std::memcpy(&a[uint64_t(i) * p.k], &mem.act[aAddr + i * aPitch], p.k);
+    copyBytes(a.data() + uint64_t(i) * p.k, &mem.act[aAddr + i * aPitch], p.k);
   // Scale mantissas are the low 16 bits of their vec words.
   std::vector<uint16_t> ws(p.n * nb);
   for (uint64_t i = 0; i < ws.size(); ++i)
@@ -290,7 +298,7 @@ ExecResult execConv(const Instr &in, OnChip &mem) {
   p.c = int(f(in, fld::CONV1D_ch));
   p.kernel = int(f(in, fld::CONV1D_ksize));
   const uint64_t wfmt = f(in, fld::CONV1D_wfmt);
-  if (p.kernel < 1 || p.kernel > kMaxConvKernel ||
+  if (p.kernel < 1 || p.kernel > kMaxConvKernel || p.l == 0 || p.c == 0 ||
       (wfmt != uint64_t(WFmt::apot5) && wfmt != uint64_t(WFmt::int8)))
     return fail(OverlayError::BadField);
   p.kind = wfmt == uint64_t(WFmt::apot5) ? ConvWeightKind::Apot5 : ConvWeightKind::Int8;
@@ -315,9 +323,9 @@ ExecResult execConv(const Instr &in, OnChip &mem) {
   // History rows first, then the tile: the engine sees one causal window.
   std::vector<int32_t> x((hist + p.l) * p.c, 0);
   if (carryIn)
-    std::memcpy(x.data(), &mem.vec[hAddr], hist * p.c * sizeof(int32_t));
+    copyBytes(x.data(), &mem.vec[hAddr], hist * p.c * sizeof(int32_t));
   for (int t = 0; t < p.l; ++t)
-    std::memcpy(&x[(hist + t) * p.c], &mem.vec[xAddr + t * xPitch], p.c * sizeof(int32_t));
+    copyBytes(x.data() + (hist + t) * p.c, &mem.vec[xAddr + t * xPitch], p.c * sizeof(int32_t));
   std::vector<uint16_t> ws(p.c);
   for (int c = 0; c < p.c; ++c)
     ws[c] = static_cast<uint16_t>(mem.vec[wsAddr + c]);
@@ -326,7 +334,7 @@ ExecResult execConv(const Instr &in, OnChip &mem) {
              y.data());
   scatterVec(mem, yAddr, yPitch, p.l, p.c, y.data());
   if (carryOut) // the last kernel-1 input rows of the window (history included if l is short)
-    std::memcpy(&mem.vec[hAddr], &x[uint64_t(p.l) * p.c], hist * p.c * sizeof(int32_t));
+    copyBytes(&mem.vec[hAddr], x.data() + uint64_t(p.l) * p.c, hist * p.c * sizeof(int32_t));
   ExecResult r;
   r.cycles = uint64_t(p.l) * ceilDiv(p.c, cfg::kConvLanes) + p.kernel + cfg::kPipelineDepthVector;
   return r;
@@ -346,7 +354,7 @@ ExecResult execSsm(const Instr &in, OnChip &mem) {
   const uint64_t sAddr = f(in, fld::SSM_s_addr);
   const int frac = int(f(in, fld::SSM_frac));
   // The overlay's only exp is the PWL unit; groups must divide heads and heads the channels.
-  if (!f(in, fld::SSM_approx) || n == 0 || groups == 0 ||
+  if (!f(in, fld::SSM_approx) || len == 0 || ch == 0 || n == 0 || groups == 0 ||
       (ssd && (heads == 0 || ch % heads != 0 || heads % groups != 0)) ||
       (!ssd && groups != 1))
     return fail(OverlayError::BadField);
@@ -368,14 +376,14 @@ ExecResult execSsm(const Instr &in, OnChip &mem) {
   std::vector<int32_t> dt = gatherVec(mem, dtAddr, tPitch, len, dtCols);
   std::vector<int32_t> b(len * groups * n), c(len * groups * n);
   for (uint64_t t = 0; t < len; ++t) {
-    std::memcpy(&b[t * groups * n], &mem.vec[bcAddr + t * tPitch], groups * n * 4);
-    std::memcpy(&c[t * groups * n], &mem.vec[bcAddr + t * tPitch + groups * n], groups * n * 4);
+    copyBytes(b.data() + t * groups * n, &mem.vec[bcAddr + t * tPitch], groups * n * 4);
+    copyBytes(c.data() + t * groups * n, &mem.vec[bcAddr + t * tPitch + groups * n], groups * n * 4);
   }
   const int32_t *a = &mem.vec[aAddr];
   const int32_t *dsk = skip ? &mem.vec[aAddr + aLen] : nullptr;
   std::vector<int32_t> s(ch * n, 0);
   if (carryIn)
-    std::memcpy(s.data(), &mem.state[sAddr], s.size() * 4);
+    copyBytes(s.data(), &mem.state[sAddr], s.size() * 4);
   std::vector<int32_t> y(len * ch);
   ExecResult r;
   if (ssd) {
@@ -393,7 +401,7 @@ ExecResult execSsm(const Instr &in, OnChip &mem) {
   }
   scatterVec(mem, yAddr, xPitch, len, ch, y.data());
   if (carryOut)
-    std::memcpy(&mem.state[sAddr], s.data(), s.size() * 4);
+    copyBytes(&mem.state[sAddr], s.data(), s.size() * 4);
   // Tokens sequential; per (token, channel) the ssm_lanes lanes take ceil(n / lanes) cycles at
   // II=1; the recurrence's pipeline depth is paid once per tile (channels interleave).
   r.cycles = len * ch * ceilDiv(n, cfg::kSsmLanes) + cfg::kPipelineDepthSsm;
@@ -411,7 +419,7 @@ ExecResult execVector(const Instr &in, OnChip &mem) {
   const int frac = int(f(in, fld::VECTOR_frac)), shift = int(f(in, fld::VECTOR_shift));
   const unsigned log2g = unsigned(f(in, fld::VECTOR_log2g));
   const bool reverse = f(in, fld::VECTOR_reverse), approx = f(in, fld::VECTOR_approx);
-  if (op > uint64_t(VOp::silu))
+  if (op > uint64_t(VOp::silu) || rows == 0 || cols == 0)
     return fail(OverlayError::BadField);
   const VOp vop = static_cast<VOp>(op);
   const bool usesB = vop == VOp::add || vop == VOp::mul || vop == VOp::grmsnorm;
@@ -458,7 +466,7 @@ ExecResult execVector(const Instr &in, OnChip &mem) {
     p.inFrac = p.weightFrac = p.outFrac = p.gateFrac = frac;
     float eps;
     static_assert(sizeof(eps) == sizeof(imm), "eps is the fp32 bit pattern of imm");
-    std::memcpy(&eps, &imm, sizeof(eps));
+    copyBytes(&eps, &imm, sizeof(eps));
     if (!(eps >= 0.0f)) // NaN or negative: 1/sqrt would not be defined
       return fail(OverlayError::BadField);
     p.eps = eps;
@@ -470,7 +478,7 @@ ExecResult execVector(const Instr &in, OnChip &mem) {
     std::vector<int8_t> q(count);
     vecAbsmaxQuantize(int(rows), int(cols), a.data(), q.data(), &mem.vec[cAddr]);
     for (uint64_t r = 0; r < rows; ++r)
-      std::memcpy(&mem.act[oAddr + r * oPitch], &q[r * cols], cols);
+      copyBytes(&mem.act[oAddr + r * oPitch], q.data() + r * cols, cols);
     return ExecResult{OverlayError::None, 2 * beats + cfg::kPipelineDepthVector, 0};
   }
   case VOp::fwht:
