@@ -9,6 +9,7 @@
 
 #include "ProgramBuilder.h"
 
+#include "vimq/hw/ConvEngine.h"
 #include "vimq/hw/LinearEngine.h"
 #include "vimq/hw/SsmEngine.h"
 #include "vimq/hw/VectorEngine.h"
@@ -300,4 +301,114 @@ TEST(OverlayProgram, HadamardThenInt8Linear) {
   std::vector<uint16_t> ws16(ws.begin(), ws.end());
   linearEngine(lp, q.data(), w.data(), ws16.data(), absmax.data(), nullptr, expect.data());
   EXPECT_EQ(ddr.read<int32_t>(by), expect);
+}
+
+TEST(OverlayProgram, ConvTilesChainThroughHistory) {
+  std::mt19937 rng(55);
+  const int L = 11, C = 7, K = 4, L1 = 5, frac = 10;
+  auto x = rnd32(rng, L * C, -127, 127), ws = rnd32(rng, C, 0, 65535);
+  auto bias = rnd32(rng, C, -3000, 3000);
+  std::vector<uint8_t> w(C * K);
+  for (auto &v : w)
+    v = uint8_t(rng() % 32); // APoT-5 codes
+  Ddr ddr;
+  uint32_t bx = ddr.add(x), bw = ddr.add(w), bws = ddr.add(ws), bb = ddr.add(bias),
+           by = ddr.addZeros(L * C * 4);
+  Program p;
+  using isa::Buf;
+  using isa::DType;
+  const int X = 0, WS = 200, B = 300, H = 400, Y = 512;
+  load(p, bx, Buf::vec, DType::i32, X, L, C);
+  load(p, bw, Buf::wgt, DType::u8, 0, C, K, 0, 1);
+  load(p, bws, Buf::vec, DType::i32, WS, 1, C);
+  load(p, bb, Buf::vec, DType::i32, B, 1, C, bit(Module::conv));
+  for (int t = 0; t < 2; ++t) {
+    const int t0 = t ? L1 : 0, len = t ? L - L1 : L1;
+    p.add(Opcode::CONV1D, {{"wfmt", int64_t(isa::WFmt::apot5)}, {"silu", 1}, {"bias", 1},
+                           {"carry_in", t}, {"carry_out", 1}, {"ksize", K}, {"len", len},
+                           {"ch", C}, {"x_addr", X + t0 * C}, {"x_pitch", C},
+                           {"y_addr", Y + t0 * C}, {"y_pitch", C}, {"w_addr", 0},
+                           {"ws_addr", WS}, {"b_addr", B}, {"h_addr", H}, {"shift", 12},
+                           {"frac", frac}, {"pop", t ? 0 : bit(Module::load)},
+                           {"push", t ? bit(Module::store) : 0}});
+  }
+  p.add(Opcode::STORE, {{"buf", e(Buf::vec)}, {"dtype", e(DType::i32)}, {"addr", Y},
+                        {"pitch", C}, {"rows", L}, {"cols", C}, {"ddr_buf", by},
+                        {"ddr_stride", C * 4}, {"pop", bit(Module::conv)},
+                        {"push", bit(Module::load)}});
+  p.add(Opcode::FINISH, {{"pop", bit(Module::store)}});
+  Control ctl = ddr.run(p);
+  expectOk(ctl);
+
+  ConvParams cp;
+  cp.l = L, cp.c = C, cp.kernel = K, cp.shift = 12, cp.outFrac = frac, cp.act = Activation::Silu;
+  std::vector<int32_t> xin((K - 1) * C, 0);
+  xin.insert(xin.end(), x.begin(), x.end());
+  std::vector<uint16_t> ws16(ws.begin(), ws.end());
+  std::vector<int32_t> expect(L * C);
+  convEngine(cp, xin.data(), w.data(), ws16.data(), bias.data(), expect.data());
+  EXPECT_EQ(ddr.read<int32_t>(by), expect);
+}
+
+TEST(OverlayProgram, VectorOpsDecodeTheirOperands) {
+  std::mt19937 rng(56);
+  const int R = 3, C = 16, frac = 12;
+  auto a = rnd32(rng, R * C, -30000, 30000), b = rnd32(rng, R * C, -30000, 30000);
+  auto w = rnd32(rng, C, -8192, 8192);
+  Ddr ddr;
+  uint32_t ba = ddr.add(a), bb = ddr.add(b), bw = ddr.add(w);
+  uint32_t outs[4] = {ddr.addZeros(R * C * 4), ddr.addZeros(R * C * 4), ddr.addZeros(R * C * 4),
+                      ddr.addZeros(R * C * 4)};
+  Program p;
+  using isa::Buf;
+  using isa::DType;
+  using isa::VOp;
+  const int A = 0, B = 100, W = 200, O = 300;
+  const float eps = 1e-3f;
+  int32_t epsBits;
+  std::memcpy(&epsBits, &eps, 4);
+  load(p, ba, Buf::vec, DType::i32, A, R, C);
+  load(p, bb, Buf::vec, DType::i32, B, R, C);
+  load(p, bw, Buf::vec, DType::i32, W, 1, C, bit(Module::vector));
+  struct Op {
+    VOp op;
+    int64_t imm, shift;
+    bool reverse;
+  } ops[4] = {{VOp::copy, 0, 0, true},
+              {VOp::mul, 0, 13, false},
+              {VOp::grmsnorm, epsBits, 0, false},
+              {VOp::silu, 0, 0, false}};
+  for (int i = 0; i < 4; ++i) {
+    p.add(Opcode::VECTOR, {{"op", int64_t(ops[i].op)}, {"approx", 1},
+                           {"reverse", ops[i].reverse}, {"rows", R}, {"cols", C},
+                           {"a_addr", A}, {"a_pitch", C}, {"b_addr", B}, {"b_pitch", C},
+                           {"c_addr", W}, {"o_addr", O + i * R * C}, {"o_pitch", C},
+                           {"imm", ops[i].imm}, {"frac", frac}, {"shift", ops[i].shift},
+                           {"pop", i ? 0 : bit(Module::load)},
+                           {"push", i == 3 ? bit(Module::store) : 0}});
+  }
+  for (int i = 0; i < 4; ++i)
+    p.add(Opcode::STORE, {{"buf", e(Buf::vec)}, {"dtype", e(DType::i32)},
+                          {"addr", O + i * R * C}, {"pitch", C}, {"rows", R}, {"cols", C},
+                          {"ddr_buf", outs[i]}, {"ddr_stride", C * 4},
+                          {"pop", i ? 0 : bit(Module::vector)},
+                          {"push", i == 3 ? bit(Module::load) : 0}});
+  p.add(Opcode::FINISH, {{"pop", bit(Module::store)}});
+  Control ctl = ddr.run(p);
+  expectOk(ctl);
+
+  std::vector<int32_t> flip(R * C), mul(R * C), norm(R * C), silu(R * C);
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c)
+      flip[r * C + c] = a[(R - 1 - r) * C + c];
+  vecMul(R * C, a.data(), b.data(), 13, mul.data());
+  RmsNormParams rp;
+  rp.rows = R, rp.cols = C, rp.inFrac = rp.weightFrac = rp.outFrac = rp.gateFrac = frac;
+  rp.eps = eps;
+  vecRmsNorm(rp, a.data(), w.data(), b.data(), norm.data());
+  vecPwl(R * C, PwlFunc::Silu, frac, a.data(), silu.data());
+  EXPECT_EQ(ddr.read<int32_t>(outs[0]), flip);
+  EXPECT_EQ(ddr.read<int32_t>(outs[1]), mul);
+  EXPECT_EQ(ddr.read<int32_t>(outs[2]), norm);
+  EXPECT_EQ(ddr.read<int32_t>(outs[3]), silu);
 }
