@@ -8,8 +8,10 @@
 //      (the checker demands a sorted file; we sort instead of rejecting);
 //   4. onnx::checker and onnx shape inference in strict mode (shape mismatches such as MatMul
 //      with incompatible dims are errors naming the node); ai.vimq nodes get their types from
-//      value_info or from the rule "y has the type of input 0" (both scans preserve the shape
-//      of u / x), not from their model-local function (see inferShapesWithoutFunctions);
+//      the schemas registered in VimqSchemas.cpp — "y has the type of input 0", both scans
+//      preserve the shape of u / x — not from their model-local function (see
+//      inferShapesWithoutFunctions); the same rule is applied by hand for a model that imports
+//      an ai.vimq opset version without a schema;
 //   5. conversion: every result type must be static.
 // Ops the interpreter cannot evaluate are not rejected here: a lifting pass may still remove
 // them. The frontend's final `check-supported` pass rejects whatever is left (docs/importer.md).
@@ -91,6 +93,7 @@ private:
   llvm::Error inferVimqShapes();
   llvm::Expected<bool> foldShapeComputations();
   llvm::Expected<std::optional<Tensor>> evaluateNode(int sortedIdx);
+  bool inferNodeLocally(int sortedIdx, llvm::StringMap<int> &infoIndex);
   const Tensor *knownConstant(llvm::StringRef name);
   bool isStatic(llvm::StringRef value) const;
   llvm::Expected<std::unique_ptr<ir::Graph>> convert();
@@ -377,6 +380,52 @@ llvm::Expected<std::optional<Tensor>> OnnxImporter::evaluateNode(int sortedIdx) 
   return std::move((*r)[0]);
 }
 
+bool OnnxImporter::inferNodeLocally(int sortedIdx, llvm::StringMap<int> &infoIndex) {
+  // A folded shape only reaches the next node after a whole-graph inference round; inferring
+  // this one node on its own (static inputs, known constants as initializers) lets the same
+  // sweep continue downstream, so a model needs two rounds instead of one per layer.
+  const onnx::NodeProto &n = model_.graph().node(sortedIdx);
+  if (llvm::all_of(n.output(), [&](const std::string &o) { return o.empty() || isStatic(o); }))
+    return false;
+  onnx::ModelProto mini;
+  mini.set_ir_version(model_.ir_version());
+  *mini.mutable_opset_import() = model_.opset_import();
+  onnx::GraphProto *g = mini.mutable_graph();
+  *g->add_node() = n;
+  llvm::StringSet<> seen;
+  for (const std::string &in : n.input()) {
+    if (in.empty() || !seen.insert(in).second)
+      continue;
+    if (const Tensor *t = knownConstant(in))
+      *g->add_initializer() = tensorToProto(*t, in);
+    else if (isStatic(in)) {
+      onnx::ValueInfoProto *vi = g->add_input();
+      vi->set_name(in);
+      *vi->mutable_type() = *types_.lookup(in);
+    } else {
+      return false;
+    }
+  }
+  onnx::shape_inference::InferShapes(mini, onnx::OpSchemaRegistry::Instance(), inferOptions());
+  bool added = false;
+  for (const onnx::ValueInfoProto &out : mini.graph().value_info()) {
+    const auto &tt = out.type().tensor_type();
+    if (isStatic(out.name()) || !tt.has_shape() ||
+        llvm::any_of(tt.shape().dim(), [](const auto &d) { return !d.has_dim_value(); }))
+      continue;
+    onnx::GraphProto *mg = model_.mutable_graph();
+    auto it = infoIndex.find(out.name());
+    onnx::ValueInfoProto *vi = it != infoIndex.end() ? mg->mutable_value_info(it->second)
+                                                     : mg->add_value_info();
+    if (it == infoIndex.end())
+      infoIndex[out.name()] = mg->value_info_size() - 1;
+    *vi = out;
+    types_[out.name()] = &vi->type();
+    added = true;
+  }
+  return added;
+}
+
 llvm::Expected<bool> OnnxImporter::foldShapeComputations() {
   // torch computes some shapes in-graph (Shape -> Slice/Gather -> Concat -> Reshape/Expand,
   // ConstantOfShape/Equal/Where) that ONNX's data propagation cannot follow. Evaluating the
@@ -394,6 +443,9 @@ llvm::Expected<bool> OnnxImporter::foldShapeComputations() {
         constants_[t.name()] = std::move(*v);
       }
   bool changed = false;
+  llvm::StringMap<int> infoIndex;
+  for (int i = 0, e = g->value_info_size(); i < e; ++i)
+    infoIndex[g->value_info(i).name()] = i;
   for (int i = 0, e = g->node_size(); i < e; ++i) {
     onnx::NodeProto &n = *g->mutable_node(i);
     if (isStandardDomain(n.domain()) && n.op_type() == "Constant") {
@@ -419,8 +471,10 @@ llvm::Expected<bool> OnnxImporter::foldShapeComputations() {
     auto folded = evaluateNode(i);
     if (!folded)
       return folded.takeError();
-    if (!*folded)
+    if (!*folded) {
+      changed |= inferNodeLocally(i, infoIndex);
       continue;
+    }
     onnx::NodeProto c;
     c.set_name(n.name());
     c.set_op_type("Constant");
@@ -626,6 +680,7 @@ llvm::Expected<std::unique_ptr<ir::Graph>> OnnxImporter::convert() {
 }
 
 llvm::Expected<std::unique_ptr<ir::Graph>> OnnxImporter::run() {
+  registerVimqSchemas();
   if (llvm::Error e = parse())
     return e;
   // From here on the file is a model; every message is prefixed with its path.

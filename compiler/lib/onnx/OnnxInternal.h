@@ -35,6 +35,9 @@ onnx::TensorProto tensorToProto(const Tensor &t, llvm::StringRef name);
 /// size. No-op for tensors stored inline.
 llvm::Error resolveExternalData(onnx::TensorProto &t, llvm::StringRef baseDir);
 
+/// Registers the ONNX schemas of ai.vimq::SelectiveScan / SSDScan (once per process).
+void registerVimqSchemas();
+
 /// Collapses a multi-line library message (ONNX checker, shape inference) into one line.
 std::string oneLine(llvm::StringRef msg);
 
