@@ -38,6 +38,9 @@ const BufferDesc *Bundle::findBuffer(uint32_t id) const {
       return &b;
   return nullptr;
 }
+BufferDesc *Bundle::findBuffer(uint32_t id) {
+  return const_cast<BufferDesc *>(std::as_const(*this).findBuffer(id));
+}
 
 Error checkDmaRanges(const Bundle &b) {
   for (size_t i = 0; i < b.code.size(); ++i) {

@@ -229,7 +229,7 @@ bool dmaPairIsLegal(Opcode op, Buf buf, DType t) {
   return false;
 }
 
-/// Per-opcode invariants. `bad` formats the message; the caller adds the instruction prefix.
+/// Per-opcode invariants of docs/isa.md; verify() prefixes the messages with the instruction.
 class Checker {
 public:
   explicit Checker(const Instr &in) : in(in) {}

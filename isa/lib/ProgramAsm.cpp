@@ -127,8 +127,8 @@ Expected<BufferDesc *> ProgramParser::weightsBuffer(StringRef idText, uint64_t o
   Expected<uint64_t> id = parseUnsigned(idText, "buffer id");
   if (!id)
     return id.takeError();
-  auto *buf = const_cast<BufferDesc *>(b.findBuffer(static_cast<uint32_t>(*id)));
-  if (!buf || *id >= kMaxBuffers)
+  BufferDesc *buf = *id < kMaxBuffers ? b.findBuffer(static_cast<uint32_t>(*id)) : nullptr;
+  if (!buf)
     return makeError("buffer {0} is not declared (declare it with .buffer first)", *id);
   if (buf->kind != BufferKind::weights)
     return makeError("buffer {0} is not a weights buffer", *id);

@@ -83,9 +83,12 @@ int32_t referenceLinear(bool apot, int i, int j, int K, int block, const std::ve
   }
   total *= xabs[i];
   // Round half to even by 2^shift.
-  __int128 q = total >> shift, rem = total - (q << shift), half = __int128(1) << (shift - 1);
-  if (shift > 0 && (rem > half || (rem == half && (q & 1))))
-    ++q;
+  __int128 q = total >> shift;
+  if (shift > 0) {
+    __int128 rem = total - (q << shift), half = __int128(1) << (shift - 1);
+    if (rem > half || (rem == half && (q & 1)))
+      ++q;
+  }
   __int128 v = q + bias[j];
   return int32_t(std::min<__int128>(std::max<__int128>(v, INT32_MIN), INT32_MAX)); // sat32
 }

@@ -73,6 +73,7 @@ struct Bundle {
   std::string metadata = "{}";
 
   const BufferDesc *findBuffer(uint32_t id) const;
+  BufferDesc *findBuffer(uint32_t id);
 };
 
 /// Everything except the byte layout; see the file comment.
