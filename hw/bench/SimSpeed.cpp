@@ -95,8 +95,8 @@ int main() {
   // ViM-tiny 224^2: 197 tokens, d 192, d_inner 384, dt_rank 12, d_state 16, 24 layers, two
   // directions sharing in_proj/out_proj.
   const double tokens = 197, layers = 24;
-  const double macs = layers * tokens *
-                      (192.0 * 768 + 2 * (384.0 * (12 + 32) + 12.0 * 384) + 384.0 * 192);
+  const double macs =
+      layers * tokens * (192.0 * 768 + 2 * (384.0 * (12 + 32) + 12.0 * 384) + 384.0 * 192);
   const double updates = layers * 2 * tokens * 384 * 16;
 
   double apot = linearMacsPerSecond(WeightKind::Apot4);

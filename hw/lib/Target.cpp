@@ -14,10 +14,10 @@ using namespace vimq::hw;
 
 // The parameters the overlay is built from; a target missing one could not be synthesised.
 static constexpr const char *kRequiredParams[] = {
-    "clock_mhz",        "ddr_bytes_per_cycle",   "ddr_latency_cycles",  "linear_rows",
-    "linear_cols",      "linear_dsp",            "conv_lanes",          "ssm_lanes",
-    "vector_width",     "act_buf_bytes",         "wgt_buf_bytes",       "vec_buf_words",
-    "state_buf_words",  "cmd_fifo_depth",        "token_fifo_depth",    "pipeline_depth_linear",
+    "clock_mhz",          "ddr_bytes_per_cycle",  "ddr_latency_cycles", "linear_rows",
+    "linear_cols",        "linear_dsp",           "conv_lanes",         "ssm_lanes",
+    "vector_width",       "act_buf_bytes",        "wgt_buf_bytes",      "vec_buf_words",
+    "state_buf_words",    "cmd_fifo_depth",       "token_fifo_depth",   "pipeline_depth_linear",
     "pipeline_depth_ssm", "pipeline_depth_vector"};
 
 llvm::Expected<Target> Target::parse(llvm::StringRef text, llvm::StringRef origin) {
@@ -61,9 +61,9 @@ llvm::Expected<Target> Target::parse(llvm::StringRef text, llvm::StringRef origi
   for (const char *key : kRequiredParams)
     if (!t.Params.count(key))
       return makeError("{0}: missing params.{1}", origin, key);
-  for (const char *key : {"clock_mhz", "ddr_bytes_per_cycle", "linear_rows", "linear_cols",
-                          "conv_lanes", "ssm_lanes", "vector_width", "cmd_fifo_depth",
-                          "token_fifo_depth"})
+  for (const char *key :
+       {"clock_mhz", "ddr_bytes_per_cycle", "linear_rows", "linear_cols", "conv_lanes", "ssm_lanes",
+        "vector_width", "cmd_fifo_depth", "token_fifo_depth"})
     if (t.Params[key] == 0)
       return makeError("{0}: params.{1} must be positive", origin, key);
   return t;

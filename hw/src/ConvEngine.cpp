@@ -18,7 +18,8 @@ int32_t apot5Level(uint8_t magnitude) {
 int64_t apot5ShiftAdd(int32_t x, uint8_t code) {
   const uint8_t ia = (code >> 2) & 3, ib = code & 3;
   int64_t xv = x;
-  int64_t s = (kShiftA[ia] ? xv * (int64_t(1) << kShiftA[ia]) : 0) + (kShiftB[ib] ? xv * (int64_t(1) << kShiftB[ib]) : 0);
+  int64_t s = (kShiftA[ia] ? xv * (int64_t(1) << kShiftA[ia]) : 0) +
+              (kShiftB[ib] ? xv * (int64_t(1) << kShiftB[ib]) : 0);
   return (code & 16) ? -s : s;
 }
 

@@ -23,8 +23,8 @@ int32_t apot4ShiftAdd(int8_t x, uint8_t code) {
   const uint8_t mag = code & 7;
   const int32_t xv = x;
   // x * 2^s instead of x << s keeps the shift of a negative value well defined in C++.
-  const int32_t s = ((xv * (1 << kShiftA[mag])) & kMaskA[mag]) +
-                    ((xv * (1 << kShiftB[mag])) & kMaskB[mag]);
+  const int32_t s =
+      ((xv * (1 << kShiftA[mag])) & kMaskA[mag]) + ((xv * (1 << kShiftB[mag])) & kMaskB[mag]);
   const int32_t neg = -int32_t((code >> 3) & 1); // all-ones when the sign bit is set
   return (s ^ neg) - neg;                        // conditional negate
 }
@@ -45,8 +45,7 @@ int32_t applyActivation(int32_t v, Activation act, int frac) {
 
 // One block's exact int32 dot product; the weight format is a template parameter so that each
 // format is its own pipelined loop (two datapaths in hardware, no per-element select).
-template <WeightKind Kind>
-static int32_t blockDot(const int8_t *x, const uint8_t *w, int len) {
+template <WeightKind Kind> static int32_t blockDot(const int8_t *x, const uint8_t *w, int len) {
   int32_t acc = 0;
   for (int k = 0; k < len; ++k) {
 #pragma HLS PIPELINE II = 1
@@ -58,8 +57,8 @@ static int32_t blockDot(const int8_t *x, const uint8_t *w, int len) {
   return acc;
 }
 
-void linearEngine(const LinearParams &p, const int8_t *x, const uint8_t *w,
-                  const uint16_t *wscale, const int32_t *xabs, const int32_t *bias, int32_t *y) {
+void linearEngine(const LinearParams &p, const int8_t *x, const uint8_t *w, const uint16_t *wscale,
+                  const int32_t *xabs, const int32_t *bias, int32_t *y) {
   const int nblocks = (p.k + p.block - 1) / p.block;
   for (int m = 0; m < p.m; ++m) {
     for (int n = 0; n < p.n; ++n) {
@@ -69,9 +68,8 @@ void linearEngine(const LinearParams &p, const int8_t *x, const uint8_t *w,
         const int len = (k0 + p.block < p.k ? k0 + p.block : p.k) - k0;
         const int8_t *xb = x + m * p.k + k0;
         const uint8_t *wb = w + n * p.k + k0;
-        const int32_t acc = p.kind == WeightKind::Apot4
-                                ? blockDot<WeightKind::Apot4>(xb, wb, len)
-                                : blockDot<WeightKind::Int8>(xb, wb, len);
+        const int32_t acc = p.kind == WeightKind::Apot4 ? blockDot<WeightKind::Apot4>(xb, wb, len)
+                                                        : blockDot<WeightKind::Int8>(xb, wb, len);
         total += static_cast<i128>(acc) * wscale[n * nblocks + b];
       }
       i128 v = shiftRne(total * xabs[m], p.shift);

@@ -288,7 +288,7 @@ ExecResult execLinear(const Instr &in, OnChip &mem) {
   // A linear_rows x linear_cols tile of outputs consumes one k per cycle (II=1), then drains.
   ExecResult r;
   r.cycles = ceilDiv(p.m, cfg::kLinearRows) * ceilDiv(p.n, cfg::kLinearCols) *
-                 (uint64_t(p.k) + cfg::kPipelineDepthLinear);
+             (uint64_t(p.k) + cfg::kPipelineDepthLinear);
   return r;
 }
 
@@ -355,8 +355,7 @@ ExecResult execSsm(const Instr &in, OnChip &mem) {
   const int frac = int(f(in, fld::SSM_frac));
   // The overlay's only exp is the PWL unit; groups must divide heads and heads the channels.
   if (!f(in, fld::SSM_approx) || len == 0 || ch == 0 || n == 0 || groups == 0 ||
-      (ssd && (heads == 0 || ch % heads != 0 || heads % groups != 0)) ||
-      (!ssd && groups != 1))
+      (ssd && (heads == 0 || ch % heads != 0 || heads % groups != 0)) || (!ssd && groups != 1))
     return fail(OverlayError::BadField);
   const uint64_t dtCols = ssd ? heads : ch, aLen = ssd ? heads : ch * n, dLen = ssd ? heads : ch;
   if (!regionOk(uAddr, xPitch, len, ch, cfg::kVecBufWords) ||
@@ -377,7 +376,8 @@ ExecResult execSsm(const Instr &in, OnChip &mem) {
   std::vector<int32_t> b(len * groups * n), c(len * groups * n);
   for (uint64_t t = 0; t < len; ++t) {
     copyBytes(b.data() + t * groups * n, &mem.vec[bcAddr + t * tPitch], groups * n * 4);
-    copyBytes(c.data() + t * groups * n, &mem.vec[bcAddr + t * tPitch + groups * n], groups * n * 4);
+    copyBytes(c.data() + t * groups * n, &mem.vec[bcAddr + t * tPitch + groups * n],
+              groups * n * 4);
   }
   const int32_t *a = &mem.vec[aAddr];
   const int32_t *dsk = skip ? &mem.vec[aAddr + aLen] : nullptr;
@@ -390,8 +390,8 @@ ExecResult execSsm(const Instr &in, OnChip &mem) {
     SsdScanParams p;
     p.l = int(len), p.h = int(heads), p.p = int(ch / heads), p.n = int(n), p.g = int(groups);
     p.f = fm;
-    ssdScan(p, u.data(), dt.data(), a, b.data(), c.data(), dsk, gate ? z.data() : nullptr,
-            s.data(), y.data());
+    ssdScan(p, u.data(), dt.data(), a, b.data(), c.data(), dsk, gate ? z.data() : nullptr, s.data(),
+            y.data());
   } else {
     SelectiveScanParams p;
     p.l = int(len), p.d = int(ch), p.n = int(n);
@@ -437,7 +437,8 @@ ExecResult execVector(const Instr &in, OnChip &mem) {
 
   const uint64_t count = rows * cols;
   std::vector<int32_t> a = gatherVec(mem, aAddr, aPitch, rows, cols, reverse);
-  std::vector<int32_t> b = usesB ? gatherVec(mem, bAddr, bPitch, rows, cols) : std::vector<int32_t>();
+  std::vector<int32_t> b =
+      usesB ? gatherVec(mem, bAddr, bPitch, rows, cols) : std::vector<int32_t>();
   std::vector<int32_t> y(count);
   const uint64_t beats = rows * ceilDiv(cols ? cols : 1, cfg::kVectorWidth);
   uint64_t cycles = beats + cfg::kPipelineDepthVector;

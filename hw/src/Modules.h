@@ -1,4 +1,4 @@
-//===- Modules.h - the overlay's execute modules (internal to the sim/HLS build) -----*- C++ -*-===//
+//===- Modules.h - the overlay's execute modules (internal to the sim/HLS build) ----*- C++ -*-===//
 //
 // One function per module: decode its instruction with the ISA table (isa/Fields.h), check
 // every operand against its buffer, run the engine, and return the modeled cycles. Sizes come

@@ -21,8 +21,8 @@ static int32_t decayOf(int32_t delta, int32_t a, const SsmFormats &f) {
   return expPwl(arg);
 }
 
-static int32_t finishOutput(i128 yacc, int32_t u, const int32_t *dskip, int dIdx,
-                            const int32_t *z, int zIdx, const SsmFormats &f) {
+static int32_t finishOutput(i128 yacc, int32_t u, const int32_t *dskip, int dIdx, const int32_t *z,
+                            int zIdx, const SsmFormats &f) {
   i128 y = shiftRne(yacc, f.state + f.c - f.out);
   if (dskip)
     y += shiftRne(static_cast<i128>(dskip[dIdx]) * u, f.d + f.u - f.out);
@@ -66,7 +66,8 @@ void ssdScan(const SsdScanParams &p, const int32_t *x, const int32_t *dt, const 
       const int32_t *ct = c + (t * p.g + grp) * p.n;
       for (int pp = 0; pp < p.p; ++pp) {
         const int idx = (t * p.h + hd) * p.p + pp;
-        const int32_t xdt = sat32(shiftRne(static_cast<i128>(dtv) * x[idx], f.delta + f.u - f.state));
+        const int32_t xdt =
+            sat32(shiftRne(static_cast<i128>(dtv) * x[idx], f.delta + f.u - f.state));
         int32_t *s = state + (hd * p.p + pp) * p.n;
         i128 yacc = 0;
         for (int n = 0; n < p.n; ++n) {

@@ -59,8 +59,8 @@ void vecRmsNorm(const RmsNormParams &p, const int32_t *x, const int32_t *w, cons
       // An all-zero group with eps = 0 gives an infinite factor (its outputs are 0 anyway):
       // clamp so the conversion is defined and t * rq * w still fits 128 bits.
       double scaled = std::ldexp(factor, kRmsFactorFrac);
-      int64_t rq = !(scaled < 0x1p62) ? int64_t(1) << 62
-                                      : static_cast<int64_t>(std::nearbyint(scaled));
+      int64_t rq =
+          !(scaled < 0x1p62) ? int64_t(1) << 62 : static_cast<int64_t>(std::nearbyint(scaled));
       for (int c = g0; c < gEnd; ++c) {
 #pragma HLS PIPELINE II = 1
         yr[c] = sat32(shiftRne(static_cast<i128>(yr[c]) * rq * w[c],

@@ -34,8 +34,9 @@ std::vector<int32_t> refConv(const ConvParams &p, const std::vector<int32_t> &to
         int src = t - (p.kernel - 1) + j;
         int64_t xv = src < 0 ? 0 : tokens[src * p.c + c];
         uint8_t code = w[c * p.kernel + j];
-        int64_t wv = p.kind == ConvWeightKind::Int8 ? int8_t(code)
-                                                     : ((code & 16) ? -1 : 1) * apot5Level(code & 15);
+        int64_t wv = p.kind == ConvWeightKind::Int8
+                         ? int8_t(code)
+                         : ((code & 16) ? -1 : 1) * apot5Level(code & 15);
         acc += xv * wv;
       }
       y[t * p.c + c] = refSat32(refShift(acc * s[c], p.shift) + bias[c]);
@@ -50,8 +51,7 @@ TEST_P(ConvEngineKinds, MatchesDirectLoopAndTilesChain) {
   std::mt19937 rng(11);
   for (int kernel = 1; kernel <= 4; ++kernel) {
     ConvParams p;
-    p.l = 9, p.c = 5, p.kernel = kernel, p.kind = GetParam(), p.shift = 6,
-    p.act = Activation::None;
+    p.l = 9, p.c = 5, p.kernel = kernel, p.kind = GetParam(), p.shift = 6, p.act = Activation::None;
     std::vector<int32_t> tokens(p.l * p.c), bias(p.c);
     std::vector<uint8_t> w(p.c * kernel);
     std::vector<uint16_t> s(p.c);

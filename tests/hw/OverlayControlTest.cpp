@@ -23,15 +23,24 @@ Control runProgram(const Program &p) {
 
 // A LOAD of 4 bytes of the 256-byte buffer 0 into act (cheap, always valid).
 size_t smallLoad(Program &p, int64_t push = 0, int64_t pop = 0) {
-  return p.add(Opcode::LOAD, {{"buf", int64_t(isa::Buf::act)}, {"dtype", int64_t(isa::DType::i8)},
-                              {"rows", 1}, {"cols", 4}, {"pitch", 4}, {"ddr_buf", 0},
-                              {"push", push}, {"pop", pop}});
+  return p.add(Opcode::LOAD, {{"buf", int64_t(isa::Buf::act)},
+                              {"dtype", int64_t(isa::DType::i8)},
+                              {"rows", 1},
+                              {"cols", 4},
+                              {"pitch", 4},
+                              {"ddr_buf", 0},
+                              {"push", push},
+                              {"pop", pop}});
 }
 
 // A small VECTOR copy in vec.
 size_t smallVector(Program &p, int64_t push = 0, int64_t pop = 0) {
-  return p.add(Opcode::VECTOR, {{"op", int64_t(isa::VOp::copy)}, {"rows", 1}, {"cols", 4},
-                                {"o_addr", 16}, {"push", push}, {"pop", pop}});
+  return p.add(Opcode::VECTOR, {{"op", int64_t(isa::VOp::copy)},
+                                {"rows", 1},
+                                {"cols", 4},
+                                {"o_addr", 16},
+                                {"push", push},
+                                {"pop", pop}});
 }
 
 OverlayError err(const Control &c) { return OverlayError(c.error); }
@@ -152,8 +161,12 @@ TEST(OverlayControl, MalformedStreams) {
   }
   {
     Program p;
-    p.add(Opcode::LOAD, {{"buf", 0}, {"dtype", 0}, {"rows", 2}, {"cols", 200},
-                         {"ddr_stride", 200}, {"ddr_buf", 0}}); // 400 bytes of a 256-byte buffer
+    p.add(Opcode::LOAD, {{"buf", 0},
+                         {"dtype", 0},
+                         {"rows", 2},
+                         {"cols", 200},
+                         {"ddr_stride", 200},
+                         {"ddr_buf", 0}}); // 400 bytes of a 256-byte buffer
     p.add(Opcode::FINISH, {});
     EXPECT_EQ(err(runProgram(p)), OverlayError::DmaOutOfRange);
   }
@@ -165,15 +178,21 @@ TEST(OverlayControl, MalformedStreams) {
   }
   {
     Program p;
-    p.add(Opcode::VECTOR, {{"op", int64_t(isa::VOp::add)}, {"rows", 2}, {"cols", 8},
-                           {"a_pitch", (1 << 16) - 1}, {"a_addr", 0}}); // row 1 beyond vec
+    p.add(Opcode::VECTOR, {{"op", int64_t(isa::VOp::add)},
+                           {"rows", 2},
+                           {"cols", 8},
+                           {"a_pitch", (1 << 16) - 1},
+                           {"a_addr", 0}}); // row 1 beyond vec
     p.add(Opcode::FINISH, {});
     EXPECT_EQ(err(runProgram(p)), OverlayError::OnChipOutOfRange);
   }
   {
     Program p;
-    p.add(Opcode::LOAD, {{"buf", int64_t(isa::Buf::act)}, {"dtype", int64_t(isa::DType::f32)},
-                         {"rows", 1}, {"cols", 4}, {"ddr_buf", 0}});
+    p.add(Opcode::LOAD, {{"buf", int64_t(isa::Buf::act)},
+                         {"dtype", int64_t(isa::DType::f32)},
+                         {"rows", 1},
+                         {"cols", 4},
+                         {"ddr_buf", 0}});
     p.add(Opcode::FINISH, {});
     EXPECT_EQ(err(runProgram(p)), OverlayError::BadField);
   }
@@ -200,8 +219,8 @@ TEST(OverlayControl, RandomInstructionStreamsNeverCrashOrHang) {
   // random token masks: every run must end with done = 1 and a defined error code. Under
   // ASan/UBSan this is also a memory-safety check of every module's bounds checks.
   std::mt19937_64 rng(61);
-  const Opcode ops[] = {Opcode::LOAD, Opcode::STORE, Opcode::LINEAR, Opcode::CONV1D,
-                        Opcode::SSM, Opcode::VECTOR};
+  const Opcode ops[] = {Opcode::LOAD,   Opcode::STORE, Opcode::LINEAR,
+                        Opcode::CONV1D, Opcode::SSM,   Opcode::VECTOR};
   int executedOk = 0;
   for (int prog = 0; prog < 300; ++prog) {
     Program p;

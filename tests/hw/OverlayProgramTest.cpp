@@ -83,19 +83,38 @@ TEST(OverlayProgram, TiledApot4Linear) {
   // Two output tiles of 12 and 8 columns (N need not be a multiple of the engine tile).
   for (int t = 0; t < 2; ++t) {
     const int n0 = t ? N1 : 0, n = t ? N - N1 : N1;
-    p.add(Opcode::LINEAR, {{"wfmt", int64_t(isa::WFmt::apot4)}, {"bias", 1}, {"m", M}, {"k", K},
-                           {"n", n}, {"block", block}, {"a_addr", 0}, {"a_pitch", K},
-                           {"as_addr", 0}, {"w_addr", n0 * K}, {"ws_addr", 64 + n0 * nb},
-                           {"b_addr", 256 + n0}, {"o_addr", 1024 + n0}, {"o_pitch", N},
-                           {"shift", 28}, {"frac", 8}, {"pop", t ? 0 : bit(Module::load)},
+    p.add(Opcode::LINEAR, {{"wfmt", int64_t(isa::WFmt::apot4)},
+                           {"bias", 1},
+                           {"m", M},
+                           {"k", K},
+                           {"n", n},
+                           {"block", block},
+                           {"a_addr", 0},
+                           {"a_pitch", K},
+                           {"as_addr", 0},
+                           {"w_addr", n0 * K},
+                           {"ws_addr", 64 + n0 * nb},
+                           {"b_addr", 256 + n0},
+                           {"o_addr", 1024 + n0},
+                           {"o_pitch", N},
+                           {"shift", 28},
+                           {"frac", 8},
+                           {"pop", t ? 0 : bit(Module::load)},
                            {"push", bit(Module::store)}});
   }
   for (int t = 0; t < 2; ++t) {
     const int n0 = t ? N1 : 0, n = t ? N - N1 : N1;
-    p.add(Opcode::STORE, {{"buf", e(Buf::vec)}, {"dtype", e(DType::i32)}, {"addr", 1024 + n0},
-                          {"pitch", N}, {"rows", M}, {"cols", n}, {"ddr_buf", by},
-                          {"ddr_off", n0 * 4}, {"ddr_stride", N * 4},
-                          {"pop", bit(Module::linear)}, {"push", t ? bit(Module::load) : 0}});
+    p.add(Opcode::STORE, {{"buf", e(Buf::vec)},
+                          {"dtype", e(DType::i32)},
+                          {"addr", 1024 + n0},
+                          {"pitch", N},
+                          {"rows", M},
+                          {"cols", n},
+                          {"ddr_buf", by},
+                          {"ddr_off", n0 * 4},
+                          {"ddr_stride", N * 4},
+                          {"pop", bit(Module::linear)},
+                          {"push", t ? bit(Module::load) : 0}});
   }
   p.add(Opcode::FINISH, {{"pop", bit(Module::store)}});
   Control ctl = ddr.run(p);
@@ -114,8 +133,8 @@ TEST(OverlayProgram, TiledApot4Linear) {
   EXPECT_EQ(lin.instructions, 2u);
   EXPECT_EQ(lin.busyCycles, 2u * (K + 8));
   EXPECT_GT(lin.stallTokenCycles, 0u); // it had to wait for the loads
-  EXPECT_EQ(ctl.profile[unsigned(Unit::Load)].ddrBytes, uint64_t(M * K + M * 4 + N * K +
-                                                                 N * nb * 4 + N * 4));
+  EXPECT_EQ(ctl.profile[unsigned(Unit::Load)].ddrBytes,
+            uint64_t(M * K + M * 4 + N * K + N * nb * 4 + N * 4));
   EXPECT_GE(ctl.cycles, lin.busyCycles);
   EXPECT_EQ(ctl.clockMhz, 350u);
   EXPECT_DOUBLE_EQ(modeledLatencyUs(ctl), double(ctl.cycles) / 350.0);
@@ -153,26 +172,52 @@ TEST(OverlayProgram, SelectiveScanTwoTilesCarryState) {
   // on-chip pitch), B/C rows are [B | C] of 2N words.
   const int TP = 2 * N;
   load(p, bu, Buf::vec, DType::i32, U, L, D);
-  p.add(Opcode::LOAD, {{"buf", e(Buf::vec)}, {"dtype", e(DType::i32)}, {"addr", DT},
-                       {"pitch", TP}, {"rows", L}, {"cols", D}, {"ddr_buf", bdt},
+  p.add(Opcode::LOAD, {{"buf", e(Buf::vec)},
+                       {"dtype", e(DType::i32)},
+                       {"addr", DT},
+                       {"pitch", TP},
+                       {"rows", L},
+                       {"cols", D},
+                       {"ddr_buf", bdt},
                        {"ddr_stride", D * 4}});
   load(p, bbc, Buf::vec, DType::i32, BC, L, 2 * N);
   load(p, bad, Buf::vec, DType::i32, AD, 1, D * N + D);
   load(p, bz, Buf::vec, DType::i32, Z, L, D, bit(Module::ssm));
   for (int t = 0; t < 2; ++t) {
     const int t0 = t ? L1 : 0, len = t ? L - L1 : L1;
-    p.add(Opcode::SSM, {{"mode", int64_t(isa::SsmMode::selective)}, {"gate", 1}, {"dskip", 1},
-                        {"carry_in", t}, {"carry_out", 1}, {"approx", 1}, {"len", len},
-                        {"ch", D}, {"heads", 1}, {"n", N}, {"groups", 1},
-                        {"u_addr", U + t0 * D}, {"x_pitch", D}, {"dt_addr", DT + t0 * TP},
-                        {"bc_addr", BC + t0 * TP}, {"t_pitch", TP}, {"a_addr", AD},
-                        {"z_addr", Z + t0 * D}, {"y_addr", Y + t0 * D}, {"s_addr", 128},
-                        {"frac", frac}, {"pop", t ? 0 : bit(Module::load)},
+    p.add(Opcode::SSM, {{"mode", int64_t(isa::SsmMode::selective)},
+                        {"gate", 1},
+                        {"dskip", 1},
+                        {"carry_in", t},
+                        {"carry_out", 1},
+                        {"approx", 1},
+                        {"len", len},
+                        {"ch", D},
+                        {"heads", 1},
+                        {"n", N},
+                        {"groups", 1},
+                        {"u_addr", U + t0 * D},
+                        {"x_pitch", D},
+                        {"dt_addr", DT + t0 * TP},
+                        {"bc_addr", BC + t0 * TP},
+                        {"t_pitch", TP},
+                        {"a_addr", AD},
+                        {"z_addr", Z + t0 * D},
+                        {"y_addr", Y + t0 * D},
+                        {"s_addr", 128},
+                        {"frac", frac},
+                        {"pop", t ? 0 : bit(Module::load)},
                         {"push", t ? bit(Module::store) : 0}});
   }
-  p.add(Opcode::STORE, {{"buf", e(Buf::vec)}, {"dtype", e(DType::i32)}, {"addr", Y},
-                        {"pitch", D}, {"rows", L}, {"cols", D}, {"ddr_buf", by},
-                        {"ddr_stride", D * 4}, {"pop", bit(Module::ssm)},
+  p.add(Opcode::STORE, {{"buf", e(Buf::vec)},
+                        {"dtype", e(DType::i32)},
+                        {"addr", Y},
+                        {"pitch", D},
+                        {"rows", L},
+                        {"cols", D},
+                        {"ddr_buf", by},
+                        {"ddr_stride", D * 4},
+                        {"pop", bit(Module::ssm)},
                         {"push", bit(Module::load)}});
   p.add(Opcode::FINISH, {{"pop", bit(Module::store)}});
   Control ctl = ddr.run(p);
@@ -211,28 +256,59 @@ TEST(OverlayProgram, SsdScanStateCarriedAcrossTilesAndStored) {
   using isa::DType;
   const int X = 0, DT = 512, BC = 1024, AD = 2048, Y = 3072;
   load(p, bx, Buf::vec, DType::i32, X, L, CH);
-  p.add(Opcode::LOAD, {{"buf", e(Buf::vec)}, {"dtype", e(DType::i32)}, {"addr", DT},
-                       {"pitch", TP}, {"rows", L}, {"cols", H}, {"ddr_buf", bdt},
+  p.add(Opcode::LOAD, {{"buf", e(Buf::vec)},
+                       {"dtype", e(DType::i32)},
+                       {"addr", DT},
+                       {"pitch", TP},
+                       {"rows", L},
+                       {"cols", H},
+                       {"ddr_buf", bdt},
                        {"ddr_stride", H * 4}});
   load(p, bbc, Buf::vec, DType::i32, BC, L, TP);
   load(p, bad, Buf::vec, DType::i32, AD, 1, 2 * H, bit(Module::ssm));
   for (int t = 0; t < 2; ++t) {
     const int t0 = t ? L1 : 0, len = t ? L - L1 : L1;
-    p.add(Opcode::SSM, {{"mode", int64_t(isa::SsmMode::ssd)}, {"dskip", 1}, {"carry_in", t},
-                        {"carry_out", 1}, {"approx", 1}, {"len", len}, {"ch", CH},
-                        {"heads", H}, {"n", N}, {"groups", G}, {"u_addr", X + t0 * CH},
-                        {"x_pitch", CH}, {"dt_addr", DT + t0 * TP}, {"bc_addr", BC + t0 * TP},
-                        {"t_pitch", TP}, {"a_addr", AD}, {"y_addr", Y + t0 * CH},
-                        {"s_addr", 0}, {"frac", frac}, {"pop", t ? 0 : bit(Module::load)},
+    p.add(Opcode::SSM, {{"mode", int64_t(isa::SsmMode::ssd)},
+                        {"dskip", 1},
+                        {"carry_in", t},
+                        {"carry_out", 1},
+                        {"approx", 1},
+                        {"len", len},
+                        {"ch", CH},
+                        {"heads", H},
+                        {"n", N},
+                        {"groups", G},
+                        {"u_addr", X + t0 * CH},
+                        {"x_pitch", CH},
+                        {"dt_addr", DT + t0 * TP},
+                        {"bc_addr", BC + t0 * TP},
+                        {"t_pitch", TP},
+                        {"a_addr", AD},
+                        {"y_addr", Y + t0 * CH},
+                        {"s_addr", 0},
+                        {"frac", frac},
+                        {"pop", t ? 0 : bit(Module::load)},
                         {"push", t ? bit(Module::store) : 0}});
   }
-  p.add(Opcode::STORE, {{"buf", e(Buf::vec)}, {"dtype", e(DType::i32)}, {"addr", Y},
-                        {"pitch", CH}, {"rows", L}, {"cols", CH}, {"ddr_buf", by},
-                        {"ddr_stride", CH * 4}, {"pop", bit(Module::ssm)}});
+  p.add(Opcode::STORE, {{"buf", e(Buf::vec)},
+                        {"dtype", e(DType::i32)},
+                        {"addr", Y},
+                        {"pitch", CH},
+                        {"rows", L},
+                        {"cols", CH},
+                        {"ddr_buf", by},
+                        {"ddr_stride", CH * 4},
+                        {"pop", bit(Module::ssm)}});
   // The decode path: the final state goes back to DDR.
-  p.add(Opcode::STORE, {{"buf", e(Buf::state)}, {"dtype", e(DType::i32)}, {"addr", 0},
-                        {"pitch", N}, {"rows", CH}, {"cols", N}, {"ddr_buf", bs},
-                        {"ddr_stride", N * 4}, {"push", bit(Module::load)}});
+  p.add(Opcode::STORE, {{"buf", e(Buf::state)},
+                        {"dtype", e(DType::i32)},
+                        {"addr", 0},
+                        {"pitch", N},
+                        {"rows", CH},
+                        {"cols", N},
+                        {"ddr_buf", bs},
+                        {"ddr_stride", N * 4},
+                        {"push", bit(Module::load)}});
   p.add(Opcode::FINISH, {{"pop", bit(Module::store)}});
   Control ctl = ddr.run(p);
   expectOk(ctl);
@@ -273,20 +349,50 @@ TEST(OverlayProgram, HadamardThenInt8Linear) {
   load(p, bx, Buf::vec, DType::i32, X, M, K);
   load(p, bw, Buf::wgt, DType::u8, 0, N, K, 0, 1);
   load(p, bws, Buf::vec, DType::i32, WS, 1, N, bit(Module::vector));
-  p.add(Opcode::VECTOR, {{"op", int64_t(VOp::fwht)}, {"rows", M}, {"cols", K}, {"log2g", log2g},
-                         {"a_addr", X}, {"a_pitch", K}, {"o_addr", XH}, {"o_pitch", K},
-                         {"imm", 1}, {"shift", 1}, {"pop", bit(Module::load)}});
-  p.add(Opcode::VECTOR, {{"op", int64_t(VOp::quant)}, {"rows", M}, {"cols", K}, {"a_addr", XH},
-                         {"a_pitch", K}, {"c_addr", AS}, {"o_addr", 0}, {"o_pitch", K},
+  p.add(Opcode::VECTOR, {{"op", int64_t(VOp::fwht)},
+                         {"rows", M},
+                         {"cols", K},
+                         {"log2g", log2g},
+                         {"a_addr", X},
+                         {"a_pitch", K},
+                         {"o_addr", XH},
+                         {"o_pitch", K},
+                         {"imm", 1},
+                         {"shift", 1},
+                         {"pop", bit(Module::load)}});
+  p.add(Opcode::VECTOR, {{"op", int64_t(VOp::quant)},
+                         {"rows", M},
+                         {"cols", K},
+                         {"a_addr", XH},
+                         {"a_pitch", K},
+                         {"c_addr", AS},
+                         {"o_addr", 0},
+                         {"o_pitch", K},
                          {"push", bit(Module::linear)}});
-  p.add(Opcode::LINEAR, {{"wfmt", int64_t(isa::WFmt::int8)}, {"m", M}, {"k", K}, {"n", N},
-                         {"block", 0}, {"a_addr", 0}, {"a_pitch", K}, {"as_addr", AS},
-                         {"w_addr", 0}, {"ws_addr", WS}, {"o_addr", O}, {"o_pitch", N},
-                         {"shift", 24}, {"pop", bit(Module::vector)},
+  p.add(Opcode::LINEAR, {{"wfmt", int64_t(isa::WFmt::int8)},
+                         {"m", M},
+                         {"k", K},
+                         {"n", N},
+                         {"block", 0},
+                         {"a_addr", 0},
+                         {"a_pitch", K},
+                         {"as_addr", AS},
+                         {"w_addr", 0},
+                         {"ws_addr", WS},
+                         {"o_addr", O},
+                         {"o_pitch", N},
+                         {"shift", 24},
+                         {"pop", bit(Module::vector)},
                          {"push", bit(Module::store)}});
-  p.add(Opcode::STORE, {{"buf", e(Buf::vec)}, {"dtype", e(DType::i32)}, {"addr", O},
-                        {"pitch", N}, {"rows", M}, {"cols", N}, {"ddr_buf", by},
-                        {"ddr_stride", N * 4}, {"pop", bit(Module::linear)},
+  p.add(Opcode::STORE, {{"buf", e(Buf::vec)},
+                        {"dtype", e(DType::i32)},
+                        {"addr", O},
+                        {"pitch", N},
+                        {"rows", M},
+                        {"cols", N},
+                        {"ddr_buf", by},
+                        {"ddr_stride", N * 4},
+                        {"pop", bit(Module::linear)},
                         {"push", bit(Module::load)}});
   p.add(Opcode::FINISH, {{"pop", bit(Module::store)}});
   Control ctl = ddr.run(p);
@@ -324,17 +430,36 @@ TEST(OverlayProgram, ConvTilesChainThroughHistory) {
   load(p, bb, Buf::vec, DType::i32, B, 1, C, bit(Module::conv));
   for (int t = 0; t < 2; ++t) {
     const int t0 = t ? L1 : 0, len = t ? L - L1 : L1;
-    p.add(Opcode::CONV1D, {{"wfmt", int64_t(isa::WFmt::apot5)}, {"silu", 1}, {"bias", 1},
-                           {"carry_in", t}, {"carry_out", 1}, {"ksize", K}, {"len", len},
-                           {"ch", C}, {"x_addr", X + t0 * C}, {"x_pitch", C},
-                           {"y_addr", Y + t0 * C}, {"y_pitch", C}, {"w_addr", 0},
-                           {"ws_addr", WS}, {"b_addr", B}, {"h_addr", H}, {"shift", 12},
-                           {"frac", frac}, {"pop", t ? 0 : bit(Module::load)},
+    p.add(Opcode::CONV1D, {{"wfmt", int64_t(isa::WFmt::apot5)},
+                           {"silu", 1},
+                           {"bias", 1},
+                           {"carry_in", t},
+                           {"carry_out", 1},
+                           {"ksize", K},
+                           {"len", len},
+                           {"ch", C},
+                           {"x_addr", X + t0 * C},
+                           {"x_pitch", C},
+                           {"y_addr", Y + t0 * C},
+                           {"y_pitch", C},
+                           {"w_addr", 0},
+                           {"ws_addr", WS},
+                           {"b_addr", B},
+                           {"h_addr", H},
+                           {"shift", 12},
+                           {"frac", frac},
+                           {"pop", t ? 0 : bit(Module::load)},
                            {"push", t ? bit(Module::store) : 0}});
   }
-  p.add(Opcode::STORE, {{"buf", e(Buf::vec)}, {"dtype", e(DType::i32)}, {"addr", Y},
-                        {"pitch", C}, {"rows", L}, {"cols", C}, {"ddr_buf", by},
-                        {"ddr_stride", C * 4}, {"pop", bit(Module::conv)},
+  p.add(Opcode::STORE, {{"buf", e(Buf::vec)},
+                        {"dtype", e(DType::i32)},
+                        {"addr", Y},
+                        {"pitch", C},
+                        {"rows", L},
+                        {"cols", C},
+                        {"ddr_buf", by},
+                        {"ddr_stride", C * 4},
+                        {"pop", bit(Module::conv)},
                         {"push", bit(Module::load)}});
   p.add(Opcode::FINISH, {{"pop", bit(Module::store)}});
   Control ctl = ddr.run(p);
@@ -379,18 +504,33 @@ TEST(OverlayProgram, VectorOpsDecodeTheirOperands) {
               {VOp::grmsnorm, epsBits, 0, false},
               {VOp::silu, 0, 0, false}};
   for (int i = 0; i < 4; ++i) {
-    p.add(Opcode::VECTOR, {{"op", int64_t(ops[i].op)}, {"approx", 1},
-                           {"reverse", ops[i].reverse}, {"rows", R}, {"cols", C},
-                           {"a_addr", A}, {"a_pitch", C}, {"b_addr", B}, {"b_pitch", C},
-                           {"c_addr", W}, {"o_addr", O + i * R * C}, {"o_pitch", C},
-                           {"imm", ops[i].imm}, {"frac", frac}, {"shift", ops[i].shift},
+    p.add(Opcode::VECTOR, {{"op", int64_t(ops[i].op)},
+                           {"approx", 1},
+                           {"reverse", ops[i].reverse},
+                           {"rows", R},
+                           {"cols", C},
+                           {"a_addr", A},
+                           {"a_pitch", C},
+                           {"b_addr", B},
+                           {"b_pitch", C},
+                           {"c_addr", W},
+                           {"o_addr", O + i * R * C},
+                           {"o_pitch", C},
+                           {"imm", ops[i].imm},
+                           {"frac", frac},
+                           {"shift", ops[i].shift},
                            {"pop", i ? 0 : bit(Module::load)},
                            {"push", i == 3 ? bit(Module::store) : 0}});
   }
   for (int i = 0; i < 4; ++i)
-    p.add(Opcode::STORE, {{"buf", e(Buf::vec)}, {"dtype", e(DType::i32)},
-                          {"addr", O + i * R * C}, {"pitch", C}, {"rows", R}, {"cols", C},
-                          {"ddr_buf", outs[i]}, {"ddr_stride", C * 4},
+    p.add(Opcode::STORE, {{"buf", e(Buf::vec)},
+                          {"dtype", e(DType::i32)},
+                          {"addr", O + i * R * C},
+                          {"pitch", C},
+                          {"rows", R},
+                          {"cols", C},
+                          {"ddr_buf", outs[i]},
+                          {"ddr_stride", C * 4},
                           {"pop", i ? 0 : bit(Module::vector)},
                           {"push", i == 3 ? bit(Module::load) : 0}});
   p.add(Opcode::FINISH, {{"pop", bit(Module::store)}});

@@ -1,4 +1,4 @@
-//===- ProgramBuilder.h - hand-assembled programs and DDR images for overlay tests ----*- C++ -*-===//
+//===- ProgramBuilder.h - hand-assembled programs and DDR images for overlay tests --*- C++ -*-===//
 #pragma once
 
 #include "vimq/hw/Overlay.h"

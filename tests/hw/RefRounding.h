@@ -1,4 +1,4 @@
-//===- RefRounding.h - independent rounding reference for the hw tests ----------------*- C++ -*-===//
+//===- RefRounding.h - independent rounding reference for the hw tests --------------*- C++ -*-===//
 //
 // Written differently from Numerics.h on purpose (truncating division, then an explicit
 // comparison of twice the remainder), so that a bug in one is not mirrored in the other.
@@ -14,8 +14,8 @@ using wide = __int128;
 
 /// num / den rounded to nearest, ties to even; den > 0.
 inline wide refDivRne(wide num, wide den) {
-  wide q = num / den;          // truncates toward zero
-  wide r = num - q * den;      // same sign as num
+  wide q = num / den;     // truncates toward zero
+  wide r = num - q * den; // same sign as num
   wide twice = r < 0 ? -2 * r : 2 * r;
   if (twice > den || (twice == den && (q % 2 != 0)))
     q += num < 0 ? -1 : 1;

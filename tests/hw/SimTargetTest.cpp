@@ -19,8 +19,7 @@ TEST(SimTarget, FingerprintAndClockComeFromTheJson) {
   EXPECT_EQ(simFingerprint(), t->fingerprint(vimq::isa::kIsaVersion));
 
   vimq::isa::Instr finish;
-  vimq::isa::setBits(finish, vimq::isa::fld::COMMON_opcode,
-                     uint64_t(vimq::isa::Opcode::FINISH));
+  vimq::isa::setBits(finish, vimq::isa::fld::COMMON_opcode, uint64_t(vimq::isa::Opcode::FINISH));
   Control ctl;
   ctl.start = 1;
   ctl.insnCount = 1;

@@ -1,7 +1,7 @@
 //===- SsmEngineTest.cpp - selective and SSD scans vs plain loops on the same fixed-point spec ===//
 
-#include "vimq/hw/Numerics.h"
 #include "vimq/hw/SsmEngine.h"
+#include "vimq/hw/Numerics.h"
 
 #include "RefRounding.h"
 
@@ -46,8 +46,8 @@ struct Selective {
 Selective makeSelective(std::mt19937 &rng, int l, int d, int n) {
   Selective s{l, d, n, SsmFormats{}, {}, {}, {}, {}, {}, {}, {}};
   s.u = rnd(rng, l * d, -8000, 8000);
-  s.delta = rnd(rng, l * d, 0, 3000);   // softplus output: >= 0
-  s.a = rnd(rng, d * n, -20000, -100);  // A < 0
+  s.delta = rnd(rng, l * d, 0, 3000);  // softplus output: >= 0
+  s.a = rnd(rng, d * n, -20000, -100); // A < 0
   s.b = rnd(rng, l * n, -6000, 6000);
   s.c = rnd(rng, l * n, -6000, 6000);
   s.dskip = rnd(rng, d, -4096, 4096);
@@ -80,8 +80,8 @@ TEST(SelectiveScan, MatchesPlainLoop) {
     std::vector<int32_t> hRef(s.d * s.n, 0), h(s.d * s.n, 0), y(s.l * s.d);
     std::vector<int32_t> expect = refSelective(s, gate, hRef);
     SelectiveScanParams p{s.l, s.d, s.n, s.f};
-    selectiveScan(p, s.u.data(), s.delta.data(), s.a.data(), s.b.data(), s.c.data(),
-                  s.dskip.data(), gate ? s.z.data() : nullptr, h.data(), y.data());
+    selectiveScan(p, s.u.data(), s.delta.data(), s.a.data(), s.b.data(), s.c.data(), s.dskip.data(),
+                  gate ? s.z.data() : nullptr, h.data(), y.data());
     EXPECT_EQ(y, expect) << "gate " << gate;
     EXPECT_EQ(h, hRef);
   }
@@ -97,8 +97,8 @@ TEST(SelectiveScan, StateCarriesAcrossTokenTiles) {
   std::vector<int32_t> h2(s.d * s.n, 0), y2(s.l * s.d);
   const int split = 6;
   SelectiveScanParams p1{split, s.d, s.n, s.f}, p2{s.l - split, s.d, s.n, s.f};
-  selectiveScan(p1, s.u.data(), s.delta.data(), s.a.data(), s.b.data(), s.c.data(),
-                s.dskip.data(), nullptr, h2.data(), y2.data());
+  selectiveScan(p1, s.u.data(), s.delta.data(), s.a.data(), s.b.data(), s.c.data(), s.dskip.data(),
+                nullptr, h2.data(), y2.data());
   selectiveScan(p2, s.u.data() + split * s.d, s.delta.data() + split * s.d, s.a.data(),
                 s.b.data() + split * s.n, s.c.data() + split * s.n, s.dskip.data(), nullptr,
                 h2.data(), y2.data() + split * s.d);
@@ -114,8 +114,8 @@ TEST(SelectiveScan, TracksFloatRecurrence) {
   Selective s = makeSelective(rng, 12, 4, 16);
   std::vector<int32_t> h(s.d * s.n, 0), y(s.l * s.d);
   SelectiveScanParams p{s.l, s.d, s.n, s.f};
-  selectiveScan(p, s.u.data(), s.delta.data(), s.a.data(), s.b.data(), s.c.data(),
-                s.dskip.data(), nullptr, h.data(), y.data());
+  selectiveScan(p, s.u.data(), s.delta.data(), s.a.data(), s.b.data(), s.c.data(), s.dskip.data(),
+                nullptr, h.data(), y.data());
   auto q = [](int32_t v, int frac) { return std::ldexp(double(v), -frac); };
   std::vector<double> hf(s.d * s.n, 0.0);
   double maxAbs = 0, maxErr = 0;

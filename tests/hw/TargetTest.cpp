@@ -1,8 +1,8 @@
 //===- TargetTest.cpp - target JSON loader ---------------------------------------------------===//
 
+#include "vimq/hw/Target.h"
 #include "vimq/hw/Fingerprint.h"
 #include "vimq/hw/ResourceModel.h"
-#include "vimq/hw/Target.h"
 
 #include <gtest/gtest.h>
 
@@ -32,7 +32,8 @@ TEST(Target, FingerprintDefinition) {
     h *= 0x100000001b3ULL;
   }
   auto t = Target::parse(R"({"name":"x","part":"p","resources":{"lut":1,"ff":1,"dsp":1,
-      "bram36":1},"params":{"b":10,"a":2,"clock_mhz":1}})", "inline");
+      "bram36":1},"params":{"b":10,"a":2,"clock_mhz":1}})",
+                         "inline");
   // Missing required parameters: rejected, naming the key.
   ASSERT_FALSE(bool(t));
   EXPECT_NE(llvm::toString(t.takeError()).find("missing params."), std::string::npos);
@@ -88,8 +89,8 @@ TEST(ResourceModel, OversizedBufferIsRejected) {
     "dsp":2520,"bram36":912},"params":{)";
   bool first = true;
   for (const auto &[k, v] : t->params()) {
-    json += (first ? "\"" : ",\"") + k + "\":" +
-            std::to_string(k == "act_buf_bytes" ? int64_t(8) << 20 : v);
+    json += (first ? "\"" : ",\"") + k +
+            "\":" + std::to_string(k == "act_buf_bytes" ? int64_t(8) << 20 : v);
     first = false;
   }
   json += "}}";

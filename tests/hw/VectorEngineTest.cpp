@@ -1,7 +1,7 @@
 //===- VectorEngineTest.cpp - FWHT, RMSNorm, quantizer and element-wise ops -----------------===//
 
-#include "vimq/hw/Numerics.h"
 #include "vimq/hw/VectorEngine.h"
+#include "vimq/hw/Numerics.h"
 
 #include "RefRounding.h"
 

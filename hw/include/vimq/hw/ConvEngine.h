@@ -1,4 +1,4 @@
-//===- ConvEngine.h - CONV engine: causal depthwise conv1d ---------------------------*- C++ -*-===//
+//===- ConvEngine.h - CONV engine: causal depthwise conv1d --------------------------*- C++ -*-===//
 //
 // y[t][c] = act( sat32( RNE( acc[t][c] * scale[c] / 2^shift ) + bias[c] ) ),
 // acc[t][c] = sum_{j<K} w[c][j] * x[t + j][c]   (exact, 64-bit)

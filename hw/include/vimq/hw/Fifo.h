@@ -1,4 +1,4 @@
-//===- Fifo.h - bounded FIFO (the C++ model of hls::stream with a depth) -------------*- C++ -*-===//
+//===- Fifo.h - bounded FIFO (the C++ model of hls::stream with a depth) ------------*- C++ -*-===//
 //
 // A real hls::stream blocks its producer when full. The simulator's scheduler never blocks a
 // thread: a producer asks `full()` first and, if so, stays waiting (and the scheduler detects

@@ -1,4 +1,4 @@
-//===- Fingerprint.h - hardware fingerprint of a target ------------------------------*- C++ -*-===//
+//===- Fingerprint.h - hardware fingerprint of a target -----------------------------*- C++ -*-===//
 //
 // The fingerprint identifies "which overlay": the ISA version plus every synthesis parameter of
 // the target. The bitstream exposes it in a read-only register; the runtime compares it with the

@@ -1,4 +1,4 @@
-//===- LinearEngine.h - LINEAR engine: APoT-4 shift-add and int8 DSP -----------------*- C++ -*-===//
+//===- LinearEngine.h - LINEAR engine: APoT-4 shift-add and int8 DSP ----------------*- C++ -*-===//
 //
 // y[m][n] = sat32( RNE( sum_b acc[m][n][b] * wscale[n][b] * xabs[m] / 2^shift ) + bias[n] )
 // with acc[m][n][b] = sum_{k in block b} x[m][k] * w[n][k] exact in int32, block b covering
@@ -31,17 +31,17 @@ enum class Activation : uint8_t { None = 0, Silu = 1, Softplus = 2 };
 struct LinearParams {
   int m = 0, k = 0, n = 0;
   WeightKind kind = WeightKind::Apot4;
-  int block = 32;     ///< Dequantization block along K (> 0).
-  int shift = 0;      ///< Total right shift of acc * wscale * xabs to the output Q format.
-  int outFrac = 16;   ///< Output Q format, used by the fused activation.
+  int block = 32;   ///< Dequantization block along K (> 0).
+  int shift = 0;    ///< Total right shift of acc * wscale * xabs to the output Q format.
+  int outFrac = 16; ///< Output Q format, used by the fused activation.
   Activation act = Activation::None;
 };
 
 /// x: [m][k] int8. w: [n][k] one code (APoT-4, low nibble) or int8 per byte. wscale:
 /// [n][ceil(k/block)] uint16. xabs: [m] int32. bias: [n] int32 in the output format or null.
 /// y: [m][n] int32.
-void linearEngine(const LinearParams &p, const int8_t *x, const uint8_t *w,
-                  const uint16_t *wscale, const int32_t *xabs, const int32_t *bias, int32_t *y);
+void linearEngine(const LinearParams &p, const int8_t *x, const uint8_t *w, const uint16_t *wscale,
+                  const int32_t *xabs, const int32_t *bias, int32_t *y);
 
 /// The fused activation in the output Q format (shared with the VECTOR unit).
 int32_t applyActivation(int32_t v, Activation act, int frac);

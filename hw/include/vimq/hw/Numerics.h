@@ -1,4 +1,4 @@
-//===- Numerics.h - fixed-point primitives shared by every engine --------------------*- C++ -*-===//
+//===- Numerics.h - fixed-point primitives shared by every engine -------------------*- C++ -*-===//
 //
 // The overlay's arithmetic is integer throughout (except the per-token RMSNorm factor, see
 // VectorEngine.h), so the simulator is bit-exact with the hardware by construction and results
@@ -104,8 +104,7 @@ inline constexpr int32_t expPwl(int32_t xQ12) {
 inline constexpr int32_t softplusPwl(int32_t xQ12) {
   if (xQ12 <= 0)
     return static_cast<int32_t>(shiftRne(expPwl(xQ12), kExpOutFrac - kExpInFrac));
-  return sat32(static_cast<i128>(xQ12) +
-               shiftRne(expPwl(-xQ12), kExpOutFrac - kExpInFrac));
+  return sat32(static_cast<i128>(xQ12) + shiftRne(expPwl(-xQ12), kExpOutFrac - kExpInFrac));
 }
 
 /// sigmoid in Q12 -> Q15 from the exp unit: s(|x|) = RNE(2^30 / (2^15 + e)), e = exp(-|x|) in

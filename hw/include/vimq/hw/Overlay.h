@@ -1,4 +1,4 @@
-//===- Overlay.h - the overlay's top function and its control/status interface -------*- C++ -*-===//
+//===- Overlay.h - the overlay's top function and its control/status interface ------*- C++ -*-===//
 //
 // This is the kernel interface as synthesised (m_axi for instructions, DDR and the buffer
 // table; s_axilite for Control) and as the `sim` device calls it. Each vimq_hw_sim_<target>
@@ -61,12 +61,12 @@ struct Control {
   uint32_t numBuffers = 0;
   // outputs
   uint32_t done = 0;
-  uint32_t error = 0;         ///< an OverlayError
-  uint32_t errorInsn = 0;     ///< index (relative to insnBase) of the failing instruction
-  uint32_t waitingUnits = 0;  ///< on Deadlock: bit u set for every waiting Unit
-  uint64_t cycles = 0;        ///< modeled cycles from start to done
-  uint64_t fingerprint = 0;   ///< read-only: ISA version + target parameters
-  uint32_t clockMhz = 0;      ///< read-only: the target clock (latency = cycles / clockMhz us)
+  uint32_t error = 0;        ///< an OverlayError
+  uint32_t errorInsn = 0;    ///< index (relative to insnBase) of the failing instruction
+  uint32_t waitingUnits = 0; ///< on Deadlock: bit u set for every waiting Unit
+  uint64_t cycles = 0;       ///< modeled cycles from start to done
+  uint64_t fingerprint = 0;  ///< read-only: ISA version + target parameters
+  uint32_t clockMhz = 0;     ///< read-only: the target clock (latency = cycles / clockMhz us)
   UnitProfile profile[kNumUnits];
 };
 

@@ -1,4 +1,4 @@
-//===- ResourceModel.h - first-order FPGA resource estimate of a target ---------------*- C++ -*-===//
+//===- ResourceModel.h - first-order FPGA resource estimate of a target -------------*- C++ -*-===//
 //
 // A coarse, documented estimate of what the overlay of a target costs (LUT/FF/DSP/BRAM36), so
 // that a parameter set that cannot fit its part is rejected before anyone runs synthesis.

@@ -1,9 +1,10 @@
-//===- SsmEngine.h - SSM engine: selective scan and SSD scan -------------------------*- C++ -*-===//
+//===- SsmEngine.h - SSM engine: selective scan and SSD scan ------------------------*- C++ -*-===//
 //
 // Datapath: 32-bit fixed-point operands read from the vec buffer (u/x, delta/dt, A, B, C, D, z;
 // each with its own power-of-two scale, i.e. a number of fractional bits; ISA v1 gives them all
 // the instruction's `frac`), a 32-bit fixed-point state Q(stateFrac) and 32-bit outputs Q(outFrac).
-// Products are formed exactly (64/128-bit) before each RNE narrowing. One state update, for state element h with input s:
+// Products are formed exactly (64/128-bit) before each RNE narrowing. One state update, for state
+// element h with input s:
 //   decay = expPwl( sat32(RNE(delta*A / 2^(fD+fA-12))) )            Q15, in [0, 1]
 //   xdt   = sat32( RNE(delta*u / 2^(fD+fU-fH)) )                    Q(fH)
 //   h     = sat32( RNE(decay*h / 2^15) + RNE(xdt*B / 2^fB) )

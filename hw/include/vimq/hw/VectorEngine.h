@@ -1,4 +1,4 @@
-//===- VectorEngine.h - VECTOR engine: elementwise, norms, quantizer, FWHT, PWL ------*- C++ -*-===//
+//===- VectorEngine.h - VECTOR engine: elementwise, norms, quantizer, FWHT, PWL -----*- C++ -*-===//
 //
 // Operands are int32 fixed-point rows ("Q(f)": value * 2^f) of `cols` elements; `rows` rows
 // (tokens) per call. Exact formats, every rounding RNE (docs/overlay.md):
@@ -46,8 +46,8 @@ void vecNarrow16(int n, const int32_t *x, int shift, int16_t *y);
 
 inline constexpr int kMaxFwhtLog2 = 12;
 
-/// Groups of 2^log2Group (log2Group <= kMaxFwhtLog2) along each row; cols must be a multiple of the group (checked by the
-/// ISA verifier; the engine processes only whole groups).
+/// Groups of 2^log2Group (log2Group <= kMaxFwhtLog2) along each row; cols must be a multiple of the
+/// group (checked by the ISA verifier; the engine processes only whole groups).
 void vecFwht(int rows, int cols, int log2Group, int32_t mult, int shift, const int32_t *x,
              int32_t *y);
 
