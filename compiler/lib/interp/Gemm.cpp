@@ -60,6 +60,19 @@ void gemm(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *B, 
   }
 }
 
+template <typename T> void transposeMatrix(const T *src, int64_t R, int64_t C, T *dst) {
+  constexpr int64_t kTile = 32; // 32 x 32 x 4 B = 4 KiB per tile side: both fit in L1
+  for (int64_t r0 = 0; r0 < R; r0 += kTile)
+    for (int64_t c0 = 0; c0 < C; c0 += kTile) {
+      int64_t r1 = std::min(R, r0 + kTile), c1 = std::min(C, c0 + kTile);
+      for (int64_t r = r0; r < r1; ++r)
+        for (int64_t c = c0; c < c1; ++c)
+          dst[c * R + r] = src[r * C + c];
+    }
+}
+
+template void transposeMatrix<float>(const float *, int64_t, int64_t, float *);
+template void transposeMatrix<double>(const double *, int64_t, int64_t, double *);
 template void gemm<float>(int64_t, int64_t, int64_t, const float *, int64_t, const float *,
                           int64_t, float *, int64_t, bool);
 template void gemm<double>(int64_t, int64_t, int64_t, const double *, int64_t, const double *,

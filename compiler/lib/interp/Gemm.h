@@ -16,6 +16,12 @@ template <typename T>
 void gemm(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *B, int64_t ldb,
           T *C, int64_t ldc, bool accumulate);
 
+/// dst[C, R] = src[R, C]^T, in cache-sized tiles (a row-by-row transpose of a large weight
+/// writes with a stride of R elements and misses the cache and TLB on every store).
+template <typename T> void transposeMatrix(const T *src, int64_t R, int64_t C, T *dst);
+
+extern template void transposeMatrix<float>(const float *, int64_t, int64_t, float *);
+extern template void transposeMatrix<double>(const double *, int64_t, int64_t, double *);
 extern template void gemm<float>(int64_t, int64_t, int64_t, const float *, int64_t,
                                  const float *, int64_t, float *, int64_t, bool);
 extern template void gemm<double>(int64_t, int64_t, int64_t, const double *, int64_t,

@@ -60,9 +60,7 @@ double softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::
 void linearRows(const float *x, int64_t rows, int64_t K, const float *w, int64_t N,
                 const float *bias, float *y) {
   std::vector<float> wt(size_t(K * N));
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t k = 0; k < K; ++k)
-      wt[size_t(k * N + n)] = w[n * K + k];
+  transposeMatrix(w, N, K, wt.data());
   gemm<float>(rows, N, K, x, K, wt.data(), N, y, N, false);
   if (bias)
     for (int64_t r = 0; r < rows; ++r)

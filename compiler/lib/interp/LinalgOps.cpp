@@ -13,9 +13,7 @@ namespace {
 /// Materialises the transpose of a row-major [R, C] matrix.
 template <typename T> std::vector<T> transposed(const T *src, int64_t R, int64_t C) {
   std::vector<T> t(size_t(R * C));
-  for (int64_t r = 0; r < R; ++r)
-    for (int64_t c = 0; c < C; ++c)
-      t[size_t(c * R + r)] = src[r * C + c];
+  transposeMatrix(src, R, C, t.data());
   return t;
 }
 
