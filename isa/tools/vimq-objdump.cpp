@@ -1,6 +1,7 @@
 //===- vimq-objdump.cpp - print a .vimq bundle ----------------------------------------===//
 //
-//   vimq-objdump BUNDLE.vimq [--compact] [--no-data]
+//   vimq-objdump BUNDLE.vimq [--compact]
+//   vimq-objdump --isa-tables
 //
 // Header, buffer table, I/O descriptors, metadata and every instruction with all of its fields
 // and token flags. The bundle is fully validated first; an invalid bundle is an error.
@@ -9,6 +10,7 @@
 
 #include "vimq/isa/Asm.h"
 #include "vimq/isa/Bundle.h"
+#include "vimq/isa/IsaDoc.h"
 
 #include "vimq/support/Error.h"
 
@@ -21,8 +23,10 @@ using namespace vimq::isa;
 
 namespace {
 cl::OptionCategory category("vimq-objdump options");
-cl::opt<std::string> inputPath(cl::Positional, cl::desc("<bundle.vimq>"), cl::Required,
-                               cl::cat(category));
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<bundle.vimq>"), cl::cat(category));
+cl::opt<bool> isaTables("isa-tables",
+                        cl::desc("print the ISA field tables (Markdown, as in docs/isa.md)"),
+                        cl::cat(category));
 cl::opt<bool> compact("compact", cl::desc("omit zero-valued instruction fields"),
                       cl::cat(category));
 
@@ -42,6 +46,12 @@ void printIo(raw_ostream &os, const IoDesc &io, StringRef dir) {
 int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "vimq bundle disassembler\n");
+  if (isaTables) {
+    outs() << isaFieldTablesMarkdown();
+    return 0;
+  }
+  if (inputPath.empty())
+    return vimq::reportError("vimq-objdump", vimq::makeError("no bundle given"));
   Expected<Bundle> b = readBundleFile(inputPath);
   if (!b)
     return vimq::reportError("vimq-objdump", b.takeError());

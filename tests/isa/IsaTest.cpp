@@ -3,6 +3,9 @@
 #include "RandomInstr.h"
 
 #include "vimq/isa/Checksum.h"
+#include "vimq/isa/IsaDoc.h"
+
+#include "llvm/Support/MemoryBuffer.h"
 
 #include "llvm/Support/Error.h"
 
@@ -137,6 +140,23 @@ TEST(Checksum, Crc32CheckValue) {
   const char *s = "123456789";
   EXPECT_EQ(crc32(llvm::ArrayRef(reinterpret_cast<const uint8_t *>(s), 9)), 0xCBF43926u);
   EXPECT_EQ(crc32({}), 0u);
+}
+
+} // namespace
+
+namespace {
+
+// docs/isa.md embeds the generated field tables; regenerate with `vimq-objdump --isa-tables`.
+TEST(Isa, DocumentedTablesMatchIsaDef) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> doc =
+      llvm::MemoryBuffer::getFile(VIMQ_SOURCE_DIR "/docs/isa.md");
+  ASSERT_TRUE(bool(doc));
+  std::string text = (*doc)->getBuffer().str();
+  size_t begin = text.find("-->\n", text.find("<!-- BEGIN generated"));
+  size_t end = text.find("<!-- END generated -->");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(text.substr(begin + 4, end - begin - 4), isaFieldTablesMarkdown());
 }
 
 } // namespace
