@@ -138,9 +138,10 @@ void writeBuf(OnChip &m, Buf b, uint64_t i, int64_t v) {
   }
 }
 
-/// A DDR transfer: fixed latency per instruction, then one burst per row at the DDR width.
-uint64_t dmaCycles(uint64_t rows, uint64_t rowBytes) {
-  return cfg::kDdrLatencyCycles + rows * ceilDiv(rowBytes ? rowBytes : 1, cfg::kDdrBytesPerCycle);
+/// Port occupancy of a DDR transfer: one burst per row at the DDR width. The instruction also
+/// pays the fixed ddr_latency_cycles, which overlaps other modules' transfers.
+uint64_t dmaPortCycles(uint64_t rows, uint64_t rowBytes) {
+  return rows * ceilDiv(rowBytes ? rowBytes : 1, cfg::kDdrBytesPerCycle);
 }
 
 bool ddrRangeOk(const DdrView &d, uint64_t id, uint64_t off, uint64_t stride, uint64_t rows,
@@ -209,7 +210,8 @@ ExecResult execLoad(const Instr &in, OnChip &mem, const DdrView &d) {
   }
   ExecResult r;
   r.ddrBytes = rows * cols * eb;
-  r.cycles = dmaCycles(rows, cols * eb) + padRows;
+  r.ddrPortCycles = dmaPortCycles(rows, cols * eb);
+  r.cycles = cfg::kDdrLatencyCycles + r.ddrPortCycles + padRows;
   return r;
 }
 
@@ -237,7 +239,8 @@ ExecResult execStore(const Instr &in, const OnChip &mem, const DdrView &d) {
   }
   ExecResult r;
   r.ddrBytes = rows * cols * eb;
-  r.cycles = dmaCycles(rows, cols * eb);
+  r.ddrPortCycles = dmaPortCycles(rows, cols * eb);
+  r.cycles = cfg::kDdrLatencyCycles + r.ddrPortCycles;
   return r;
 }
 

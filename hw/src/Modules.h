@@ -26,6 +26,7 @@ struct ExecResult {
   OverlayError error = OverlayError::None;
   uint64_t cycles = 0;
   uint64_t ddrBytes = 0;
+  uint64_t ddrPortCycles = 0; ///< of `cycles`, the part that occupies the shared DDR port
 };
 
 struct DdrView {

@@ -15,6 +15,8 @@
 #include "vimq/hw/Fifo.h"
 #include "vimq/hw/Fingerprint.h"
 
+#include <iterator>
+#include <map>
 #include <memory>
 
 namespace vimq::hw {
@@ -87,6 +89,30 @@ template <typename F> struct TimedFifo {
   uint64_t lastPop = 0;
 };
 
+/// The DDR port shared by LOAD and STORE, as a calendar of reserved intervals. Modules are
+/// stepped out of time order, so a transfer takes the earliest free gap at or after the time it
+/// is ready rather than the end of the last reservation: the result does not depend on which
+/// module the scheduler happened to step first. (Sim-only bookkeeping; the hardware arbitrates.)
+class DdrPort {
+public:
+  /// Reserves `duration` cycles at or after `ready`; returns the start.
+  uint64_t reserve(uint64_t ready, uint64_t duration) {
+    if (duration == 0)
+      return ready;
+    uint64_t start = ready;
+    auto it = busy.upper_bound(start);
+    if (it != busy.begin() && std::prev(it)->second > start)
+      start = std::prev(it)->second;
+    for (; it != busy.end() && it->first < start + duration; ++it)
+      start = it->second > start ? it->second : start;
+    busy.emplace(start, start + duration);
+    return start;
+  }
+
+private:
+  std::map<uint64_t, uint64_t> busy; // start -> end, disjoint
+};
+
 enum class Phase : uint8_t { Idle, Pop, Push };
 
 struct ModuleState {
@@ -123,6 +149,7 @@ private:
   TimedFifo<CommandFifo> cmd[kNumModules];
   TimedFifo<TokenFifo> tokens[kNumModules][kNumModules]; // [from][to]
   ModuleState mod[kNumModules];
+  DdrPort ddrPort;
 
   uint32_t pc = 0;
   uint64_t fetchTime = 0;
@@ -232,7 +259,9 @@ bool Dataflow::stepModule(unsigned m) {
       fail(r.error, s.cur.index);
       return true;
     }
-    s.time += r.cycles;
+    const uint64_t portStart = ddrPort.reserve(s.time, r.ddrPortCycles);
+    prof.stallDdrCycles += portStart - s.time;
+    s.time = portStart + r.cycles;
     prof.busyCycles += r.cycles;
     prof.ddrBytes += r.ddrBytes;
     ++prof.instructions;

@@ -250,3 +250,35 @@ TEST(OverlayControl, RandomInstructionStreamsNeverCrashOrHang) {
   // Not every random program fails: the generator does reach the engines.
   EXPECT_GT(executedOk, 0);
 }
+
+TEST(OverlayControl, LoadAndStoreShareTheDdrPort) {
+  // Independent LOAD and STORE of 64 rows x 480 bytes each: 10 port cycles per row at 48
+  // bytes/cycle (zcu102), so 640 cycles each. Without tokens both are ready at once; the port
+  // serialises them, and whichever goes second waits for the first transfer.
+  Ddr ddr;
+  uint32_t src = ddr.addZeros(64 * 480), dst = ddr.addZeros(64 * 480);
+  Program p;
+  p.add(Opcode::LOAD, {{"buf", int64_t(isa::Buf::act)},
+                       {"dtype", int64_t(isa::DType::i8)},
+                       {"rows", 64},
+                       {"cols", 480},
+                       {"pitch", 480},
+                       {"ddr_buf", src},
+                       {"ddr_stride", 480}});
+  p.add(Opcode::STORE, {{"buf", int64_t(isa::Buf::act)},
+                        {"dtype", int64_t(isa::DType::i8)},
+                        {"rows", 64},
+                        {"cols", 480},
+                        {"pitch", 480},
+                        {"ddr_buf", dst},
+                        {"ddr_stride", 480}});
+  p.add(Opcode::FINISH, {});
+  Control c = ddr.run(p);
+  ASSERT_EQ(err(c), OverlayError::None);
+  const UnitProfile &ld = c.profile[unsigned(Unit::Load)], &st = c.profile[unsigned(Unit::Store)];
+  EXPECT_EQ(ld.busyCycles, 64u + 640u); // ddr_latency_cycles + port cycles
+  EXPECT_EQ(st.busyCycles, 64u + 640u);
+  // The two instructions are fetched one cycle apart, so the second waits 640 - 1 cycles.
+  EXPECT_EQ(ld.stallDdrCycles + st.stallDdrCycles, 639u);
+  EXPECT_GE(c.cycles, 2u * 640u);
+}

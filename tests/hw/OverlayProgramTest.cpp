@@ -141,7 +141,8 @@ TEST(OverlayProgram, TiledApot4Linear) {
   // Every module's clock is accounted for: busy plus the three kinds of stall is the run.
   for (unsigned u = unsigned(Unit::Load); u < kNumUnits; ++u) {
     const UnitProfile &pr = ctl.profile[u];
-    EXPECT_EQ(pr.busyCycles + pr.stallCmdCycles + pr.stallTokenCycles + pr.stallFullCycles,
+    EXPECT_EQ(pr.busyCycles + pr.stallCmdCycles + pr.stallTokenCycles + pr.stallFullCycles +
+                  pr.stallDdrCycles,
               ctl.cycles)
         << unitName(Unit(u));
   }

@@ -48,6 +48,7 @@ struct UnitProfile {
   uint64_t stallCmdCycles = 0;   ///< idle, its command queue empty
   uint64_t stallTokenCycles = 0; ///< waiting for a dependency token
   uint64_t stallFullCycles = 0;  ///< blocked on a full command or token FIFO
+  uint64_t stallDdrCycles = 0;   ///< LOAD/STORE: waiting for the shared DDR port
   uint64_t ddrBytes = 0;
 };
 
