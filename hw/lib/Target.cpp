@@ -20,6 +20,9 @@ static constexpr const char *kRequiredParams[] = {
     "state_buf_words",    "cmd_fifo_depth",       "token_fifo_depth",   "pipeline_depth_linear",
     "pipeline_depth_ssm", "pipeline_depth_vector"};
 
+// The CMake generator accepts at most 18 decimal digits, so both sides stay within int64_t.
+static constexpr uint64_t kMaxParam = 999999999999999999ULL;
+
 llvm::Expected<Target> Target::parse(llvm::StringRef text, llvm::StringRef origin) {
   nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr,
                                            /*allow_exceptions=*/false);
@@ -43,7 +46,7 @@ llvm::Expected<Target> Target::parse(llvm::StringRef text, llvm::StringRef origi
                                                  {"bram36", &t.Budget.bram36}};
   for (auto &[key, dst] : budget) {
     auto it = res->find(key);
-    if (it == res->end() || !it->is_number_unsigned())
+    if (it == res->end() || !it->is_number_unsigned() || it->get<uint64_t>() > kMaxParam)
       return makeError("{0}: resources.{1} must be a non-negative integer", origin, key);
     *dst = it->get<int64_t>();
   }
@@ -54,8 +57,9 @@ llvm::Expected<Target> Target::parse(llvm::StringRef text, llvm::StringRef origi
   for (auto it = params->begin(); it != params->end(); ++it) {
     // Same rule as the CMake generator: non-negative integers only, so that both sides print
     // identical decimal strings into the fingerprint.
-    if (!it.value().is_number_unsigned())
-      return makeError("{0}: params.{1} must be a non-negative integer", origin, it.key());
+    if (!it.value().is_number_unsigned() || it.value().get<uint64_t>() > kMaxParam)
+      return makeError("{0}: params.{1} must be an integer in [0, {2}]", origin, it.key(),
+                       kMaxParam);
     t.Params[it.key()] = it.value().get<int64_t>();
   }
   for (const char *key : kRequiredParams)

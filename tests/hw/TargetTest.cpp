@@ -61,6 +61,9 @@ TEST(Target, MalformedFilesAreClearErrors) {
   expectError(R"({"name":"x","part":"p","resources":{"lut":1,"ff":1,"dsp":1,"bram36":1},
                   "params":{"clock_mhz":1.5}})",
               "params.clock_mhz");
+  expectError(R"({"name":"x","part":"p","resources":{"lut":1,"ff":1,"dsp":1,"bram36":1},
+                  "params":{"clock_mhz":18446744073709551615}})",
+              "params.clock_mhz");
   auto missing = Target::loadFile("/nonexistent/dir/none.json");
   ASSERT_FALSE(bool(missing));
   EXPECT_NE(llvm::toString(missing.takeError()).find("/nonexistent/dir/none.json"),
