@@ -222,9 +222,8 @@ bool dmaPairIsLegal(Opcode op, Buf buf, DType t) {
   case Buf::wgt:
     return op == Opcode::LOAD && (t == DType::u8 || t == DType::i8);
   case Buf::vec:
-    return t == DType::i8 || t == DType::u8 || t == DType::i16 || t == DType::i32;
   case Buf::state:
-    return t == DType::i32;
+    return t == DType::i8 || t == DType::u8 || t == DType::i16 || t == DType::i32;
   }
   return false;
 }
