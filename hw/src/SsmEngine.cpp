@@ -11,13 +11,21 @@
 
 namespace vimq::hw {
 
+// The lane's products fit 64 bits (decay <= 2^15 times a 32-bit state; two 32-bit operands),
+// so for the usual shifts the lane stays in 64-bit arithmetic; any other shift takes the wide
+// path. Both give the same value (hardware sizes these multipliers the same way).
 int32_t ssmLaneUpdate(int32_t h, int32_t decayQ15, int32_t xdt, int32_t b, int fracB) {
-  return sat32(shiftRne(static_cast<i128>(decayQ15) * h, kExpOutFrac) +
-               shiftRne(static_cast<i128>(xdt) * b, fracB));
+  const int64_t kept = shiftRne64(int64_t(decayQ15) * h, kExpOutFrac);
+  const int64_t prod = int64_t(xdt) * b;
+  if (fracB > 0 && fracB <= 62)
+    return sat32(static_cast<i128>(kept) + shiftRne64(prod, fracB));
+  return sat32(static_cast<i128>(kept) + shiftRne(prod, fracB));
 }
 
 static int32_t decayOf(int32_t delta, int32_t a, const SsmFormats &f) {
-  int32_t arg = sat32(shiftRne(static_cast<i128>(delta) * a, f.delta + f.a - kExpInFrac));
+  const int s = f.delta + f.a - kExpInFrac;
+  const int64_t prod = int64_t(delta) * a;
+  const int32_t arg = s > 0 && s <= 62 ? sat32(shiftRne64(prod, s)) : sat32(shiftRne(prod, s));
   return expPwl(arg);
 }
 

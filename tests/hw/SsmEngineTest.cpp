@@ -187,3 +187,15 @@ TEST(SsdScan, EqualsSelectiveWithHeadwiseA) {
   EXPECT_EQ(y1, y2);
   EXPECT_EQ(h1, h2);
 }
+
+TEST(SsmLane, EveryShiftMatchesTheWideFormula) {
+  std::mt19937_64 rng(33);
+  for (int fracB : {0, 1, 12, 15, 40, 62, 63}) {
+    for (int i = 0; i < 2000; ++i) {
+      int32_t h = int32_t(rng()), xdt = int32_t(rng()), b = int32_t(rng());
+      int32_t decay = int32_t(rng() % 32769);
+      int32_t expect = refSat32(refShift(wide(decay) * h, 15) + refShift(wide(xdt) * b, fracB));
+      ASSERT_EQ(ssmLaneUpdate(h, decay, xdt, b, fracB), expect) << "fracB " << fracB;
+    }
+  }
+}

@@ -84,7 +84,7 @@ inline constexpr int32_t exp2Segment(int32_t v) { // v in (-65536, 0], Q16 -> Q1
   int32_t n = -v;
   int32_t i = n >> 13;
   int32_t d = 8192 * (i + 1) - n;
-  return kExp2Lo[i] + static_cast<int32_t>(shiftRne(static_cast<i128>(kExp2Slope[i]) * d, 16));
+  return kExp2Lo[i] + static_cast<int32_t>(shiftRne64(int64_t(kExp2Slope[i]) * d, 16));
 }
 
 inline constexpr int32_t expPwl(int32_t xQ12) {
@@ -96,7 +96,8 @@ inline constexpr int32_t expPwl(int32_t xQ12) {
   int32_t v = static_cast<int32_t>(w - u * 65536);
   if (-u >= 31)
     return 0;
-  return static_cast<int32_t>(shiftRne(exp2Segment(v), static_cast<int>(-u)));
+  const int32_t p = exp2Segment(v);
+  return u == 0 ? p : static_cast<int32_t>(shiftRne64(p, static_cast<int>(-u)));
 }
 
 /// Softplus in Q12 -> Q12: exp(x) for x <= 0, x + exp(-x) for x > 0 (FastMamba's first-order
