@@ -148,3 +148,28 @@ TEST(Device, XrtWithoutBoardIsAnError) {
 }
 
 } // namespace
+
+#include "vimq/hw/Overlay.h"
+#include "vimq/hw/Target.h"
+
+namespace {
+
+// What vimq-as and the compiler stamp into a bundle (the fingerprint computed from
+// hw/targets/<name>.json) is what the sim device reports for its target, and another target's
+// bundle is refused.
+TEST(Runtime, TargetFingerprintsFromJson) {
+  std::unique_ptr<rt::Device> dev = sim();
+  std::string simName = hw::simTargetName();
+  std::string otherName = simName == "vc709" ? "zcu102" : "vc709";
+  llvm::Expected<hw::Target> own = hw::Target::loadByName(simName);
+  llvm::Expected<hw::Target> other = hw::Target::loadByName(otherName);
+  ASSERT_TRUE(own && other);
+  EXPECT_EQ(own->fingerprint(isa::kIsaVersion), dev->fingerprint());
+  isa::Bundle b = assemble(kFlipProgram, *dev);
+  b.fingerprint = other->fingerprint(isa::kIsaVersion);
+  b.target = otherName;
+  EXPECT_NE(errorText(rt::Session::create(b, *dev).takeError()).find("fingerprint mismatch"),
+            std::string::npos);
+}
+
+} // namespace
