@@ -43,7 +43,7 @@ public:
 private:
   static bool liftAt(ir::Graph &g, UseMap &uses, Op *conv) {
     Value *x = conv->operand(0), *w = conv->operand(1), *b = conv->operand(2);
-    if (x->rank() != 3 || x->dtype() != DType::F32 || !w->isConstant() ||
+    if (!x || !w || x->rank() != 3 || x->dtype() != DType::F32 || !w->isConstant() ||
         w->dtype() != DType::F32 || w->rank() != 3)
       return false;
     int64_t bsz = x->shape()[0], c = x->shape()[1], l = x->shape()[2], k = w->shape()[2];

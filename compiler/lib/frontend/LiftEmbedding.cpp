@@ -28,7 +28,7 @@ public:
         continue;
       Value *table = op->operand(0), *ids = op->operand(1);
       // Constant ids are fold-constants' business; only run-time lookups are embeddings.
-      if (!table->isConstant() || table->rank() != 2 || table->dtype() != DType::F32 ||
+      if (!table || !ids || !table->isConstant() || table->rank() != 2 || table->dtype() != DType::F32 ||
           ids->isConstant() || isFloat(ids->dtype()) || ids->dtype() == DType::Bool)
         continue;
       uses.replaceOp(g, op, "vimq.Embedding", {ids, table}, {op->result(0)->type()});

@@ -28,9 +28,11 @@ std::optional<int64_t> flipAxis(const Op &op) {
   }
   if (op.is("onnx.Gather")) {
     const Value *x = op.operand(0);
-    auto axis = normalizeAxis(op.getInt("axis", 0), x->rank());
     auto idx = intsConst(op.operand(1));
-    if (!axis || !idx || op.operand(1)->rank() != 1)
+    if (!x || !idx || op.operand(1)->rank() != 1)
+      return std::nullopt;
+    auto axis = normalizeAxis(op.getInt("axis", 0), x->rank());
+    if (!axis)
       return std::nullopt;
     int64_t n = x->shape()[size_t(*axis)];
     if (int64_t(idx->size()) != n)

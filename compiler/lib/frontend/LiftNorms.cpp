@@ -123,7 +123,7 @@ public:
       int64_t d = op->result(0)->shape().back();
       for (unsigned i = 0; i < 2; ++i) {
         Value *w = op->operand(i), *n = op->operand(1 - i);
-        if (!w->isConstant() || w->dtype() != DType::F32 || w->type().numel() != d ||
+        if (!w || !n || !w->isConstant() || w->dtype() != DType::F32 || w->type().numel() != d ||
             w->shape().back() != d || n->type() != op->result(0)->type())
           continue;
         if (liftAt(g, uses, op, n, w)) {

@@ -55,7 +55,7 @@ private:
     if (!conv || !uses.hasSingleUse(conv->result(0)))
       return false;
     Value *img = conv->operand(0), *w = conv->operand(1), *b = conv->operand(2);
-    if (img->rank() != 4 || !w->isConstant() || w->rank() != 4 || img->dtype() != DType::F32)
+    if (!img || !w || img->rank() != 4 || !w->isConstant() || w->rank() != 4 || img->dtype() != DType::F32)
       return false;
     std::vector<int64_t> kernel{w->shape()[2], w->shape()[3]};
     if (conv->getInts("strides", {1, 1}) != kernel || conv->getInt("group", 1) != 1 ||
@@ -129,7 +129,7 @@ private:
   static bool liftPositionEmbed(ir::Graph &g, UseMap &uses, Op *add) {
     for (unsigned i = 0; i < 2; ++i) {
       Value *x = add->operand(i), *pos = add->operand(1 - i);
-      Op *def = x->definingOp();
+      Op *def = x && pos ? x->definingOp() : nullptr;
       if (!def || !(def->is("vimq.PatchEmbed") || def->is("vimq.InsertToken")))
         continue;
       if (!pos->isConstant() || pos->rank() != 3 || pos->dtype() != DType::F32 ||
@@ -145,7 +145,7 @@ private:
   static bool liftTakeToken(ir::Graph &g, UseMap &uses, Op *gather) {
     Value *x = gather->operand(0);
     auto idx = intsConst(gather->operand(1));
-    if (x->rank() != 3 || !idx || gather->operand(1)->rank() != 0 ||
+    if (!x || x->rank() != 3 || !idx || gather->operand(1)->rank() != 0 ||
         normalizeAxis(gather->getInt("axis", 0), 3) != 1)
       return false;
     auto index = normalizeAxis((*idx)[0], x->shape()[1]);

@@ -177,9 +177,9 @@ Tensor transpose2D(const Tensor &t) {
 }
 
 std::optional<SliceInfo> singleAxisSlice(const Op &slice) {
-  if (!slice.is("onnx.Slice") || slice.numOperands() < 3)
-    return std::nullopt;
   const Value *x = slice.operand(0);
+  if (!slice.is("onnx.Slice") || slice.numOperands() < 3 || !x)
+    return std::nullopt;
   auto starts = intsConst(slice.operand(1));
   auto ends = intsConst(slice.operand(2));
   if (!starts || !ends || starts->size() != 1 || ends->size() != 1)

@@ -364,6 +364,66 @@ TEST_F(ImporterTest, UnknownVimqOpIsAnError) {
   EXPECT_NE(err.find("'ai.vimq'"), std::string::npos) << err;
 }
 
+TEST_F(ImporterTest, TorchShapeArithmeticIsFoldedToStaticTypes) {
+  // torch's class-token expand: Expand(tok, Where(Equal(s, ConstantOfShape(3) * -1), 1, s))
+  // with s = [2, -1, -1]; ONNX data propagation cannot follow Where, so the importer folds it.
+  onnx::ModelProto m = model();
+  input(m, "x", {2, 5, 4});
+  floatInit(m, "tok", {1, 1, 4}, {1, 2, 3, 4});
+  auto ints = [&](const std::string &n, std::vector<int64_t> v) {
+    auto *t = m.mutable_graph()->add_initializer();
+    t->set_name(n);
+    t->set_data_type(TensorProto::INT64);
+    t->add_dims(int64_t(v.size()));
+    for (int64_t e : v)
+      t->add_int64_data(e);
+  };
+  ints("three", {3});
+  ints("s", {2, -1, -1});
+  ints("minus1", {-1});
+  auto *cos = node(m, "ConstantOfShape", {"three"}, {"ones"}, "/ConstantOfShape");
+  auto *val = cos->add_attribute();
+  val->set_name("value");
+  val->set_type(onnx::AttributeProto::TENSOR);
+  val->mutable_t()->set_data_type(TensorProto::INT64);
+  val->mutable_t()->add_dims(1);
+  val->mutable_t()->add_int64_data(1);
+  node(m, "Mul", {"ones", "minus1"}, {"neg"}, "/Mul");
+  node(m, "Equal", {"s", "neg"}, {"eq"}, "/Equal");
+  node(m, "Where", {"eq", "ones", "s"}, {"shape"}, "/Where");
+  node(m, "Expand", {"tok", "shape"}, {"toks"}, "/Expand");
+  auto *cat = node(m, "Concat", {"toks", "x"}, {"y"}, "/Concat");
+  auto *axis = cat->add_attribute();
+  axis->set_name("axis");
+  axis->set_type(onnx::AttributeProto::INT);
+  axis->set_i(1);
+  output(m, "y", {2, 6, 4});
+  auto g = importOnnxFile(write("m.onnx", m));
+  ASSERT_TRUE(bool(g)) << llvm::toString(g.takeError());
+  ir::Value *toks = (*g)->lookup("toks");
+  ASSERT_TRUE(toks);
+  EXPECT_EQ(toks->type().str(), "f32[2, 1, 4]");
+  EXPECT_TRUE(toks->isConstant()); // folded at import: its inputs were all constants
+  EXPECT_FALSE(bool(ir::verify(**g)));
+}
+
+TEST_F(ImporterTest, OlderOpsetWithChangedOpIsRejected) {
+  onnx::ModelProto m = model();
+  m.mutable_opset_import(0)->set_version(11);
+  input(m, "x", {2, 6});
+  auto *sp = node(m, "Split", {"x"}, {"a", "b"}, "/Split");
+  auto *a = sp->add_attribute();
+  a->set_name("axis");
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(1);
+  output(m, "a", {2, 3});
+  output(m, "b", {2, 3});
+  std::string err = errorOf(write("m.onnx", m));
+  EXPECT_NE(err.find("node '/Split'"), std::string::npos) << err;
+  EXPECT_NE(err.find("opset 11"), std::string::npos) << err;
+  EXPECT_NE(err.find("re-export"), std::string::npos) << err;
+}
+
 // ---- external data --------------------------------------------------------------------------
 
 class ExternalDataTest : public ImporterTest {
