@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------------------------===//
 #include "OpImpl.h"
+#include "Parallel.h"
 
 #include <cmath>
 #include <limits>
@@ -357,8 +358,10 @@ template <typename F> llvm::Expected<Results> mapFloat(const Tensor &x, F f) {
   if (x.dtype() == DType::F32) {
     const float *a = x.data<float>();
     float *b = r.data<float>();
-    for (int64_t i = 0; i < n; ++i)
-      b[i] = float(f(double(a[i])));
+    parallelFor(n, 1 << 15, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i)
+        b[i] = float(f(double(a[i])));
+    });
   } else {
     const double *a = x.data<double>();
     double *b = r.data<double>();

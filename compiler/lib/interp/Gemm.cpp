@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------------------------===//
 #include "Gemm.h"
+#include "Parallel.h"
 
 #include <algorithm>
 #include <cstring>
@@ -19,8 +20,8 @@ constexpr int64_t kKB = 128; // depth per block: a 128 x 512 f32 B panel = 256 K
 } // namespace
 
 template <typename T>
-void gemm(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *B, int64_t ldb,
-          T *C, int64_t ldc, bool accumulate) {
+static void gemmSerial(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *B,
+                       int64_t ldb, T *C, int64_t ldc, bool accumulate) {
   if (!accumulate)
     for (int64_t i = 0; i < M; ++i)
       std::fill(C + i * ldc, C + i * ldc + N, T(0));
@@ -58,6 +59,24 @@ void gemm(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *B, 
       }
     }
   }
+}
+
+template <typename T>
+void gemm(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *B, int64_t ldb,
+          T *C, int64_t ldc, bool accumulate) {
+  // Threads take disjoint column ranges: each C element is still computed by one thread in
+  // the serial order. Small products stay serial (thread start-up would dominate).
+  constexpr int64_t kMinParallelMacs = int64_t(1) << 20;
+  if (M * N * K < kMinParallelMacs) {
+    gemmSerial(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+    return;
+  }
+  parallelFor(
+      N, 64,
+      [&](int64_t j0, int64_t j1) {
+        gemmSerial(M, j1 - j0, K, A, lda, B + j0, ldb, C + j0, ldc, accumulate);
+      },
+      /*align=*/16);
 }
 
 template <typename T> void transposeMatrix(const T *src, int64_t R, int64_t C, T *dst) {

@@ -1,6 +1,11 @@
-//===- Helpers.cpp - operand checks, broadcasting and strided copies ------------------------===//
+//===- Helpers.cpp - operand checks, broadcasting, strided copies, thread count --------------===//
 #include "OpImpl.h"
+#include "Parallel.h"
 
+#include "vimq/interp/Interpreter.h"
+
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
 
 namespace vimq::interp::detail {
@@ -146,10 +151,6 @@ void stridedCopy(const uint8_t *src, size_t elemSize, int64_t srcOffset,
   }
 }
 
-} // namespace vimq::interp::detail
-
-namespace vimq::interp::detail {
-
 llvm::Error checkAllocatable(llvm::ArrayRef<int64_t> shape, DType d) {
   int64_t bytes = int64_t(dtypeSize(d));
   for (int64_t s : shape) {
@@ -170,4 +171,28 @@ llvm::Expected<std::vector<int64_t>> readInts(const Tensor &t, llvm::StringRef w
   return t.toInts();
 }
 
+static std::atomic<unsigned> &threadSetting() {
+  // VIMQ_INTERP_THREADS=1 forces serial runs (profiling, shared CI machines).
+  static std::atomic<unsigned> n = [] {
+    if (const char *env = std::getenv("VIMQ_INTERP_THREADS")) {
+      long v = std::strtol(env, nullptr, 10);
+      if (v >= 1)
+        return unsigned(std::min(v, 64L));
+    }
+    return std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  }();
+  return n;
+}
+
+unsigned interpThreads() { return threadSetting().load(std::memory_order_relaxed); }
+
 } // namespace vimq::interp::detail
+
+namespace vimq::interp {
+
+void setNumThreads(unsigned n) {
+  detail::threadSetting().store(std::clamp(n, 1u, 64u), std::memory_order_relaxed);
+}
+unsigned numThreads() { return detail::interpThreads(); }
+
+} // namespace vimq::interp

@@ -8,18 +8,19 @@
 //===----------------------------------------------------------------------------------------===//
 #include "Gemm.h"
 #include "OpImpl.h"
+#include "Parallel.h"
 
 #include <cmath>
 
 namespace vimq::interp::detail {
 namespace {
 
-#define VIMQ_TRY_F32(VAR, IN, I, WHAT)                                                         \
-  auto VAR##OrErr = required(IN, I);                                                           \
-  if (!VAR##OrErr)                                                                             \
-    return VAR##OrErr.takeError();                                                             \
-  const Tensor &VAR = **VAR##OrErr;                                                            \
-  if (auto e = expectDType(VAR, DType::F32, WHAT))                                             \
+#define VIMQ_TRY_F32(VAR, IN, I, WHAT)                                                             \
+  auto VAR##OrErr = required(IN, I);                                                               \
+  if (!VAR##OrErr)                                                                                 \
+    return VAR##OrErr.takeError();                                                                 \
+  const Tensor &VAR = **VAR##OrErr;                                                                \
+  if (auto e = expectDType(VAR, DType::F32, WHAT))                                                 \
     return e;
 
 /// Optional f32 operand of shape `shape`, or an error naming it.
@@ -151,8 +152,10 @@ template <double (*F)(double)> llvm::Expected<Results> unary(const ir::Op &, Inp
   Tensor y(DType::F32, x.shape());
   const float *px = x.data<float>();
   float *py = y.data<float>();
-  for (int64_t i = 0, n = x.numel(); i < n; ++i)
-    py[i] = float(F(double(px[i])));
+  parallelFor(x.numel(), 1 << 15, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i)
+      py[i] = float(F(double(px[i])));
+  });
   return one(std::move(y));
 }
 
@@ -377,27 +380,31 @@ llvm::Expected<Results> selectiveScan(const ir::Op &, Inputs in) {
   const float *pb = Bm.data<float>(), *pc = Cm.data<float>();
   const float *pD = *dskip ? (*dskip)->data<float>() : nullptr;
   float *py = y.data<float>();
-  // Token-outer order: the state h[D, N] stays in L1 and every inner loop is contiguous.
-  std::vector<float> h(size_t(D * N));
-  for (int64_t b = 0; b < Bn; ++b) {
-    std::fill(h.begin(), h.end(), 0.0f);
-    for (int64_t t = 0; t < L; ++t) {
-      int64_t tok = b * L + t;
-      const float *bt = pb + tok * N, *ct = pc + tok * N;
-      for (int64_t d = 0; d < D; ++d) {
-        float dt = pd[tok * D + d], ud = pu[tok * D + d];
-        float du = dt * ud;
-        float *hd = h.data() + d * N;
-        const float *ad = pa + d * N;
-        float acc = 0.0f;
-        for (int64_t n = 0; n < N; ++n) {
-          hd[n] = std::exp(dt * ad[n]) * hd[n] + du * bt[n];
-          acc += hd[n] * ct[n];
+  // Channels are independent: threads take disjoint channel ranges. Within one, token-outer
+  // order keeps the state h[d1 - d0, N] in L1 and every inner loop contiguous.
+  auto channels = [&](int64_t d0, int64_t d1) {
+    std::vector<float> state(size_t((d1 - d0) * N)); // h for channels [d0, d1)
+    for (int64_t b = 0; b < Bn; ++b) {
+      std::fill(state.begin(), state.end(), 0.0f);
+      for (int64_t t = 0; t < L; ++t) {
+        int64_t tok = b * L + t;
+        const float *bt = pb + tok * N, *ct = pc + tok * N;
+        for (int64_t d = d0; d < d1; ++d) {
+          float dt = pd[tok * D + d], ud = pu[tok * D + d];
+          float du = dt * ud;
+          float *hd = state.data() + (d - d0) * N;
+          const float *ad = pa + d * N;
+          float acc = 0.0f;
+          for (int64_t n = 0; n < N; ++n) {
+            hd[n] = std::exp(dt * ad[n]) * hd[n] + du * bt[n];
+            acc += hd[n] * ct[n];
+          }
+          py[tok * D + d] = pD ? acc + pD[d] * ud : acc;
         }
-        py[tok * D + d] = pD ? acc + pD[d] * ud : acc;
       }
     }
-  }
+  };
+  parallelFor(D, 16, channels);
   return one(std::move(y));
 }
 
@@ -432,31 +439,35 @@ llvm::Expected<Results> ssdScan(const ir::Op &, Inputs in) {
   const float *pb = Bm.data<float>(), *pc = Cm.data<float>();
   const float *pD = *dskip ? (*dskip)->data<float>() : nullptr;
   float *py = y.data<float>();
-  std::vector<float> S(size_t(H * P * N));
-  for (int64_t b = 0; b < Bn; ++b) {
-    std::fill(S.begin(), S.end(), 0.0f);
-    for (int64_t t = 0; t < L; ++t) {
-      int64_t tok = b * L + t;
-      for (int64_t h = 0; h < H; ++h) {
-        int64_t g = h / headsPerGroup;
-        float d = pdt[tok * H + h];
-        float a = std::exp(d * pa[h]);
-        const float *bg = pb + (tok * G + g) * N, *cg = pc + (tok * G + g) * N;
-        const float *xh = px + (tok * H + h) * P;
-        float *yh = py + (tok * H + h) * P;
-        for (int64_t p = 0; p < P; ++p) {
-          float dx = d * xh[p];
-          float *s = S.data() + (h * P + p) * N;
-          float acc = 0.0f;
-          for (int64_t n = 0; n < N; ++n) {
-            s[n] = a * s[n] + dx * bg[n];
-            acc += s[n] * cg[n];
+  // Heads are independent: threads take disjoint head ranges, each with its own state.
+  auto heads = [&](int64_t h0, int64_t h1) {
+    std::vector<float> state(size_t((h1 - h0) * P * N)); // S for heads [h0, h1)
+    for (int64_t b = 0; b < Bn; ++b) {
+      std::fill(state.begin(), state.end(), 0.0f);
+      for (int64_t t = 0; t < L; ++t) {
+        int64_t tok = b * L + t;
+        for (int64_t h = h0; h < h1; ++h) {
+          int64_t g = h / headsPerGroup;
+          float d = pdt[tok * H + h];
+          float a = std::exp(d * pa[h]);
+          const float *bg = pb + (tok * G + g) * N, *cg = pc + (tok * G + g) * N;
+          const float *xh = px + (tok * H + h) * P;
+          float *yh = py + (tok * H + h) * P;
+          for (int64_t p = 0; p < P; ++p) {
+            float dx = d * xh[p];
+            float *s = state.data() + ((h - h0) * P + p) * N;
+            float acc = 0.0f;
+            for (int64_t n = 0; n < N; ++n) {
+              s[n] = a * s[n] + dx * bg[n];
+              acc += s[n] * cg[n];
+            }
+            yh[p] = pD ? acc + pD[h] * xh[p] : acc;
           }
-          yh[p] = pD ? acc + pD[h] * xh[p] : acc;
         }
       }
     }
-  }
+  };
+  parallelFor(H, 1, heads);
   return one(std::move(y));
 }
 

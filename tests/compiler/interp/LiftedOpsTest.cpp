@@ -184,3 +184,31 @@ TEST(Lifted, SSDScanMatchesRecurrence) {
   EXPECT_NE(OpCase("vimq.SSDScan", {x, dt, A, B3, B3}).error().find("cannot share"),
             std::string::npos);
 }
+
+TEST(Lifted, ThreadCountDoesNotChangeResults) {
+  // Kernels split work so that each element is computed by one thread in the serial order:
+  // results must be bit-identical (sameAs), not merely close.
+  int64_t B = 2, L = 33, D = 70, N = 16;
+  Tensor u = randomF32({B, L, D}, 40), delta = randomF32({B, L, D}, 41, 0.f, 1.f);
+  Tensor A = randomF32({D, N}, 42, -2.f, -0.1f), Bm = randomF32({B, L, N}, 43),
+         Cm = randomF32({B, L, N}, 44), Ds = randomF32({D}, 45);
+  Tensor x = randomF32({B * L, 300}, 46), w = randomF32({260, 300}, 47);
+  Tensor xs = randomF32({B, L, 6, 8}, 48), dts = randomF32({B, L, 6}, 49, 0.f, 1.f);
+  Tensor As = randomF32({6}, 50, -1.f, -0.1f), Bs = randomF32({B, L, 2, N}, 51);
+  auto runAll = [&] {
+    return std::vector<Tensor>{
+        OpCase("vimq.SelectiveScan", {u, delta, A, Bm, Cm, Ds}).run0(),
+        OpCase("vimq.Linear", {x, w}).run0(),
+        OpCase("vimq.SSDScan", {xs, dts, As, Bs, Bs}).run0(),
+        OpCase("vimq.SiLU", {randomF32({1 << 17}, 52)}).run0(),
+    };
+  };
+  unsigned saved = interp::numThreads();
+  interp::setNumThreads(1);
+  std::vector<Tensor> serial = runAll();
+  interp::setNumThreads(3);
+  std::vector<Tensor> threaded = runAll();
+  interp::setNumThreads(saved);
+  for (size_t i = 0; i < serial.size(); ++i)
+    EXPECT_TRUE(serial[i].sameAs(threaded[i])) << "result " << i;
+}

@@ -33,6 +33,12 @@ llvm::Expected<std::vector<Tensor>> evaluateOp(const ir::Op &op,
                                                llvm::ArrayRef<const Tensor *> inputs);
 
 /// Named tensors in insertion order. (DenseMap cannot key std::string, hence the std::map index.)
+/// Threads the heavy kernels (gemm, scans, element-wise maps) may use: by default the hardware
+/// concurrency capped at 8, or VIMQ_INTERP_THREADS. Work is split so that every output element
+/// is computed by one thread in the serial order: results are bit-identical for any count.
+void setNumThreads(unsigned n);
+unsigned numThreads();
+
 using NamedTensors =
     llvm::MapVector<std::string, Tensor, std::map<std::string, unsigned>>;
 
