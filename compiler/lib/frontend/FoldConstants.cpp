@@ -68,7 +68,7 @@ public:
     unsigned folded = 0;
     for (Op *op : g.opSnapshot()) {
       std::vector<Tensor> results;
-      if (op->is("onnx.Shape") && op->numResults() == 1) {
+      if (op->is("onnx.Shape") && op->numResults() == 1 && op->operand(0)) {
         results.push_back(shapeOf(*op));
       } else {
         if (!shouldFold(*op, uses))

@@ -11,6 +11,8 @@
 #include "Passes.h"
 #include "PatternUtil.h"
 
+#include <algorithm>
+
 namespace vimq::frontend {
 
 using ir::Op;
@@ -77,17 +79,26 @@ private:
     return true;
   }
 
-  /// The [1|B,1,D] token constant behind `v`: v itself or the source of an Expand.
-  static Value *tokenConst(const Value *v, int64_t bsz, int64_t d) {
-    const Value *src = v;
+  /// The [1|B,1,D] token constant behind `v`: v itself or the source of an Expand. A [B,1,D]
+  /// constant whose rows are all equal (an Expand folded on import) becomes [1,1,D], so the
+  /// lifted graph does not depend on the batch size.
+  static Value *tokenConst(ir::Graph &g, Value *v, int64_t bsz, int64_t d) {
+    Value *src = v;
     if (Op *e = defOf(v, "onnx.Expand"))
       src = e->operand(0);
-    if (!src->isConstant() || src->rank() != 3 || src->dtype() != DType::F32)
+    if (!src || !src->isConstant() || src->rank() != 3 || src->dtype() != DType::F32)
       return nullptr;
     llvm::ArrayRef<int64_t> s = src->shape();
     if ((s[0] != 1 && s[0] != bsz) || s[1] != 1 || s[2] != d)
       return nullptr;
-    return const_cast<Value *>(src);
+    if (s[0] == 1)
+      return src;
+    llvm::ArrayRef<float> all = src->constant()->values<float>();
+    for (int64_t b = 1; b < s[0]; ++b)
+      if (!std::equal(all.begin(), all.begin() + d, all.begin() + b * d))
+        return src;
+    return g.addConstant(g.uniqueName(src->name() + ".row"),
+                         Tensor::fromVector<float>({1, 1, d}, all.take_front(size_t(d))));
   }
 
   static bool liftInsertToken(ir::Graph &g, UseMap &uses, Op *cat) {
@@ -100,15 +111,15 @@ private:
     int64_t index = 0;
     unsigned n = cat->numOperands();
     if (n == 2) {
-      if ((tok = tokenConst(cat->operand(0), bsz, d))) {
+      if ((tok = tokenConst(g, cat->operand(0), bsz, d))) {
         x = cat->operand(1);
         index = 0;
-      } else if ((tok = tokenConst(cat->operand(1), bsz, d))) {
+      } else if ((tok = tokenConst(g, cat->operand(1), bsz, d))) {
         x = cat->operand(0);
         index = x->shape()[1];
       }
     } else if (n == 3) {
-      tok = tokenConst(cat->operand(1), bsz, d);
+      tok = tokenConst(g, cat->operand(1), bsz, d);
       auto lo = cat->operand(0)->definingOp(), hi = cat->operand(2)->definingOp();
       if (!tok || !lo || !hi)
         return false;

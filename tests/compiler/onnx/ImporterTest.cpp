@@ -276,6 +276,23 @@ TEST_F(ImporterTest, TruncatedFileIsAnErrorAtEveryLength) {
   }
 }
 
+TEST_F(ImporterTest, CorruptedBytesNeverCrash) {
+  // Deterministic single-byte corruptions all over the file: each import must either succeed
+  // (a harmless byte, e.g. inside a weight) or fail naming the file; a crash fails the test.
+  std::string bytes = linearModel().SerializeAsString();
+  std::string p = file("bad.onnx");
+  for (size_t pos = 0; pos < bytes.size(); pos += 3) {
+    std::string b = bytes;
+    b[pos] = char(uint8_t(b[pos]) ^ 0xA5);
+    write("bad.onnx", b);
+    auto g = importOnnxFile(p);
+    if (!g) {
+      std::string err = llvm::toString(g.takeError());
+      EXPECT_NE(err.find("bad.onnx"), std::string::npos) << "byte " << pos << ": " << err;
+    }
+  }
+}
+
 TEST_F(ImporterTest, UnsupportedDomainNamesNodeOpTypeAndDomain) {
   onnx::ModelProto m = model();
   auto *o = m.add_opset_import();
