@@ -354,9 +354,11 @@ TEST(LiftVision, PatchTokenPositionAndHead) {
         EXPECT_EQ(c["vimq.PositionEmbed"], 1);
         EXPECT_EQ(c["vimq.TakeToken"], 1);
         EXPECT_EQ(g.numOps(), 4u) << ir::toString(g);
-        for (const auto &op : g.ops())
-          if (op->is("vimq.InsertToken")) // the folded [B,1,D] token is one row again
+        for (const auto &op : g.ops()) {
+          if (op->is("vimq.InsertToken")) { // the folded [B,1,D] token is one row again
             EXPECT_EQ(op->operand(1)->type().str(), "f32[1, 1, 5]");
+          }
+        }
       });
 }
 
