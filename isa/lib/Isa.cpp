@@ -395,7 +395,8 @@ Error verify(const Instr &in, size_t index) {
       return fail(makeError("{0} = {1} is not a {2} value", f.name, getBits(in, f.pos),
                             enumName(f.enumKind)));
 
-  uint8_t self = opcodeOf(in) == Opcode::FINISH ? 0 : moduleBit(info->module);
+  // FINISH travels in LOAD's queue, so it cannot name load either.
+  uint8_t self = moduleBit(info->module);
   for (const FieldInfo &f : commonFields()) {
     if (f.kind != FieldKind::M)
       continue;

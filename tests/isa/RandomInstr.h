@@ -20,8 +20,7 @@ inline Instr randomInstr(const OpcodeInfo &info, std::mt19937_64 &rng) {
     setBits(in, f.pos, v);
   }
   uint8_t allowed = static_cast<uint8_t>((1u << kNumModules) - 1);
-  if (info.opcode != Opcode::FINISH)
-    allowed &= static_cast<uint8_t>(~moduleBit(info.module));
+  allowed &= static_cast<uint8_t>(~moduleBit(info.module));
   setBits(in, fld::COMMON_pop, rng() & allowed);
   setBits(in, fld::COMMON_push, rng() & allowed);
   return in;
