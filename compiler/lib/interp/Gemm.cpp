@@ -3,7 +3,8 @@
 // Loop order i-k-j: the innermost loop runs over contiguous columns of B and C, which the
 // compiler vectorises without reassociating any sum. Four rows of C share each loaded row of B
 // (register reuse), and the j/k blocks keep a B panel (KB x NB) in L2 and four C row segments
-// in L1 while they are reused.
+// in L1 while they are reused. For C = A · Wᵀ (vimq.Linear's [N, K] weights) each panel is
+// packed from W just before use, so W is read once and never transposed as a whole.
 //
 //===----------------------------------------------------------------------------------------===//
 #include "Gemm.h"
@@ -11,70 +12,114 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace vimq::interp::detail {
 
 namespace {
+
 constexpr int64_t kNB = 512; // columns per block: 4 C rows x 512 x 4 B = 8 KiB in L1
 constexpr int64_t kKB = 128; // depth per block: a 128 x 512 f32 B panel = 256 KiB in L2
-} // namespace
+/// Below this many multiply-adds a product stays on the calling thread.
+constexpr int64_t kMinParallelMacs = int64_t(1) << 20;
 
+/// C[0:M, 0:jn] += A[0:M, 0:kn] · P[0:kn, 0:jn] for one block; every C element accumulates
+/// its kn products in increasing k.
 template <typename T>
-static void gemmSerial(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *B,
-                       int64_t ldb, T *C, int64_t ldc, bool accumulate) {
-  if (!accumulate)
-    for (int64_t i = 0; i < M; ++i)
-      std::fill(C + i * ldc, C + i * ldc + N, T(0));
-  for (int64_t j0 = 0; j0 < N; j0 += kNB) {
-    int64_t jn = std::min(kNB, N - j0);
-    for (int64_t k0 = 0; k0 < K; k0 += kKB) {
-      int64_t k1 = std::min(K, k0 + kKB);
-      int64_t i = 0;
-      for (; i + 4 <= M; i += 4) {
-        T *__restrict c0 = C + (i + 0) * ldc + j0;
-        T *__restrict c1 = C + (i + 1) * ldc + j0;
-        T *__restrict c2 = C + (i + 2) * ldc + j0;
-        T *__restrict c3 = C + (i + 3) * ldc + j0;
-        for (int64_t k = k0; k < k1; ++k) {
-          const T *__restrict b = B + k * ldb + j0;
-          T a0 = A[(i + 0) * lda + k], a1 = A[(i + 1) * lda + k];
-          T a2 = A[(i + 2) * lda + k], a3 = A[(i + 3) * lda + k];
-          for (int64_t j = 0; j < jn; ++j) {
-            T bj = b[j];
-            c0[j] += a0 * bj;
-            c1[j] += a1 * bj;
-            c2[j] += a2 * bj;
-            c3[j] += a3 * bj;
-          }
-        }
-      }
-      for (; i < M; ++i) {
-        T *__restrict c = C + i * ldc + j0;
-        for (int64_t k = k0; k < k1; ++k) {
-          const T *__restrict b = B + k * ldb + j0;
-          T a = A[i * lda + k];
-          for (int64_t j = 0; j < jn; ++j)
-            c[j] += a * b[j];
-        }
+void blockUpdate(int64_t M, int64_t jn, int64_t kn, const T *A, int64_t lda, const T *P,
+                 int64_t ldp, T *C, int64_t ldc) {
+  int64_t i = 0;
+  for (; i + 4 <= M; i += 4) {
+    T *__restrict c0 = C + (i + 0) * ldc;
+    T *__restrict c1 = C + (i + 1) * ldc;
+    T *__restrict c2 = C + (i + 2) * ldc;
+    T *__restrict c3 = C + (i + 3) * ldc;
+    for (int64_t k = 0; k < kn; ++k) {
+      const T *__restrict b = P + k * ldp;
+      T a0 = A[(i + 0) * lda + k], a1 = A[(i + 1) * lda + k];
+      T a2 = A[(i + 2) * lda + k], a3 = A[(i + 3) * lda + k];
+      for (int64_t j = 0; j < jn; ++j) {
+        T bj = b[j];
+        c0[j] += a0 * bj;
+        c1[j] += a1 * bj;
+        c2[j] += a2 * bj;
+        c3[j] += a3 * bj;
       }
     }
   }
+  for (; i < M; ++i) {
+    T *__restrict c = C + i * ldc;
+    for (int64_t k = 0; k < kn; ++k) {
+      const T *__restrict b = P + k * ldp;
+      T a = A[i * lda + k];
+      for (int64_t j = 0; j < jn; ++j)
+        c[j] += a * b[j];
+    }
+  }
 }
+
+template <typename T> void zeroRows(int64_t M, int64_t N, T *C, int64_t ldc) {
+  for (int64_t i = 0; i < M; ++i)
+    std::fill(C + i * ldc, C + i * ldc + N, T(0));
+}
+
+template <typename T>
+void gemmSerial(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *B,
+                int64_t ldb, T *C, int64_t ldc, bool accumulate) {
+  if (!accumulate)
+    zeroRows(M, N, C, ldc);
+  for (int64_t j0 = 0; j0 < N; j0 += kNB)
+    for (int64_t k0 = 0; k0 < K; k0 += kKB)
+      blockUpdate(M, std::min(kNB, N - j0), std::min(kKB, K - k0), A + k0, lda,
+                  B + k0 * ldb + j0, ldb, C + j0, ldc);
+}
+
+template <typename T>
+void gemmBTSerial(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *W,
+                  int64_t ldw, T *C, int64_t ldc) {
+  zeroRows(M, N, C, ldc);
+  std::vector<T> panel(size_t(std::min(kKB, K) * std::min(kNB, N)));
+  for (int64_t j0 = 0; j0 < N; j0 += kNB) {
+    int64_t jn = std::min(kNB, N - j0);
+    for (int64_t k0 = 0; k0 < K; k0 += kKB) {
+      int64_t kn = std::min(kKB, K - k0);
+      // Pack the transposed block: panel[k][j] = W[j0 + j][k0 + k] (W rows read contiguously).
+      for (int64_t j = 0; j < jn; ++j) {
+        const T *w = W + (j0 + j) * ldw + k0;
+        for (int64_t k = 0; k < kn; ++k)
+          panel[size_t(k * jn + j)] = w[k];
+      }
+      blockUpdate(M, jn, kn, A + k0, lda, panel.data(), jn, C + j0, ldc);
+    }
+  }
+}
+
+} // namespace
 
 template <typename T>
 void gemm(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *B, int64_t ldb,
           T *C, int64_t ldc, bool accumulate) {
   // Threads take disjoint column ranges: each C element is still computed by one thread in
-  // the serial order. Small products stay serial (thread start-up would dominate).
-  constexpr int64_t kMinParallelMacs = int64_t(1) << 20;
-  if (M * N * K < kMinParallelMacs) {
-    gemmSerial(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
-    return;
-  }
+  // the serial order.
+  if (M * N * K < kMinParallelMacs)
+    return gemmSerial(M, N, K, A, lda, B, ldb, C, ldc, accumulate);
   parallelFor(
       N, 64,
       [&](int64_t j0, int64_t j1) {
         gemmSerial(M, j1 - j0, K, A, lda, B + j0, ldb, C + j0, ldc, accumulate);
+      },
+      /*align=*/16);
+}
+
+template <typename T>
+void gemmBT(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *W, int64_t ldw,
+            T *C, int64_t ldc) {
+  if (M * N * K < kMinParallelMacs)
+    return gemmBTSerial(M, N, K, A, lda, W, ldw, C, ldc);
+  parallelFor(
+      N, 64,
+      [&](int64_t j0, int64_t j1) {
+        gemmBTSerial(M, j1 - j0, K, A, lda, W + j0 * ldw, ldw, C + j0, ldc);
       },
       /*align=*/16);
 }
@@ -90,11 +135,14 @@ template <typename T> void transposeMatrix(const T *src, int64_t R, int64_t C, T
     }
 }
 
-template void transposeMatrix<float>(const float *, int64_t, int64_t, float *);
-template void transposeMatrix<double>(const double *, int64_t, int64_t, double *);
-template void gemm<float>(int64_t, int64_t, int64_t, const float *, int64_t, const float *,
-                          int64_t, float *, int64_t, bool);
-template void gemm<double>(int64_t, int64_t, int64_t, const double *, int64_t, const double *,
-                           int64_t, double *, int64_t, bool);
+#define VIMQ_INSTANTIATE(T)                                                                    \
+  template void gemm<T>(int64_t, int64_t, int64_t, const T *, int64_t, const T *, int64_t,     \
+                        T *, int64_t, bool);                                                   \
+  template void gemmBT<T>(int64_t, int64_t, int64_t, const T *, int64_t, const T *, int64_t,   \
+                          T *, int64_t);                                                       \
+  template void transposeMatrix<T>(const T *, int64_t, int64_t, T *);
+VIMQ_INSTANTIATE(float)
+VIMQ_INSTANTIATE(double)
+#undef VIMQ_INSTANTIATE
 
 } // namespace vimq::interp::detail

@@ -57,12 +57,10 @@ double sigmoid(double x) {
 double silu(double x) { return x * sigmoid(x); }
 double softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x))); }
 
-/// y[rows, N] = x[rows, K] · w[N, K]^T (+ bias), w transposed once so the gemm streams rows.
+/// y[rows, N] = x[rows, K] · w[N, K]^T (+ bias).
 void linearRows(const float *x, int64_t rows, int64_t K, const float *w, int64_t N,
                 const float *bias, float *y) {
-  std::vector<float> wt(size_t(K * N));
-  transposeMatrix(w, N, K, wt.data());
-  gemm<float>(rows, N, K, x, K, wt.data(), N, y, N, false);
+  gemmBT<float>(rows, N, K, x, K, w, K, y, N);
   if (bias)
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t n = 0; n < N; ++n)

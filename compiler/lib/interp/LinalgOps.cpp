@@ -92,19 +92,18 @@ llvm::Expected<Results> matmul(const ir::Op &, Inputs in) {
 template <typename T>
 Tensor gemmT(const Tensor &a, const Tensor &b, const Tensor *c, bool ta, bool tb, double alpha,
              double beta, int64_t M, int64_t N, int64_t K) {
-  std::vector<T> at, bt;
+  std::vector<T> at;
   const T *pa = a.data<T>(), *pb = b.data<T>();
   if (ta) {
     at = transposed(pa, K, M);
     pa = at.data();
   }
-  if (tb) {
-    bt = transposed(pb, N, K);
-    pb = bt.data();
-  }
   Tensor y(a.dtype(), {M, N});
   T *py = y.data<T>();
-  gemm<T>(M, N, K, pa, K, pb, N, py, N, false);
+  if (tb) // B is [N, K], the nn.Linear layout torch exports
+    gemmBT<T>(M, N, K, pa, K, pb, K, py, N);
+  else
+    gemm<T>(M, N, K, pa, K, pb, N, py, N, false);
   if (alpha != 1.0)
     for (int64_t i = 0; i < M * N; ++i)
       py[i] = T(alpha * py[i]);
