@@ -615,11 +615,15 @@ llvm::Expected<std::unique_ptr<ir::Graph>> OnnxImporter::convert() {
       return ty.takeError();
     g->addInput(in.name(), std::move(*ty));
   }
-  for (const onnx::TensorProto &t : gp.initializer()) {
+  // Each initializer's bytes are released as soon as they are copied, so the peak memory is
+  // one copy of the weights plus the largest tensor, not two copies (matters above 2 GB).
+  for (onnx::TensorProto &t : *model_.mutable_graph()->mutable_initializer()) {
     auto tensor = tensorFromProto(t, "initializer '" + t.name() + "'");
     if (!tensor)
       return tensor.takeError();
     g->addConstant(t.name(), std::move(*tensor));
+    std::string().swap(*t.mutable_raw_data());
+    t.clear_float_data();
   }
 
   for (int i = 0, e = gp.node_size(); i < e; ++i) {
