@@ -172,3 +172,16 @@ TEST(Reduce, SoftmaxAndLayerNorm) {
                                         float(3.0 / sd + 1)}),
                        1e-7, 0));
 }
+
+TEST(Elementwise, HalfIsComputedInFloatAndRoundedOnce) {
+  // Near 1 the f16 spacing is 2^-10. The exact f32 sums 1 + 2^-11 and 1 + 1.5 * 2^-10 are
+  // ties, which round to even: 1.0 and 1 + 2^-9.
+  Tensor a = Tensor::fromVector<float>({2}, {1.0f, 1.0f}).cast(DType::F16);
+  Tensor b = Tensor::fromVector<float>({2}, {0x1p-11f, 0x1.8p-10f}).cast(DType::F16);
+  Tensor y = OpCase("onnx.Add", {a, b}).run0();
+  ASSERT_EQ(y.dtype(), DType::F16);
+  EXPECT_EQ(y.getDouble(0), 1.0);
+  EXPECT_EQ(y.getDouble(1), 1.0 + 0x1p-9);
+  // Comparisons on halves give bool, untouched by the narrowing.
+  EXPECT_EQ(OpCase("onnx.Less", {a, y}).run0().dtype(), DType::Bool);
+}
