@@ -302,6 +302,64 @@ TEST(LiftConv1d, CausalDepthwiseConvWithSliceAndSiLU) {
       });
 }
 
+TEST(LiftConv1d, LeftOnlyPaddingNeedsNoSlice) {
+  expectSameNumerics(
+      [](Builder &b) {
+        const int64_t B = 1, L = 9, C = 3, K = 3;
+        Value *x = b.input("x", {B, C, L});
+        b.g.addOutput(b.op("Relu",
+                           {b.op("Conv", {x, b.weight("w", {C, 1, K})}, {B, C, L},
+                                 {{"group", C},
+                                  {"kernel_shape", std::vector<int64_t>{K}},
+                                  {"pads", std::vector<int64_t>{K - 1, 0}}})},
+                           {B, C, L}));
+      },
+      {"lift-conv1d"},
+      [](const ir::Graph &g) {
+        auto c = opCounts(g);
+        EXPECT_EQ(c["vimq.CausalConv1d"], 1);
+        EXPECT_EQ(c["onnx.Transpose"], 2); // [B,C,L] in and out: nothing to cancel here
+      });
+}
+
+TEST(CancelTransposes, ComposesAndCancels) {
+  expectSameNumerics(
+      [](Builder &b) {
+        Value *x = b.input("x", {2, 3, 4});
+        Value *t1 = b.transpose(x, {1, 2, 0});
+        Value *t2 = b.transpose(t1, {0, 2, 1}); // = x permuted by {1, 0, 2}
+        Value *back = b.transpose(b.transpose(x, {2, 0, 1}), {1, 2, 0}); // identity
+        Value *r = b.op("Reshape", {b.op("Reshape", {x, b.ints({6, 4})}, {6, 4}), b.ints({4, 6})},
+                        {4, 6});
+        b.g.addOutput(b.op("Relu", {t2}, {3, 2, 4}));
+        b.g.addOutput(b.op("Relu", {back}, {2, 3, 4}));
+        b.g.addOutput(b.op("Relu", {r}, {4, 6}));
+      },
+      {"cancel-transposes"},
+      [](const ir::Graph &g) {
+        auto c = opCounts(g);
+        EXPECT_EQ(c["onnx.Transpose"], 1) << ir::toString(g);
+        EXPECT_EQ(c["onnx.Reshape"], 1) << ir::toString(g);
+      });
+}
+
+TEST(RemoveIdentities, DropsNoOps) {
+  expectSameNumerics(
+      [](Builder &b) {
+        Value *x = b.input("x", {2, 3});
+        Value *i = b.op("Identity", {x}, {2, 3});
+        Value *c = b.op("Cast", {i}, {2, 3}, {{"to", int64_t(1)}});
+        Value *r = b.op("Reshape", {c, b.ints({2, 3})}, {2, 3});
+        Value *s = b.op("Slice", {r, b.ints({0}), b.ints({INT64_MAX}), b.ints({1})}, {2, 3});
+        b.g.addOutput(b.op("Relu", {s}, {2, 3}));
+      },
+      {"remove-identities"},
+      [](const ir::Graph &g) {
+        ASSERT_EQ(g.numOps(), 1u) << ir::toString(g);
+        EXPECT_EQ(g.ops().front()->operand(0)->name(), "x");
+      });
+}
+
 TEST(LiftFlip, SliceStepMinusOneAndReversedGather) {
   expectSameNumerics(
       [](Builder &b) {
