@@ -25,9 +25,7 @@ bool isF32Const(const Value *v) { return v && v->isConstant() && v->dtype() == D
 
 /// A constant bias of N elements along the last axis (shape [N], [1,N], [1,1,N], ...).
 bool isBiasFor(const Value *b, int64_t n) {
-  if (!isF32Const(b) || b->type().numel() != n || b->rank() == 0 || b->shape().back() != n)
-    return false;
-  return true;
+  return isF32Const(b) && b->type().numel() == n && b->rank() > 0 && b->shape().back() == n;
 }
 
 Value *flatBias(ir::Graph &g, Value *b) {
