@@ -88,6 +88,10 @@ template <typename T> T applyArith(Arith k, T a, T b) {
   return a;
 }
 
+template <Arith K, typename T> struct ArithFn {
+  T operator()(T a, T b) const { return applyArith(K, a, b); }
+};
+
 /// Rejects integer division by zero and INT_MIN / -1, which would trap.
 template <typename T> llvm::Error checkDivisor(const Tensor &a, const Tensor &b) {
   if constexpr (!isFloatT<T>) {
@@ -127,20 +131,15 @@ llvm::Expected<Tensor> arith(Arith k, const Tensor &a, const Tensor &b) {
         if (k == Arith::Div)
           if (auto e = checkDivisor<T>(a, b))
             return e;
-        switch (k) {
+        auto run = [&](auto fn) { return binaryKernel<T, T, T>(a, b, *out, a.dtype(), fn); };
         // One instantiation per op so the inner loops have no switch in them.
-        case Arith::Add:
-          return binaryKernel<T, T, T>(a, b, *out, a.dtype(), [](T x, T y) { return applyArith(Arith::Add, x, y); });
-        case Arith::Sub:
-          return binaryKernel<T, T, T>(a, b, *out, a.dtype(), [](T x, T y) { return applyArith(Arith::Sub, x, y); });
-        case Arith::Mul:
-          return binaryKernel<T, T, T>(a, b, *out, a.dtype(), [](T x, T y) { return applyArith(Arith::Mul, x, y); });
-        case Arith::Div:
-          return binaryKernel<T, T, T>(a, b, *out, a.dtype(), [](T x, T y) { return applyArith(Arith::Div, x, y); });
-        case Arith::Max:
-          return binaryKernel<T, T, T>(a, b, *out, a.dtype(), [](T x, T y) { return applyArith(Arith::Max, x, y); });
-        case Arith::Min:
-          return binaryKernel<T, T, T>(a, b, *out, a.dtype(), [](T x, T y) { return applyArith(Arith::Min, x, y); });
+        switch (k) {
+        case Arith::Add: return run(ArithFn<Arith::Add, T>{});
+        case Arith::Sub: return run(ArithFn<Arith::Sub, T>{});
+        case Arith::Mul: return run(ArithFn<Arith::Mul, T>{});
+        case Arith::Div: return run(ArithFn<Arith::Div, T>{});
+        case Arith::Max: return run(ArithFn<Arith::Max, T>{});
+        case Arith::Min: return run(ArithFn<Arith::Min, T>{});
         }
         return makeError("unreachable");
       },
@@ -158,9 +157,7 @@ template <Arith K> llvm::Expected<Results> binaryArith(const ir::Op &, Inputs in
   auto r = arith(K, **a, **b);
   if (!r)
     return r.takeError();
-  Results res;
-  res.push_back(std::move(*r));
-  return res;
+  return one(std::move(*r));
 }
 
 /// Max / Min / Sum / Mean over one or more operands, folded left to right.
@@ -191,9 +188,7 @@ llvm::Expected<Results> variadic(const ir::Op &, Inputs in) {
       return r.takeError();
     acc = std::move(*r);
   }
-  Results res;
-  res.push_back(std::move(acc));
-  return res;
+  return one(std::move(acc));
 }
 
 llvm::Expected<Results> pow(const ir::Op &, Inputs in) {
@@ -212,8 +207,7 @@ llvm::Expected<Results> pow(const ir::Op &, Inputs in) {
       base.dtype(),
       [&](auto tag) -> llvm::Expected<Results> {
         using T = decltype(tag);
-        Results res;
-        res.push_back(binaryKernel<T, T, double>(base, expo, *out, base.dtype(), [](T x, double y) {
+        return one(binaryKernel<T, T, double>(base, expo, *out, base.dtype(), [](T x, double y) {
           if constexpr (std::is_same_v<T, float>) {
             // Exact squares keep the RMSNorm pattern Pow(x, 2) bit-identical to x * x.
             if (y == 2.0)
@@ -221,7 +215,6 @@ llvm::Expected<Results> pow(const ir::Op &, Inputs in) {
           }
           return T(std::pow(double(x), y));
         }));
-        return res;
       },
       [&]() -> llvm::Expected<Results> {
         return makeError("unsupported base type {0}", dtypeName(base.dtype()));
@@ -245,8 +238,7 @@ template <Cmp K> llvm::Expected<Results> compare(const ir::Op &, Inputs in) {
     return out.takeError();
   auto run = [&](auto tag) -> llvm::Expected<Results> {
     using T = decltype(tag);
-    Results res;
-    res.push_back(binaryKernel<bool, T, T>(**a, **b, *out, DType::Bool, [](T x, T y) {
+    return one(binaryKernel<bool, T, T>(**a, **b, *out, DType::Bool, [](T x, T y) {
       switch (K) {
       case Cmp::Eq: return x == y;
       case Cmp::Lt: return x < y;
@@ -256,7 +248,6 @@ template <Cmp K> llvm::Expected<Results> compare(const ir::Op &, Inputs in) {
       }
       return false;
     }));
-    return res;
   };
   if ((*a)->dtype() == DType::Bool)
     return run(bool{});
@@ -280,11 +271,9 @@ template <Logic K> llvm::Expected<Results> logic(const ir::Op &, Inputs in) {
   auto out = broadcastShapes({(*a)->shape(), (*b)->shape()});
   if (!out)
     return out.takeError();
-  Results res;
-  res.push_back(binaryKernel<bool, bool, bool>(**a, **b, *out, DType::Bool, [](bool x, bool y) {
+  return one(binaryKernel<bool, bool, bool>(**a, **b, *out, DType::Bool, [](bool x, bool y) {
     return K == Logic::And ? (x && y) : K == Logic::Or ? (x || y) : (x != y);
   }));
-  return res;
 }
 
 llvm::Expected<Results> logicalNot(const ir::Op &, Inputs in) {
@@ -298,9 +287,7 @@ llvm::Expected<Results> logicalNot(const ir::Op &, Inputs in) {
   bool *y = r.data<bool>();
   for (int64_t i = 0, n = r.numel(); i < n; ++i)
     y[i] = !x[i];
-  Results res;
-  res.push_back(std::move(r));
-  return res;
+  return one(std::move(r));
 }
 
 template <typename T>
@@ -342,9 +329,7 @@ llvm::Expected<Results> where(const ir::Op &, Inputs in) {
   case 4: selectRows<uint32_t>(**c, **x, **y, r); break;
   default: selectRows<uint64_t>(**c, **x, **y, r); break;
   }
-  Results res;
-  res.push_back(std::move(r));
-  return res;
+  return one(std::move(r));
 }
 
 //===- unary ----------------------------------------------------------------------------===//
@@ -368,9 +353,7 @@ template <typename F> llvm::Expected<Results> mapFloat(const Tensor &x, F f) {
     for (int64_t i = 0; i < n; ++i)
       b[i] = f(a[i]);
   }
-  Results res;
-  res.push_back(std::move(r));
-  return res;
+  return one(std::move(r));
 }
 
 double sigmoid(double x) {
@@ -462,9 +445,7 @@ template <SignedUnary K> llvm::Expected<Results> signedUnary(const ir::Op &, Inp
           case SignedUnary::Sign: q[i] = T((v > T(0)) - (v < T(0))); break;
           }
         }
-        Results res;
-        res.push_back(std::move(r));
-        return res;
+        return one(std::move(r));
       },
       [&]() -> llvm::Expected<Results> {
         return makeError("unsupported operand type {0}", dtypeName(x.dtype()));
@@ -480,9 +461,7 @@ llvm::Expected<Results> isNaN(const ir::Op &, Inputs in) {
   Tensor r(DType::Bool, (*a)->shape());
   for (int64_t i = 0, n = r.numel(); i < n; ++i)
     r.data<bool>()[i] = std::isnan((*a)->getDouble(i));
-  Results res;
-  res.push_back(std::move(r));
-  return res;
+  return one(std::move(r));
 }
 
 llvm::Expected<Results> clip(const ir::Op &, Inputs in) {
@@ -512,9 +491,7 @@ llvm::Expected<Results> clip(const ir::Op &, Inputs in) {
           T v = p[i] < l ? l : p[i]; // NaN passes through both comparisons unchanged
           q[i] = v > h ? h : v;
         }
-        Results res;
-        res.push_back(std::move(r));
-        return res;
+        return one(std::move(r));
       },
       [&]() -> llvm::Expected<Results> {
         return makeError("unsupported operand type {0}", dtypeName(x.dtype()));

@@ -1,5 +1,6 @@
-//===- IndexOps.cpp - index-driven ONNX ops: Pad, GatherElements, ArgMax/Min, CumSum, Trilu, ---===//
-//                    Einsum, Dropout (inference)
+//===- IndexOps.cpp - index-driven ONNX ops ---------------------------------------------------===//
+//
+// Pad, GatherElements, ArgMax/ArgMin, CumSum, Trilu, Einsum, Dropout (inference).
 //
 // These walk the output with an explicit multi-index and map it back to the input, which is
 // simple to get right for every axis and mode; none of them is on a hot path of the models.
@@ -374,7 +375,8 @@ llvm::Expected<Results> einsum(const ir::Op &op, Inputs in) {
   if (auto e = checkAllocatable(outShape, in[0]->dtype()))
     return e;
   Tensor y(in[0]->dtype(), outShape);
-  int64_t nOut = y.numel(), nSum = numElements(llvm::ArrayRef<int64_t>(all).drop_front(outTerm.size()));
+  int64_t nOut = y.numel();
+  int64_t nSum = numElements(llvm::ArrayRef<int64_t>(all).drop_front(outTerm.size()));
   if (nOut == 0)
     return one(std::move(y));
   // The naive loop costs nOut * nSum products; refuse what would run for hours.

@@ -128,9 +128,7 @@ void stridedCopy(const uint8_t *src, size_t elemSize, int64_t srcOffset,
 /// Row-major element strides of a shape.
 llvm::SmallVector<int64_t, 6> contiguousStrides(llvm::ArrayRef<int64_t> shape);
 
-} // namespace vimq::interp::detail
-
-namespace vimq::interp::detail {
+//===- allocation and small helpers -----------------------------------------------------===//
 
 /// Largest tensor the interpreter agrees to allocate (bytes). A data-dependent shape (Reshape,
 /// ConstantOfShape, Range, Expand, Tile) beyond it is bad input and must be an error, not a
@@ -143,7 +141,7 @@ llvm::Error checkAllocatable(llvm::ArrayRef<int64_t> shape, DType d);
 /// Reads a 1-D (or scalar) int32/int64 tensor such as a shape, axes or repeats operand.
 llvm::Expected<std::vector<int64_t>> readInts(const Tensor &t, llvm::StringRef what);
 
-/// Single result helper.
+/// Wraps one tensor as an op's result list.
 inline Results one(Tensor t) {
   Results r;
   r.push_back(std::move(t));

@@ -130,7 +130,9 @@ template <Red K> llvm::Expected<Results> reduce(const ir::Op &op, Inputs in) {
           case Red::Max: case Red::Min:
             pr[i] = nan[size_t(i)] ? T(std::numeric_limits<double>::quiet_NaN()) : ext[size_t(i)];
             continue;
-          case Red::Mean: a = count ? a / double(count) : std::numeric_limits<double>::quiet_NaN(); break;
+          case Red::Mean:
+            a = count ? a / double(count) : std::numeric_limits<double>::quiet_NaN();
+            break;
           case Red::L2: a = std::sqrt(a); break;
           case Red::LogSum: a = std::log(a); break;
           default: break;

@@ -40,14 +40,16 @@ TEST(Lifted, RMSNormAndGated) {
   Tensor x = randomF32({2, 3, 8}, 5), z = randomF32({2, 3, 8}, 6), w = randomF32({8}, 7);
   double eps = 1e-5;
   Tensor y = OpCase("vimq.RMSNorm", {x, w}).attr("eps", eps).run0();
-  Tensor g = OpCase("vimq.GatedRMSNorm", {x, z, w}).attr("eps", eps).attr("group_size", int64_t(4)).run0();
+  Tensor g =
+      OpCase("vimq.GatedRMSNorm", {x, z, w}).attr("eps", eps).attr("group_size", int64_t(4)).run0();
   for (int64_t r = 0; r < 6; ++r) {
     const float *xr = x.data<float>() + r * 8, *zr = z.data<float>() + r * 8;
     double ss = 0;
     for (int i = 0; i < 8; ++i)
       ss += double(xr[i]) * xr[i];
     for (int i = 0; i < 8; ++i)
-      EXPECT_NEAR(y.data<float>()[r * 8 + i], xr[i] / std::sqrt(ss / 8 + eps) * w.data<float>()[i], 1e-6);
+      EXPECT_NEAR(y.data<float>()[r * 8 + i], xr[i] / std::sqrt(ss / 8 + eps) * w.data<float>()[i],
+                  1e-6);
     for (int grp = 0; grp < 2; ++grp) {
       double t[4], gs = 0;
       for (int i = 0; i < 4; ++i) {
@@ -60,8 +62,10 @@ TEST(Lifted, RMSNormAndGated) {
                     t[i] / std::sqrt(gs / 4 + eps) * w.data<float>()[grp * 4 + i], 1e-6);
     }
   }
-  EXPECT_NE(OpCase("vimq.GatedRMSNorm", {x, z, w}).attr("group_size", int64_t(3)).error().find(
-                "does not divide"),
+  EXPECT_NE(OpCase("vimq.GatedRMSNorm", {x, z, w})
+                .attr("group_size", int64_t(3))
+                .error()
+                .find("does not divide"),
             std::string::npos);
 }
 
@@ -84,8 +88,8 @@ TEST(Lifted, CausalConv1dMatchesOnnxPattern) {
   Tensor y = OpCase("vimq.CausalConv1d", {x, w, b}).attr("activation", std::string("silu")).run0();
   // The exported form: Transpose -> Conv(groups=C, pads=K-1) -> Slice[:L] -> SiLU -> Transpose.
   Tensor xc = onnx("onnx.Transpose", {x}, {{"perm", V{0, 2, 1}}});
-  Tensor conv = onnx("onnx.Conv", {xc, w.reshaped({C, 1, K}), b},
-                     {{"group", C}, {"pads", V{K - 1, K - 1}}});
+  Tensor conv =
+      onnx("onnx.Conv", {xc, w.reshaped({C, 1, K}), b}, {{"group", C}, {"pads", V{K - 1, K - 1}}});
   Tensor sl = onnx("onnx.Slice", {conv, i64v({0}), i64v({L}), i64v({2})});
   Tensor act = onnx("onnx.Mul", {sl, onnx("onnx.Sigmoid", {sl})});
   EXPECT_TRUE(allClose(y, onnx("onnx.Transpose", {act}, {{"perm", V{0, 2, 1}}}), kRtol, kAtol));
@@ -100,7 +104,8 @@ TEST(Lifted, FlipMatchesNegativeSlice) {
 
 TEST(Lifted, PatchEmbedMatchesConvFlattenTranspose) {
   // Non-square image whose sides are not multiples of the patch (floor, like the unpadded conv).
-  Tensor img = randomF32({2, 3, 9, 13}, 13), w = randomF32({6, 3, 4, 3}, 14), b = randomF32({6}, 15);
+  Tensor img = randomF32({2, 3, 9, 13}, 13), w = randomF32({6, 3, 4, 3}, 14),
+         b = randomF32({6}, 15);
   Tensor y = OpCase("vimq.PatchEmbed", {img, w, b}).run0();
   ASSERT_EQ(shapeVec(y), V({2, 2 * 4, 6}));
   Tensor conv = onnx("onnx.Conv", {img, w, b}, {{"strides", V{4, 3}}});
@@ -122,7 +127,8 @@ TEST(Lifted, TokenOps) {
   EXPECT_NE(OpCase("vimq.TakeToken", {y}).attr("index", int64_t(4)).error().find("out of range"),
             std::string::npos);
   Tensor pos = randomF32({1, 3, 4}, 18);
-  EXPECT_TRUE(allClose(OpCase("vimq.PositionEmbed", {x, pos}).run0(), onnx("onnx.Add", {x, pos}), 0, 0));
+  EXPECT_TRUE(
+      allClose(OpCase("vimq.PositionEmbed", {x, pos}).run0(), onnx("onnx.Add", {x, pos}), 0, 0));
   Tensor table = randomF32({5, 4}, 19);
   Tensor e = OpCase("vimq.Embedding", {i64({1, 3}, {4, 0, 4}), table}).run0();
   EXPECT_TRUE(allClose(e, onnx("onnx.Gather", {table, i64({1, 3}, {4, 0, 4})}), 0, 0));
@@ -141,17 +147,21 @@ TEST(Lifted, SelectiveScanMatchesRecurrence) {
     for (int64_t d = 0; d < D; ++d) {
       std::vector<double> h(N, 0.0);
       for (int64_t t = 0; t < L; ++t) {
-        double dt = delta.data<float>()[(b * L + t) * D + d], uu = u.data<float>()[(b * L + t) * D + d];
+        double dt = delta.data<float>()[(b * L + t) * D + d],
+               uu = u.data<float>()[(b * L + t) * D + d];
         double acc = 0;
         for (int64_t n = 0; n < N; ++n) {
-          h[n] = std::exp(dt * A.data<float>()[d * N + n]) * h[n] + dt * uu * Bm.data<float>()[(b * L + t) * N + n];
+          h[n] = std::exp(dt * A.data<float>()[d * N + n]) * h[n] +
+                 dt * uu * Bm.data<float>()[(b * L + t) * N + n];
           acc += h[n] * Cm.data<float>()[(b * L + t) * N + n];
         }
         ref.data<float>()[(b * L + t) * D + d] = float(acc + Ds.data<float>()[d] * uu);
       }
     }
   EXPECT_TRUE(allClose(y, ref, kRtol, kAtol));
-  EXPECT_NE(OpCase("vimq.SelectiveScan", {u, delta, A, Cm, Bm.reshaped({B, L * N})}).error().find("C must be"),
+  EXPECT_NE(OpCase("vimq.SelectiveScan", {u, delta, A, Cm, Bm.reshaped({B, L * N})})
+                .error()
+                .find("C must be"),
             std::string::npos);
 }
 
@@ -172,7 +182,8 @@ TEST(Lifted, SSDScanMatchesRecurrence) {
         for (int64_t p = 0; p < P; ++p) {
           double xp = x.data<float>()[((b * L + t) * H + h) * P + p], acc = 0;
           for (int64_t n = 0; n < N; ++n) {
-            S[p * N + n] = a * S[p * N + n] + d * xp * Bm.data<float>()[((b * L + t) * G + g) * N + n];
+            S[p * N + n] =
+                a * S[p * N + n] + d * xp * Bm.data<float>()[((b * L + t) * G + g) * N + n];
             acc += S[p * N + n] * Cm.data<float>()[((b * L + t) * G + g) * N + n];
           }
           ref.data<float>()[((b * L + t) * H + h) * P + p] = float(acc + Ds.data<float>()[h] * xp);

@@ -14,8 +14,8 @@ using V = std::vector<int64_t>;
 static constexpr double kTol = 1e-5;
 
 /// Naive conv in double: x[N,C,H,W], w[M,C/G,kh,kw].
-static Tensor naiveConv(const Tensor &x, const Tensor &w, const Tensor *b, int64_t G,
-                        V strides, V pads, V dil) {
+static Tensor naiveConv(const Tensor &x, const Tensor &w, const Tensor *b, int64_t G, V strides,
+                        V pads, V dil) {
   int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3);
   int64_t M = w.dim(0), kh = w.dim(2), kw = w.dim(3), Cg = C / G, Mg = M / G;
   int64_t OH = (H + pads[0] + pads[2] - dil[0] * (kh - 1) - 1) / strides[0] + 1;
@@ -52,8 +52,8 @@ TEST(Linalg, MatMulBatchBroadcast) {
         for (int64_t n = 0; n < 6; ++n) {
           double acc = 0;
           for (int64_t k = 0; k < 7; ++k)
-            acc += double(a.data<float>()[(i * 5 + m) * 7 + k]) *
-                   b.data<float>()[(j * 7 + k) * 6 + n];
+            acc +=
+                double(a.data<float>()[(i * 5 + m) * 7 + k]) * b.data<float>()[(j * 7 + k) * 6 + n];
           EXPECT_NEAR(y.data<float>()[((i * 3 + j) * 5 + m) * 6 + n], acc, kTol);
         }
   // 1-D operands: vector . matrix drops the promoted dim.
@@ -105,7 +105,10 @@ TEST(Linalg, Conv2DGroupsPadsStridesDilations) {
                  .attr("dilations", V{1, 2})
                  .run0();
   EXPECT_TRUE(allClose(y, naiveConv(x, w, &b, 2, {2, 1}, {1, 0, 2, 1}, {1, 2}), 0, kTol));
-  Tensor v = OpCase("onnx.Conv", {x, w}).attr("group", int64_t(2)).attr("auto_pad", std::string("VALID")).run0();
+  Tensor v = OpCase("onnx.Conv", {x, w})
+                 .attr("group", int64_t(2))
+                 .attr("auto_pad", std::string("VALID"))
+                 .run0();
   EXPECT_TRUE(allClose(v, naiveConv(x, w, nullptr, 2, {1, 1}, {0, 0, 0, 0}, {1, 1}), 0, kTol));
   EXPECT_NE(OpCase("onnx.Conv", {x, w}).attr("group", int64_t(3)).error().find("group 3"),
             std::string::npos);
@@ -116,8 +119,8 @@ TEST(Linalg, Conv1DDepthwiseIsConv2DWithUnitHeight) {
   Tensor x = randomF32({2, 3, 10}, 14), w = randomF32({3, 1, 4}, 15);
   Tensor y = OpCase("onnx.Conv", {x, w}).attr("group", int64_t(3)).attr("pads", V{3, 3}).run0();
   ASSERT_EQ(shapeVec(y), V({2, 3, 13}));
-  Tensor ref = naiveConv(x.reshaped({2, 3, 1, 10}), w.reshaped({3, 1, 1, 4}), nullptr, 3,
-                         {1, 1}, {0, 3, 0, 3}, {1, 1});
+  Tensor ref = naiveConv(x.reshaped({2, 3, 1, 10}), w.reshaped({3, 1, 1, 4}), nullptr, 3, {1, 1},
+                         {0, 3, 0, 3}, {1, 1});
   EXPECT_TRUE(allClose(y, ref.reshaped({2, 3, 13}), 0, kTol));
 }
 
@@ -130,8 +133,9 @@ TEST(Elementwise, MultidirectionalBroadcast) {
       for (int64_t k = 0; k < 4; ++k)
         EXPECT_EQ(y.data<float>()[(i * 3 + j) * 4 + k],
                   a.data<float>()[i * 4 + k] - b.data<float>()[j]);
-  EXPECT_NE(OpCase("onnx.Add", {randomF32({2, 3}, 1), randomF32({4}, 2)}).error().find(
-                "not broadcastable"),
+  EXPECT_NE(OpCase("onnx.Add", {randomF32({2, 3}, 1), randomF32({4}, 2)})
+                .error()
+                .find("not broadcastable"),
             std::string::npos);
   Tensor s = OpCase("onnx.Sum", {f32({1}, {1}), f32({2}, {2, 3}), f32({2, 1}, {10, 20})}).run0();
   EXPECT_TRUE(allClose(s, f32({2, 2}, {13, 14, 23, 24}), 0, 0));
@@ -147,7 +151,8 @@ TEST(Reduce, AxesKeepdimsNoop) {
   EXPECT_TRUE(allClose(s, f32({2}, {6, 15}), 0, 0));
   Tensor all = OpCase("onnx.ReduceSum", {x, std::nullopt}).run0();
   EXPECT_TRUE(allClose(all, f32({1, 1}, {21}), 0, 0));
-  Tensor noop = OpCase("onnx.ReduceSum", {x, i64v({})}).attr("noop_with_empty_axes", int64_t(1)).run0();
+  Tensor noop =
+      OpCase("onnx.ReduceSum", {x, i64v({})}).attr("noop_with_empty_axes", int64_t(1)).run0();
   EXPECT_TRUE(allClose(noop, x, 0, 0));
   Tensor mean = OpCase("onnx.ReduceMean", {x}).attr("axes", V{-2}).run0();
   EXPECT_TRUE(allClose(mean, f32({1, 3}, {2.5, 3.5, 4.5}), 0, 0));
@@ -160,17 +165,17 @@ TEST(Reduce, SoftmaxAndLayerNorm) {
   Tensor s = OpCase("onnx.Softmax", {x}).run0();
   double e1 = std::exp(-2.0), e2 = std::exp(-1.0), z = e1 + e2 + 1.0;
   // Rounded once from double: within one float ulp (~6e-8 relative).
-  EXPECT_TRUE(allClose(s, f32({2, 3}, {float(e1 / z), float(e2 / z), float(1 / z), 1.f / 3,
-                                       1.f / 3, 1.f / 3}),
-                       1e-7, 0));
-  Tensor ln = OpCase("onnx.LayerNormalization", {f32({1, 4}, {1, 2, 3, 4}), f32({4}, {1, 1, 2, 2}),
-                                                 f32({4}, {0, 0, 0, 1})})
+  EXPECT_TRUE(allClose(
+      s, f32({2, 3}, {float(e1 / z), float(e2 / z), float(1 / z), 1.f / 3, 1.f / 3, 1.f / 3}), 1e-7,
+      0));
+  Tensor ln = OpCase("onnx.LayerNormalization",
+                     {f32({1, 4}, {1, 2, 3, 4}), f32({4}, {1, 1, 2, 2}), f32({4}, {0, 0, 0, 1})})
                   .attr("epsilon", 0.0)
                   .run0();
   double sd = std::sqrt(1.25);
-  EXPECT_TRUE(allClose(ln, f32({1, 4}, {float(-1.5 / sd), float(-0.5 / sd), float(1.0 / sd),
-                                        float(3.0 / sd + 1)}),
-                       1e-7, 0));
+  EXPECT_TRUE(allClose(
+      ln, f32({1, 4}, {float(-1.5 / sd), float(-0.5 / sd), float(1.0 / sd), float(3.0 / sd + 1)}),
+      1e-7, 0));
 }
 
 TEST(Elementwise, HalfIsComputedInFloatAndRoundedOnce) {

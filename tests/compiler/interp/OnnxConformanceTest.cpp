@@ -128,8 +128,8 @@ TEST(OnnxConformance, NodeTests) {
   std::sort(dirs.begin(), dirs.end());
   ASSERT_FALSE(dirs.empty());
 
-  std::map<std::string, Count> perOp;            // onnx op type -> cases
-  std::map<std::string, unsigned> missingOps;     // op the interpreter lacks -> cases
+  std::map<std::string, Count> perOp;         // onnx op type -> cases
+  std::map<std::string, unsigned> missingOps; // op the interpreter lacks -> cases
   std::vector<std::string> importFailures, skipped, failures;
   unsigned run = 0, passed = 0;
   for (const std::string &dir : dirs) {
@@ -184,7 +184,8 @@ TEST(OnnxConformance, NodeTests) {
   for (const std::string &k : interp::supportedKinds())
     if (llvm::StringRef(k).startswith("onnx.") && !perOp.count(k.substr(5)))
       uncovered += " " + k.substr(5);
-  os << "implemented ops with no passing-eligible case:" << (uncovered.empty() ? " none" : uncovered) << "\n";
+  os << "implemented ops with no passing-eligible case:"
+     << (uncovered.empty() ? " none" : uncovered) << "\n";
   os.flush();
 
   for (const std::string &f : failures)

@@ -12,8 +12,9 @@ TEST(ShapeOps, ReshapeZeroAndMinusOne) {
   EXPECT_TRUE(allClose(y.reshaped({2, 3, 4}), x, 0, 0));
   // allowzero: a literal 0 is a zero-sized dim, so only an empty input can match.
   Tensor e(DType::F32, {0, 3});
-  EXPECT_EQ(shapeVec(OpCase("onnx.Reshape", {e, i64v({3, 0})}).attr("allowzero", int64_t(1)).run0()),
-            V({3, 0}));
+  EXPECT_EQ(
+      shapeVec(OpCase("onnx.Reshape", {e, i64v({3, 0})}).attr("allowzero", int64_t(1)).run0()),
+      V({3, 0}));
   EXPECT_NE(OpCase("onnx.Reshape", {x, i64v({-1, -1})}).error().find("more than one -1"),
             std::string::npos);
   EXPECT_NE(OpCase("onnx.Reshape", {x, i64v({5, -1})}).error().find("cannot reshape"),
@@ -31,8 +32,9 @@ TEST(ShapeOps, SliceNegativeStepFlips) {
   // Clamped ends and default axes.
   Tensor w = OpCase("onnx.Slice", {x, i64v({1, 1}), i64v({100, 3})}).run0();
   EXPECT_TRUE(allClose(w, f32({1, 2}, {5, 6}), 0, 0));
-  EXPECT_NE(OpCase("onnx.Slice", {x, i64v({0}), i64v({1}), i64v({0}), i64v({0})}).error().find(
-                "step is zero"),
+  EXPECT_NE(OpCase("onnx.Slice", {x, i64v({0}), i64v({1}), i64v({0}), i64v({0})})
+                .error()
+                .find("step is zero"),
             std::string::npos);
 }
 
@@ -113,11 +115,13 @@ TEST(ShapeOps, TransposeSplitFlatten) {
   ASSERT_TRUE(bool(parts));
   EXPECT_TRUE(allClose((*parts)[0], f32({2, 1}, {0, 3}), 0, 0));
   EXPECT_TRUE(allClose((*parts)[1], f32({2, 2}, {1, 2, 4, 5}), 0, 0));
-  EXPECT_NE(OpCase("onnx.Split", {x, i64v({1, 1})}, 2).attr("axis", int64_t(1)).error().find(
-                "sum to 2"),
-            std::string::npos);
-  EXPECT_EQ(shapeVec(OpCase("onnx.Flatten", {Tensor(DType::F32, {2, 3, 4})}).attr("axis", int64_t(-1)).run0()),
-            V({6, 4}));
+  EXPECT_NE(
+      OpCase("onnx.Split", {x, i64v({1, 1})}, 2).attr("axis", int64_t(1)).error().find("sum to 2"),
+      std::string::npos);
+  EXPECT_EQ(
+      shapeVec(
+          OpCase("onnx.Flatten", {Tensor(DType::F32, {2, 3, 4})}).attr("axis", int64_t(-1)).run0()),
+      V({6, 4}));
 }
 
 TEST(ShapeOps, UnknownKindAndArity) {
@@ -144,15 +148,14 @@ TEST(ShapeOps, HostileShapesAreErrorsNotCrashes) {
                 .error()
                 .find("overflows"),
             std::string::npos);
-  EXPECT_NE(OpCase("onnx.Tile", {Tensor(DType::F32, {2}), i64v({INT64_MAX})}).error().find(
-                "too large"),
-            std::string::npos);
+  EXPECT_NE(
+      OpCase("onnx.Tile", {Tensor(DType::F32, {2}), i64v({INT64_MAX})}).error().find("too large"),
+      std::string::npos);
   // Extreme steps: one element, no overflow.
   Tensor x = f32({4}, {0, 1, 2, 3});
-  EXPECT_EQ(OpCase("onnx.Slice", {x, i64v({0}), i64v({4}), i64v({0}), i64v({INT64_MAX})})
-                .run0()
-                .numel(),
-            1);
+  EXPECT_EQ(
+      OpCase("onnx.Slice", {x, i64v({0}), i64v({4}), i64v({0}), i64v({INT64_MAX})}).run0().numel(),
+      1);
   EXPECT_EQ(OpCase("onnx.Slice", {x, i64v({3}), i64v({INT64_MIN}), i64v({0}), i64v({INT64_MIN})})
                 .run0()
                 .numel(),
