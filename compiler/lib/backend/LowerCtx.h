@@ -1,0 +1,62 @@
+//===- LowerCtx.h - state shared by the per-op lowerings (backend-private) ---------*- C++ -*-===//
+//
+// The lowering of a q graph walks the ops in order; each op's lowering reads its operands from
+// their DDR tensors, tiles the work through the on-chip buffers and writes its result to its
+// DDR tensor. Tiles alternate between the two halves of the on-chip buffers via one running
+// counter, so two consecutive tiles (of the same op or of two ops) never share on-chip memory
+// and the scheduler lets the LOADs of one overlap the compute of the other.
+//
+//===----------------------------------------------------------------------------------------===//
+#pragma once
+
+#include "Dma.h"
+#include "InstrBuilder.h"
+
+#include "vimq/ir/IR.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+namespace vimq::backend {
+
+struct LowerCtx {
+  LowerCtx(const TargetInfo &t, DdrPlan &p, Program &g) : target(t), plan(p), prog(g) {}
+  const TargetInfo &target;
+  DdrPlan &plan;
+  Program &prog;
+  llvm::DenseMap<const ir::Value *, unsigned> tensorOf;
+  std::vector<TileInfo> tiles;
+  unsigned halfCounter = 0;
+
+  DdrRef ref(const ir::Value *v) const { return ddrRef(plan, tensorOf.lookup(v)); }
+  /// The half of every on-chip buffer the next tile uses.
+  int64_t nextHalf() { return halfCounter++ % 2; }
+  int64_t vecHalf() const { return target.half(isa::Buf::vec); }
+  int64_t vecBase(int64_t half) const { return half * vecHalf(); }
+
+  llvm::Error load(llvm::StringRef origin, const Dma &d) { return emitLoad(prog, origin, d); }
+  llvm::Error store(llvm::StringRef origin, const Dma &d) { return emitStore(prog, origin, d); }
+  llvm::Error emit(llvm::StringRef origin, const InstrBuilder &b, llvm::ArrayRef<Region> reads,
+                   llvm::ArrayRef<Region> writes) {
+    auto in = b.take(origin);
+    if (!in)
+      return in.takeError();
+    prog.append(*in, reads, writes, origin);
+    return llvm::Error::success();
+  }
+};
+
+/// A DDR reference `bytes` further on.
+inline DdrRef at(DdrRef r, int64_t bytes) { return {r.buffer, r.offset + uint64_t(bytes)}; }
+inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t roundDownTo(int64_t v, int64_t q) { return v >= q ? v / q * q : v; }
+
+// Per-op lowerings (one file per family). Each names `op` in its errors.
+llvm::Error lowerQuantizeTokens(LowerCtx &c, const ir::Op &op);
+llvm::Error lowerQLinear(LowerCtx &c, const ir::Op &op);
+llvm::Error lowerVectorOp(LowerCtx &c, const ir::Op &op);
+llvm::Error lowerDataMovement(LowerCtx &c, const ir::Op &op);
+llvm::Error lowerConv1d(LowerCtx &c, const ir::Op &op);
+llvm::Error lowerSelectiveScan(LowerCtx &c, const ir::Op &op);
+llvm::Error lowerPatchGather(LowerCtx &c, const ir::Op &op);
+
+} // namespace vimq::backend

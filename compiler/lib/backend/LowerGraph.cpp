@@ -1,0 +1,183 @@
+//===- LowerGraph.cpp - DDR tensors, liveness, and per-op dispatch ----------------------------===//
+#include "LowerCtx.h"
+
+#include "vimq/backend/Emit.h"
+
+#include "vimq/quant/QOps.h"
+#include "vimq/support/Error.h"
+
+using namespace vimq;
+using namespace vimq::backend;
+
+static llvm::Expected<isa::DType> ddrType(const ir::Value *v) {
+  switch (v->dtype()) {
+  case DType::I32:
+    return isa::DType::i32;
+  case DType::I8:
+    return isa::DType::i8;
+  case DType::U8:
+    return isa::DType::u8;
+  default:
+    return makeError("value '{0}' of type {1} has no overlay representation", v->name(),
+                     v->type().str());
+  }
+}
+
+static bool isPatchGather(const ir::Op &op) {
+  return op.is("q.FromFloat") && quant::isPatchLayout(op);
+}
+
+static llvm::Error lowerOp(LowerCtx &c, const ir::Op &op) {
+  llvm::StringRef k = op.kind();
+  if (k == "q.QuantizeTokens")
+    return lowerQuantizeTokens(c, op);
+  if (k == "q.Linear")
+    return lowerQLinear(c, op);
+  if (k == "q.Conv1d")
+    return lowerConv1d(c, op);
+  if (k == "q.SelectiveScan")
+    return lowerSelectiveScan(c, op);
+  if (k == "q.Flip" || k == "q.Slice" || k == "q.Concat" || k == "q.InsertToken" ||
+      k == "q.TakeToken" || k == "q.ToFloat")
+    return lowerDataMovement(c, op);
+  if (isPatchGather(op))
+    return lowerPatchGather(c, op);
+  if (k == "q.FromFloat")
+    return llvm::Error::success(); // the runtime converts on the host (the input descriptor)
+  if (k == "q.SSDScan")
+    return makeError("{0}: the SSD scan is not lowered by this backend yet", op.describe());
+  return lowerVectorOp(c, op);
+}
+
+llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo &target) {
+  if (llvm::Error e = quant::verifyQuantizedGraph(g))
+    return e;
+  Lowered out;
+  LowerCtx c(target, out.plan, out.prog);
+
+  // Op positions and last uses (graph order is topological).
+  llvm::DenseMap<const ir::Value *, unsigned> lastUse, defAt;
+  unsigned pos = 0;
+  for (const auto &op : g.ops()) {
+    ++pos;
+    for (ir::Value *v : op->operands())
+      if (v)
+        lastUse[v] = pos;
+    for (ir::Value *v : op->results())
+      defAt[v] = pos;
+  }
+  for (const ir::Value *v : g.outputs())
+    if (!v->definingOp() || !v->definingOp()->is("q.ToFloat"))
+      return makeError("graph output '{0}' is not produced by q.ToFloat", v->name());
+
+  auto addTensor = [&](const ir::Value *v, DdrKind kind) -> llvm::Error {
+    if (c.tensorOf.count(v))
+      return llvm::Error::success();
+    DdrTensor t;
+    t.name = v->name();
+    t.kind = kind;
+    t.bytes = uint64_t(v->type().numel()) * dtypeSize(v->dtype());
+    if (v->dtype() == DType::F32) // ToFloat results: the device writes int32
+      t.bytes = uint64_t(v->type().numel()) * 4;
+    if (kind == DdrKind::scratch) {
+      t.first = defAt.lookup(v);
+      t.last = std::max(t.first, lastUse.lookup(v));
+    }
+    if (kind == DdrKind::weights) {
+      auto dt = ddrType(v);
+      if (!dt)
+        return dt.takeError();
+      const Tensor *ct = v->constant();
+      t.init.assign(ct->raw(), ct->raw() + ct->nbytes());
+    }
+    c.tensorOf[v] = out.plan.add(std::move(t));
+    return llvm::Error::success();
+  };
+
+  for (const auto &op : g.ops()) {
+    for (ir::Value *v : op->operands()) {
+      if (!v)
+        continue;
+      if (v->isConstant()) {
+        if (auto e = addTensor(v, DdrKind::weights))
+          return e;
+      } else if (!v->definingOp()) {
+        if (!op->is("q.FromFloat"))
+          return makeError("{0}: graph input '{1}' must be converted by q.FromFloat",
+                           op->describe(), v->name());
+        if (isPatchGather(*op))
+          if (auto e = addTensor(v, DdrKind::input))
+            return e;
+      }
+    }
+    if (op->is("q.FromFloat") && !isPatchGather(*op)) {
+      if (auto e = addTensor(op->result(), DdrKind::input))
+        return e;
+    } else if (op->is("q.ToFloat")) {
+      if (auto e = addTensor(op->result(), DdrKind::output))
+        return e;
+    } else {
+      for (ir::Value *v : op->results())
+        if (auto e = addTensor(v, DdrKind::scratch))
+          return e;
+    }
+  }
+  if (llvm::Error e = out.plan.plan())
+    return e;
+
+  // I/O descriptors: inputs in the graph's input order, outputs in its output order.
+  for (const ir::Value *in : g.inputs()) {
+    std::vector<ir::Op *> users = g.users(in);
+    if (users.size() != 1)
+      return makeError("graph input '{0}' must have exactly one user (q.FromFloat)", in->name());
+    const ir::Op &ff = *users.front();
+    const ir::Value *dev = isPatchGather(ff) ? in : ff.result();
+    out.inputs.push_back(ioDesc(out.plan, c.tensorOf.lookup(dev), in->name(), isa::DType::i32,
+                                isa::HostFormat::fixed, unsigned(quant::getFrac(ff)),
+                                in->shape()));
+  }
+  for (const ir::Value *o : g.outputs())
+    out.outputs.push_back(ioDesc(out.plan, c.tensorOf.lookup(o), o->name(), isa::DType::i32,
+                                 isa::HostFormat::fixed,
+                                 unsigned(quant::getFrac(*o->definingOp())), o->shape()));
+
+  for (const auto &op : g.ops()) {
+    unsigned first = unsigned(out.prog.instrs().size());
+    if (llvm::Error e = lowerOp(c, *op))
+      return e;
+    if (op->is("q.FromFloat") && !isPatchGather(*op))
+      continue;
+    for (const ir::Value *v : op->results()) {
+      const DdrTensor &t = out.plan.tensor(c.tensorOf.lookup(v));
+      Checkpoint cp;
+      cp.value = v->name();
+      cp.origin = op->describe();
+      cp.firstInstr = first;
+      cp.endInstr = unsigned(out.prog.instrs().size());
+      cp.buffer = uint32_t(t.kind);
+      cp.offset = t.offset;
+      cp.dtype = v->dtype() == DType::I8 ? "i8" : "i32";
+      cp.shape.assign(v->shape().begin(), v->shape().end());
+      cp.frac = quant::getFrac(*op);
+      cp.scratch = t.kind == DdrKind::scratch;
+      out.checkpoints.push_back(std::move(cp));
+    }
+  }
+  out.tiles = std::move(c.tiles);
+  return out;
+}
+
+isa::IoDesc backend::ioDesc(const DdrPlan &plan, unsigned tensor, llvm::StringRef name,
+                            isa::DType dtype, isa::HostFormat host, unsigned frac,
+                            llvm::ArrayRef<int64_t> shape) {
+  const DdrTensor &t = plan.tensor(tensor);
+  isa::IoDesc d;
+  d.name = name.str();
+  d.dtype = dtype;
+  d.host = host;
+  d.frac = uint8_t(frac);
+  d.shape.assign(shape.begin(), shape.end());
+  d.buffer = uint32_t(t.kind);
+  d.offset = t.offset;
+  return d;
+}

@@ -1,0 +1,109 @@
+//===- TokenScheduler.cpp - dependency tokens from memory annotations -------------------------===//
+//
+// For instruction i of module B and every other module A, let j be the latest instruction of A
+// that conflicts with i (RAW, WAR or WAW on an overlapping range). B must wait for j unless an
+// earlier instruction of B already waited for j or a later instruction of A (modules execute in
+// order). Then j pushes to B and i pops from A. Because the producers B waits for only move
+// forward in A's order, the k-th push from A to B is exactly the k-th pop of B from A: every
+// token is consumed, by the instruction it was meant for.
+//
+// Finding j: every memory space keeps the accesses not yet superseded. A write that covers an
+// earlier access entirely supersedes it: the writer itself was ordered after that access (it
+// conflicts with it), so anything ordered after the writer is ordered after the access too.
+// Double-buffered tiles overwrite the same halves over and over, so the lists stay short.
+//
+//===----------------------------------------------------------------------------------------===//
+#include "vimq/backend/Program.h"
+
+#include "vimq/isa/Isa.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+#include <array>
+
+using namespace vimq;
+using namespace vimq::backend;
+
+namespace {
+
+struct Access {
+  uint64_t begin, end;
+  unsigned instr;
+  isa::Module module;
+  bool write;
+};
+
+constexpr int kNone = -1;
+using PerModule = std::array<int, isa::kNumModules>;
+
+PerModule noneForAll() {
+  PerModule m;
+  m.fill(kNone);
+  return m;
+}
+
+} // namespace
+
+ScheduleStats backend::scheduleTokens(Program &p) {
+  ScheduleStats stats;
+  auto &instrs = p.instrs();
+  llvm::DenseMap<unsigned, std::vector<Access>> live;
+  // waited[B][A]: the latest instruction of A that B has waited for.
+  std::array<PerModule, isa::kNumModules> waited;
+  waited.fill(noneForAll());
+  PerModule last = noneForAll();
+
+  auto addToken = [&](unsigned producer, unsigned consumer) {
+    isa::Module a = isa::opcodeModule(isa::opcodeOf(instrs[producer].in));
+    isa::Module b = isa::opcodeModule(isa::opcodeOf(instrs[consumer].in));
+    int &w = waited[unsigned(b)][unsigned(a)];
+    if (int(producer) <= w)
+      return;
+    w = int(producer);
+    isa::Instr &pi = instrs[producer].in;
+    isa::Instr &ci = instrs[consumer].in;
+    isa::setBits(pi, isa::fld::COMMON_push, isa::pushMask(pi) | isa::moduleBit(b));
+    isa::setBits(ci, isa::fld::COMMON_pop, isa::popMask(ci) | isa::moduleBit(a));
+    ++stats.tokens;
+  };
+
+  for (unsigned i = 0; i < instrs.size(); ++i) {
+    ProgInstr &pi = instrs[i];
+    isa::Module mod = isa::opcodeModule(isa::opcodeOf(pi.in));
+    PerModule dep = noneForAll();
+    auto scan = [&](const Region &r, bool write) {
+      auto it = live.find(r.space);
+      if (it == live.end())
+        return;
+      for (const Access &a : it->second)
+        if ((write || a.write) && a.begin < r.end && r.begin < a.end && a.module != mod)
+          dep[unsigned(a.module)] = std::max(dep[unsigned(a.module)], int(a.instr));
+    };
+    for (const Region &r : pi.reads)
+      scan(r, false);
+    for (const Region &r : pi.writes)
+      scan(r, true);
+    for (unsigned a = 0; a < isa::kNumModules; ++a)
+      if (dep[a] != kNone) {
+        ++stats.dependences;
+        addToken(unsigned(dep[a]), i);
+      }
+    for (const Region &r : pi.reads)
+      live[r.space].push_back({r.begin, r.end, i, mod, false});
+    for (const Region &r : pi.writes) {
+      std::vector<Access> &list = live[r.space];
+      llvm::erase_if(list, [&](const Access &a) { return r.begin <= a.begin && a.end <= r.end; });
+      list.push_back({r.begin, r.end, i, mod, true});
+    }
+    last[unsigned(mod)] = int(i);
+  }
+
+  // FINISH runs in LOAD's queue after the last instruction of every module.
+  isa::Instr finish = isa::makeInstr(isa::Opcode::FINISH);
+  p.append(finish, {}, {}, "");
+  unsigned f = unsigned(instrs.size() - 1);
+  for (unsigned a = 0; a < isa::kNumModules; ++a)
+    if (last[a] != kNone && isa::Module(a) != isa::Module::load)
+      addToken(unsigned(last[a]), f);
+  return stats;
+}
