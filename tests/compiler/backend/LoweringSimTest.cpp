@@ -6,7 +6,7 @@
 // specified by). Exact equality: the overlay is integer throughout, so any difference is a bug.
 //
 //===----------------------------------------------------------------------------------------===//
-#include "vimq/backend/Compile.h"
+#include "SimTestUtil.h"
 
 #include "vimq/hw/LinearEngine.h"
 #include "vimq/hw/VectorEngine.h"
@@ -19,35 +19,9 @@
 
 using namespace vimq;
 using namespace vimq::backend;
+using namespace vimq::backend::testing;
 
 namespace {
-
-TargetInfo zcu102() {
-  auto t = TargetInfo::load("zcu102");
-  EXPECT_TRUE(bool(t));
-  return std::move(*t);
-}
-
-/// A small target whose buffers force many tiles.
-TargetInfo tinyTarget() {
-  auto base = zcu102();
-  std::string json = R"({"name": "tiny", "part": "x", "resources": {"lut": 1, "ff": 1,
-    "dsp": 1, "bram36": 1}, "params": {)";
-  bool first = true;
-  for (auto &[k, v] : base.hw().params()) {
-    int64_t val = v;
-    if (k == "vec_buf_words")
-      val = 4096;
-    else if (k == "act_buf_bytes" || k == "wgt_buf_bytes")
-      val = 2048;
-    json += (first ? "" : ", ") + ("\"" + k + "\": " + std::to_string(val));
-    first = false;
-  }
-  json += "}}";
-  auto t = hw::Target::parse(json, "tiny");
-  EXPECT_TRUE(bool(t)) << (t ? "" : llvm::toString(t.takeError()));
-  return TargetInfo(std::move(*t));
-}
 
 struct LinearCase {
   int64_t B, L, K, N;
@@ -133,8 +107,8 @@ TEST(LoweringSim, LinearSingleTile) { checkLinear(zcu102(), {1, 5, 40, 24}, true
 TEST(LoweringSim, LinearEdgeTilesOnSmallBuffers) {
   // K = 72 (a partial last scale block), N = 37 and 2 x 23 tokens: several token and output
   // tiles with ragged edges on the small target.
-  checkLinear(tinyTarget(), {2, 23, 72, 37}, true, "none");
-  checkLinear(tinyTarget(), {3, 7, 20, 70}, false, "silu");
+  checkLinear(smallBuffers(), {2, 23, 72, 37}, true, "none");
+  checkLinear(smallBuffers(), {3, 7, 20, 70}, false, "silu");
 }
 
 TEST(LoweringSim, CompilingTwiceIsByteIdentical) {
@@ -169,7 +143,7 @@ TEST(LoweringSim, RowWiderThanABufferHalfIsAnErrorNamingTheOp) {
   tf->setAttr("frac", int64_t(4));
   g.addOutput(tf->result());
   (void)qt;
-  auto c = compileGraph(g, tinyTarget(), {"m", "vimq"});
+  auto c = compileGraph(g, smallBuffers(), {"m", "vimq"});
   ASSERT_FALSE(bool(c));
   std::string msg = llvm::toString(c.takeError());
   EXPECT_NE(msg.find("wide_quant"), std::string::npos) << msg;
