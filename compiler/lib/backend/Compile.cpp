@@ -30,6 +30,9 @@ static std::string metadataJson(const ir::Graph &g, const TargetInfo &target,
   for (auto &[k, n] : insnCounts)
     j["instruction_counts"][k] = n;
   j["tokens"] = c.schedule.tokens;
+  j["serialized"] = opts.schedule.serialize;
+  j["scratch_reuse"] = opts.lower.reuseScratch;
+  j["fingerprint"] = llvm::formatv("{0:x16}", target.fingerprint()).str();
   const DdrPlan &plan = c.lowered.plan;
   j["ddr"]["weights_bytes"] = plan.bufferBytes(DdrKind::weights);
   j["ddr"]["input_bytes"] = plan.bufferBytes(DdrKind::input);
@@ -54,12 +57,12 @@ static std::string metadataJson(const ir::Graph &g, const TargetInfo &target,
 
 llvm::Expected<Compiled> backend::compileGraph(const ir::Graph &g, const TargetInfo &target,
                                                const CompileOptions &opts) {
-  auto lowered = lowerGraph(g, target);
+  auto lowered = lowerGraph(g, target, opts.lower);
   if (!lowered)
     return lowered.takeError();
   Compiled c;
   c.lowered = std::move(*lowered);
-  c.schedule = scheduleTokens(c.lowered.prog);
+  c.schedule = scheduleTokens(c.lowered.prog, opts.schedule);
   std::string meta = metadataJson(g, target, opts, c);
   auto b = buildBundle(target, c.lowered.prog, c.lowered.plan, c.lowered.inputs,
                        c.lowered.outputs, std::move(meta));

@@ -71,7 +71,7 @@ llvm::Error DdrPlan::plan() {
     llvm::SmallVector<std::pair<uint64_t, uint64_t>, 16> busy;
     for (unsigned o : placed) {
       const DdrTensor &u = Tensors[o];
-      if (u.first <= t.last && t.first <= u.last)
+      if (!Reuse || (u.first <= t.last && t.first <= u.last))
         busy.push_back({u.offset, u.offset + u.bytes});
     }
     llvm::sort(busy);

@@ -49,10 +49,12 @@ static llvm::Error lowerOp(LowerCtx &c, const ir::Op &op) {
   return lowerVectorOp(c, op);
 }
 
-llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo &target) {
+llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo &target,
+                                            const LowerOptions &opts) {
   if (llvm::Error e = quant::verifyQuantizedGraph(g))
     return e;
   Lowered out;
+  out.plan.setReuse(opts.reuseScratch);
   LowerCtx c(target, out.plan, out.prog);
 
   // Op positions and last uses (graph order is topological).

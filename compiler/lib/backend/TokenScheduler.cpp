@@ -44,7 +44,7 @@ PerModule noneForAll() {
 
 } // namespace
 
-ScheduleStats backend::scheduleTokens(Program &p) {
+ScheduleStats backend::scheduleTokens(Program &p, const ScheduleOptions &opts) {
   ScheduleStats stats;
   auto &instrs = p.instrs();
   llvm::DenseMap<unsigned, std::vector<Access>> live;
@@ -83,6 +83,11 @@ ScheduleStats backend::scheduleTokens(Program &p) {
       scan(r, false);
     for (const Region &r : pi.writes)
       scan(r, true);
+    if (opts.serialize && i > 0) {
+      unsigned prev = unsigned(isa::opcodeModule(isa::opcodeOf(instrs[i - 1].in)));
+      if (prev != unsigned(mod))
+        dep[prev] = std::max(dep[prev], int(i - 1));
+    }
     for (unsigned a = 0; a < isa::kNumModules; ++a)
       if (dep[a] != kNone) {
         ++stats.dependences;

@@ -64,7 +64,7 @@ void checkLinear(const TargetInfo &target, LinearCase lc, bool bias, const char 
   tf->setAttr("frac", frac);
   g.addOutput(tf->result());
 
-  auto compiled = compileGraph(g, target, {"linear", "vimq"});
+  auto compiled = compileGraph(g, target, {"linear", "vimq", {}, {}});
   ASSERT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
 
   std::vector<int32_t> xi(size_t(B * L * K));
@@ -122,7 +122,7 @@ TEST(LoweringSim, CompilingTwiceIsByteIdentical) {
     ir::Op *tf = g.createOp("q.ToFloat", "tf", {fl->result()}, {{DType::F32, {1, 4, 8}}});
     tf->setAttr("frac", int64_t(4));
     g.addOutput(tf->result());
-    auto c = compileGraph(g, zcu102(), {"m", "vimq"});
+    auto c = compileGraph(g, zcu102(), {"m", "vimq", {}, {}});
     EXPECT_TRUE(bool(c));
     auto bytes = isa::serializeBundle(c->bundle);
     EXPECT_TRUE(bool(bytes));
@@ -143,7 +143,7 @@ TEST(LoweringSim, RowWiderThanABufferHalfIsAnErrorNamingTheOp) {
   tf->setAttr("frac", int64_t(4));
   g.addOutput(tf->result());
   (void)qt;
-  auto c = compileGraph(g, smallBuffers(), {"m", "vimq"});
+  auto c = compileGraph(g, smallBuffers(), {"m", "vimq", {}, {}});
   ASSERT_FALSE(bool(c));
   std::string msg = llvm::toString(c.takeError());
   EXPECT_NE(msg.find("wide_quant"), std::string::npos) << msg;

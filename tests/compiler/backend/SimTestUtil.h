@@ -44,7 +44,7 @@ inline float toHost(int32_t v, int64_t frac) { return float(std::ldexp(double(v)
 /// Compiles `g` for `target`, runs it on the zcu102 sim and returns the outputs.
 inline rt::TensorMap compileAndRun(const ir::Graph &g, const TargetInfo &target,
                                    const rt::TensorMap &inputs) {
-  auto compiled = compileGraph(g, target, {g.name, "vimq"});
+  auto compiled = compileGraph(g, target, {g.name, "vimq", {}, {}});
   EXPECT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
   if (!compiled)
     return {};

@@ -88,8 +88,13 @@ TEST(TokenScheduler, RandomProgramsRunAndMatchSequentialOrder) {
         slot[o] = slot[s];
       }
     }
-    ScheduleStats stats = scheduleTokens(prog);
-    EXPECT_LE(stats.tokens, stats.dependences + isa::kNumModules);
+    // Odd trials: serialized (every instruction also waits for its predecessor).
+    ScheduleOptions opts;
+    opts.serialize = trial % 2 == 1;
+    ScheduleStats stats = scheduleTokens(prog, opts);
+    if (!opts.serialize) {
+      EXPECT_LE(stats.tokens, stats.dependences + isa::kNumModules);
+    }
     std::vector<isa::Instr> code = prog.code();
     for (size_t i = 0; i < code.size(); ++i)
       ASSERT_FALSE(bool(isa::verify(code[i], i))) << "trial " << trial;
@@ -106,6 +111,21 @@ TEST(TokenScheduler, RandomProgramsRunAndMatchSequentialOrder) {
       std::memcpy(got.data(), &image.bytes[r * kCols * 4], kCols * 4);
       EXPECT_EQ(got, ddr[r]) << "trial " << trial << " row " << r;
     }
+  }
+}
+
+TEST(TokenScheduler, SerializeWaitsForThePreviousInstruction) {
+  // Two independent instructions (different slots and rows) overlap normally; serialized, the
+  // STORE waits for the LOAD.
+  for (bool serialize : {false, true}) {
+    Program prog;
+    prog.append(loadOrStore(isa::Opcode::LOAD, 0, 0), {rowRegion(0)}, {slotRegion(0)}, "");
+    prog.append(loadOrStore(isa::Opcode::STORE, 1, 1), {slotRegion(1)}, {rowRegion(1)}, "");
+    ScheduleOptions opts;
+    opts.serialize = serialize;
+    scheduleTokens(prog, opts);
+    EXPECT_EQ(isa::popMask(prog.instrs()[1].in),
+              serialize ? isa::moduleBit(isa::Module::load) : 0);
   }
 }
 

@@ -14,6 +14,8 @@ namespace vimq::backend {
 struct CompileOptions {
   std::string model;  ///< model name for the metadata
   std::string scheme; ///< quantization scheme for the metadata
+  ScheduleOptions schedule;
+  LowerOptions lower;
 };
 
 struct Compiled {

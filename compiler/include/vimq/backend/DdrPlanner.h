@@ -45,6 +45,9 @@ class DdrPlan {
 public:
   /// Returns the tensor's id (an index; ids are dense and in insertion order).
   unsigned add(DdrTensor t);
+  /// Without reuse every scratch tensor keeps its own bytes (the debug mode reads every
+  /// intermediate value after the run).
+  void setReuse(bool reuse) { Reuse = reuse; }
   /// Places every tensor; call once, after the last add(). Deterministic: the same tensors in
   /// the same order give the same offsets.
   llvm::Error plan();
@@ -62,6 +65,7 @@ private:
   std::vector<DdrTensor> Tensors;
   uint64_t Bytes[kNumDdrKinds] = {};
   bool Planned = false;
+  bool Reuse = true;
 };
 
 } // namespace vimq::backend

@@ -55,6 +55,12 @@ struct Lowered {
   std::vector<Checkpoint> checkpoints;
 };
 
-llvm::Expected<Lowered> lowerGraph(const ir::Graph &g, const TargetInfo &target);
+struct LowerOptions {
+  /// Reuse scratch DDR after a tensor's last use (off: every checkpoint survives the run).
+  bool reuseScratch = true;
+};
+
+llvm::Expected<Lowered> lowerGraph(const ir::Graph &g, const TargetInfo &target,
+                                   const LowerOptions &opts = {});
 
 } // namespace vimq::backend

@@ -71,6 +71,12 @@ struct ScheduleStats {
 /// instruction of every module). Every push is consumed by exactly one pop, so no token is ever
 /// left over. Freedom from deadlock under the bounded token queues is checked by running the
 /// simulator on random programs (tests/compiler/backend/SchedulerTest.cpp).
-ScheduleStats scheduleTokens(Program &p);
+struct ScheduleOptions {
+  /// Every instruction also waits for the one before it: the modules run one after another,
+  /// as when a host processor sequences the engines (the published ViM-Q design point). For
+  /// modeling only; the overlap is what the tokens are for.
+  bool serialize = false;
+};
+ScheduleStats scheduleTokens(Program &p, const ScheduleOptions &opts = {});
 
 } // namespace vimq::backend
