@@ -1,8 +1,11 @@
 //===- vimq-ref.cpp - run an ONNX model on the FP32 reference interpreter ---------------------===//
 //
 // vimq-ref MODEL.onnx --input NAME=FILE.npy ... --output DIR [--print-outputs]
+//          [--scheme vimq [--calib DIR | --calib-synthetic N] [--smooth-alpha A] ...]
 //
-// Import, frontend pipeline, interpreter; DIR/<output>.npy per graph output. Every argument is
+// Import, frontend pipeline, interpreter; DIR/<output>.npy per graph output. With --scheme vimq
+// the model is quantized by the same driver vimq-compile uses (quant::quantizeForVimq) and run
+// on the golden model, whose outputs the overlay must reproduce bit for bit. Every argument is
 // validated before the interpreter runs and outputs are written atomically, so a failed run
 // leaves no output file behind.
 //
@@ -13,7 +16,11 @@
 #include "ToolOptions.h"
 
 #include "vimq/interp/Interpreter.h"
+#include "vimq/golden/Golden.h"
 #include "vimq/onnx/Importer.h"
+#include "vimq/quant/CommandLine.h"
+#include "vimq/quant/Driver.h"
+#include "vimq/quant/Passes.h"
 #include "vimq/support/Error.h"
 
 #include "llvm/Support/Format.h"
@@ -38,7 +45,7 @@ cl::list<std::string> inputArgs("input",
 cl::opt<std::string> outputDir("output", cl::desc("Folder for the outputs (<name>.npy each)"),
                                cl::value_desc("dir"), cl::cat(tools::toolCategory()));
 cl::opt<std::string> scheme("scheme",
-                            cl::desc("Numerics: fp32 (the golden quantized models come later)"),
+                            cl::desc("Numerics: fp32 (reference interpreter) or vimq (ViM-Q golden model)"),
                             cl::value_desc("name"), cl::init("fp32"),
                             cl::cat(tools::toolCategory()));
 cl::opt<bool> printOutputs("print-outputs",
@@ -79,6 +86,7 @@ private:
 llvm::Error runReference() {
   if (tools::listPassesRequested()) {
     tools::registerAllPasses();
+    quant::registerQuantPasses();
     tools::printPassList(llvm::outs());
     return tools::flushStdout();
   }
@@ -87,15 +95,31 @@ llvm::Error runReference() {
                      "--output DIR; see --help)");
   if (outputDir.empty())
     return makeError("no --output folder given");
-  if (llvm::Error e = tools::checkScheme(scheme))
-    return e;
+  bool vimq = scheme == "vimq";
+  if (!vimq)
+    if (llvm::Error e = tools::checkScheme(scheme))
+      return e;
+  quant::QuantOptions quantOpts;
+  if (vimq) {
+    auto parsed = quant::quantOptionsFromCommandLine();
+    if (!parsed)
+      return parsed.takeError();
+    quantOpts = *parsed;
+  }
   if (llvm::Error e = tools::checkOutputDir(outputDir))
     return e;
 
   tools::registerAllPasses();
-  auto pm = tools::buildPipeline(tools::instrumentationFromOptions(), tools::customPipeline());
-  if (!pm)
-    return pm.takeError();
+  // --scheme vimq runs the fixed frontend + ViM-Q pipeline of quant::quantizeForVimq (whose pass
+  // manager checks the instrumentation's pass names); fp32 runs the frontend or --pipeline.
+  std::unique_ptr<PassManager> pm;
+  if (!vimq) {
+    auto built =
+        tools::buildPipeline(tools::instrumentationFromOptions(), tools::customPipeline());
+    if (!built)
+      return built.takeError();
+    pm = std::move(*built);
+  }
   auto graph = importOnnxFile(modelPath);
   if (!graph)
     return graph.takeError();
@@ -104,12 +128,22 @@ llvm::Error runReference() {
   auto inputs = tools::loadInputs(**graph, inputArgs);
   if (!inputs)
     return inputs.takeError();
-  if (llvm::Error e = (*pm)->run(**graph))
-    return e;
-
-  interp::Interpreter interpreter(**graph);
   interp::NamedTensors outputs;
-  {
+  if (vimq) {
+    if (llvm::Error e = quant::quantizeForVimq(**graph, quantOpts,
+                                               tools::instrumentationFromOptions()))
+      return e;
+    golden::Evaluator evaluator(**graph);
+    Progress progress((*graph)->numOps());
+    evaluator.onOpDone = [&](const ir::Op &op, llvm::ArrayRef<Tensor>) { progress.step(op); };
+    auto result = evaluator.run(*inputs);
+    if (!result)
+      return result.takeError();
+    outputs = std::move(*result);
+  } else if (llvm::Error e = pm->run(**graph)) {
+    return e;
+  } else {
+    interp::Interpreter interpreter(**graph);
     Progress progress((*graph)->numOps());
     interpreter.onOpDone = [&](const ir::Op &op, llvm::ArrayRef<Tensor>) { progress.step(op); };
     auto result = interpreter.run(*inputs);
@@ -131,6 +165,7 @@ llvm::Error runReference() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  quant::addQuantOptionsTo(tools::toolCategory());
   tools::parseToolCommandLine(argc, argv,
                               "vimq-ref: run an ONNX model on vimq's FP32 reference "
                               "interpreter\n");

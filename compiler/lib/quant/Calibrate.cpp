@@ -1,0 +1,206 @@
+//===- Calibrate.cpp - FP32 ranges over a calibration set ------------------------------------===//
+//
+// Runs the FP32 reference interpreter over the calibration inputs (.npy files of --calib DIR,
+// or --calib-synthetic N seeded N(0,1) batches) and records, as attributes (QuantAttrs.h):
+//   * on every op: max |result| per result (Q formats of lower-to-fixed-point);
+//   * on vimq.Linear / vimq.PatchEmbed: per-input-channel max |x| (smoothing);
+//   * on ops reading a graph input: max |input| (the Q format of q.FromFloat).
+// Running it again (after smoothing) overwrites the previous ranges.
+//
+//===----------------------------------------------------------------------------------------===//
+#include "QuantAttrs.h"
+
+#include "vimq/interp/Interpreter.h"
+#include "vimq/quant/Passes.h"
+#include "vimq/support/Error.h"
+#include "vimq/support/Npy.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace vimq::quant {
+
+using ir::Op;
+using ir::Value;
+
+namespace {
+
+double absMax(const Tensor &t) {
+  if (!isFloat(t.dtype()))
+    return 0;
+  double m = 0;
+  for (int64_t i = 0, n = t.numel(); i < n; ++i)
+    m = std::fmax(m, std::fabs(t.getDouble(i)));
+  return m;
+}
+
+/// Standard normal samples from a 64-bit Mersenne twister by Box-Muller, written out because
+/// std::normal_distribution is implementation-defined: the calibration set (and so the
+/// compiled bundle) must be the same with every standard library.
+Tensor syntheticInput(const Value &in, std::mt19937_64 &rng) {
+  Tensor t(DType::F32, in.shape());
+  float *p = t.data<float>();
+  auto uniform = [&] { return (double(rng() >> 11) + 0.5) * 0x1p-53; };
+  for (int64_t i = 0, n = t.numel(); i < n; i += 2) {
+    double r = std::sqrt(-2 * std::log(uniform())), a = 2 * M_PI * uniform();
+    p[i] = float(r * std::cos(a));
+    if (i + 1 < n)
+      p[i + 1] = float(r * std::sin(a));
+  }
+  return t;
+}
+
+llvm::Expected<std::vector<interp::NamedTensors>> calibrationSet(const ir::Graph &g,
+                                                                 const QuantOptions &opts) {
+  std::vector<interp::NamedTensors> set;
+  for (const Value *in : g.inputs())
+    if (in->dtype() != DType::F32)
+      return makeError("calibrate: graph input '{0}' is {1}; ViM-Q calibrates f32 inputs only",
+                       in->name(), in->type().str());
+  if (opts.calibDir.empty()) {
+    if (opts.calibSynthetic == 0)
+      return makeError("calibrate: an empty calibration set (--calib-synthetic 0)");
+    std::mt19937_64 rng(opts.calibSeed);
+    for (unsigned s = 0; s < opts.calibSynthetic; ++s) {
+      interp::NamedTensors sample;
+      for (const Value *in : g.inputs())
+        sample[in->name()] = syntheticInput(*in, rng);
+      set.push_back(std::move(sample));
+    }
+    return set;
+  }
+  if (g.inputs().size() != 1)
+    return makeError("calibrate: --calib DIR takes one .npy per sample and needs a one-input "
+                     "model; this one has {0} inputs",
+                     g.inputs().size());
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(opts.calibDir, ec), end; it != end && !ec;
+       it.increment(ec))
+    if (llvm::sys::path::extension(it->path()) == ".npy")
+      files.push_back(it->path());
+  if (ec)
+    return makeError("calibrate: cannot read folder '{0}': {1}", opts.calibDir, ec.message());
+  if (files.empty())
+    return makeError("calibrate: no .npy file in '{0}'", opts.calibDir);
+  std::sort(files.begin(), files.end()); // directory order is not deterministic
+  const Value *in = g.inputs()[0];
+  for (const std::string &f : files) {
+    auto t = readNpy(f);
+    if (!t)
+      return makeError("calibrate: {0}: {1}", f, llvm::toString(t.takeError()));
+    if (t->dtype() != DType::F32 || t->shape() != in->shape())
+      return makeError("calibrate: {0}: expected f32{1} for input '{2}', got {3}{4}", f,
+                       shapeStr(in->shape()), in->name(), dtypeName(t->dtype()),
+                       shapeStr(t->shape()));
+    interp::NamedTensors sample;
+    sample[in->name()] = std::move(*t);
+    set.push_back(std::move(sample));
+  }
+  return set;
+}
+
+/// "\rcalibrate: sample 2/4" on stderr, only on a terminal.
+class Progress {
+public:
+  explicit Progress(size_t n) : n_(n), on_(llvm::errs().is_displayed()) {}
+  ~Progress() {
+    if (on_)
+      llvm::errs() << "\r" << std::string(40, ' ') << "\r";
+  }
+  void show(size_t i) {
+    if (on_)
+      llvm::errs() << "\rcalibrate: sample " << i + 1 << "/" << n_;
+  }
+
+private:
+  size_t n_;
+  bool on_;
+};
+
+class Calibrate : public Pass {
+public:
+  explicit Calibrate(QuantOptions opts) : opts_(std::move(opts)) {}
+  llvm::StringRef name() const override { return "calibrate"; }
+  llvm::StringRef description() const override {
+    return "run the FP32 interpreter on calibration inputs; record value ranges and "
+           "per-channel absmax of linear inputs";
+  }
+
+  llvm::Expected<bool> run(ir::Graph &g) override {
+    auto set = calibrationSet(g, opts_);
+    if (!set)
+      return set.takeError();
+    llvm::DenseMap<const Op *, std::vector<double>> resultMax, channelMax;
+    llvm::DenseMap<const Value *, double> graphInputMax;
+    llvm::DenseMap<const Value *, llvm::SmallVector<const Op *, 2>> linearUsers;
+    for (const auto &op : g.ops())
+      if (op->is("vimq.Linear") && !op->operand(0)->isConstant())
+        linearUsers[op->operand(0)].push_back(op.get());
+    Progress progress(set->size());
+    for (size_t s = 0; s < set->size(); ++s) {
+      progress.show(s);
+      for (const Value *in : g.inputs())
+        graphInputMax[in] = std::fmax(graphInputMax[in], absMax((*set)[s][in->name()]));
+      interp::Interpreter interp(g);
+      interp.onOpDone = [&](const Op &op, llvm::ArrayRef<Tensor> results) {
+        auto &rm = resultMax[&op];
+        rm.resize(results.size(), 0);
+        for (size_t i = 0; i < results.size(); ++i)
+          rm[i] = std::fmax(rm[i], absMax(results[i]));
+        // Per-channel maxima of a linear's input are taken from its producer's results
+        // (the callback sees results, not operands).
+        for (size_t i = 0; i < results.size(); ++i) {
+          auto it = linearUsers.find(op.result(unsigned(i)));
+          if (it != linearUsers.end())
+            for (const Op *user : it->second)
+              accumulateChannels(channelMax[user], results[i]);
+        }
+      };
+      auto out = interp.run((*set)[s]);
+      if (!out)
+        return out.takeError();
+    }
+    for (const auto &op : g.ops()) {
+      auto it = resultMax.find(op.get());
+      if (it != resultMax.end())
+        op->setAttr(attrs::kAbsMax, it->second);
+      auto ch = channelMax.find(op.get());
+      if (ch != channelMax.end())
+        op->setAttr(attrs::kChannelMax, ch->second);
+      double im = -1;
+      for (const Value *v : op->operands())
+        if (graphInputMax.count(v))
+          im = std::fmax(im, graphInputMax[v]);
+      if (im >= 0)
+        op->setAttr(attrs::kInputAbsMax, im);
+    }
+    return true;
+  }
+
+private:
+  static void accumulateChannels(std::vector<double> &acc, const Tensor &t) {
+    int64_t c = t.dim(-1), rows = t.numel() / std::max<int64_t>(c, 1);
+    acc.resize(size_t(c), 0);
+    const float *p = t.data<float>();
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < c; ++j)
+        acc[size_t(j)] = std::fmax(acc[size_t(j)], std::fabs(double(p[r * c + j])));
+  }
+
+  QuantOptions opts_;
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createCalibratePass(const QuantOptions &opts) {
+  return std::make_unique<Calibrate>(opts);
+}
+
+} // namespace vimq::quant
