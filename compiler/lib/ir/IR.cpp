@@ -146,6 +146,8 @@ void Graph::eraseOp(Op *op) {
   // memory; they are simply no longer reachable by name or from any op.
   auto listIt = it->second;
   where_.erase(it);
+  op->parent_ = nullptr;
+  erased_.push_back(std::move(*listIt));
   ops_.erase(listIt);
 }
 
@@ -155,12 +157,17 @@ void Graph::moveBefore(Op *op, Op *before) {
   ops_.splice(to, ops_, from);
 }
 
-std::vector<Op *> Graph::opSnapshot() const {
+void OpSnapshot::iterator::skip() {
+  while (i_ < v_->size() && (*v_)[i_]->isErased())
+    ++i_;
+}
+
+OpSnapshot Graph::opSnapshot() const {
   std::vector<Op *> v;
   v.reserve(ops_.size());
   for (const auto &o : ops_)
     v.push_back(o.get());
-  return v;
+  return OpSnapshot(std::move(v));
 }
 
 std::vector<Op *> Graph::users(const Value *v) const {
@@ -230,7 +237,7 @@ llvm::Error Graph::topoSort() {
   for (auto &o : ops_)
     for (Value *r : o->results_)
       producer[r] = o.get();
-  std::vector<Op *> order = opSnapshot();
+  std::vector<Op *> order = opSnapshot().all();
   llvm::DenseMap<Op *, unsigned> pending;
   llvm::DenseMap<Op *, std::vector<Op *>> consumers;
   for (Op *o : order) {

@@ -167,6 +167,7 @@ llvm::Error PassManager::run(ir::Graph &g) {
 
     Clock::time_point t0 = Clock::now();
     llvm::Expected<bool> changed = pass.run(g);
+    g.purgeErased(); // ops the pass erased: no snapshot of the pass survives it
     timing.add(name, secondsSince(t0));
     if (!changed)
       return withContext(changed.takeError(), name);

@@ -61,3 +61,23 @@ TEST(IR, TopoSortStableAndCycle) {
   EXPECT_TRUE(bool(e));
   llvm::consumeError(std::move(e));
 }
+
+TEST(IR, SnapshotSkipsOpsErasedDuringTheWalk) {
+  // A rewrite that fuses a later op (e.g. MatMul + Add) erases it while the walk is at an
+  // earlier op; the snapshot must not hand the erased op out afterwards.
+  Graph g;
+  Value *x = g.addInput("x", f32({3}));
+  Op *a = g.createOp("onnx.Neg", "a", {x}, {f32({3})});
+  Op *b = g.createOp("onnx.Neg", "b", {a->result()}, {f32({3})});
+  g.addOutput(a->result());
+  std::vector<std::string> seen;
+  for (Op *op : g.opSnapshot()) {
+    seen.push_back(op->name());
+    if (op == a)
+      g.eraseOp(b);
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"a"}));
+  EXPECT_TRUE(b->isErased()); // still allocated until purgeErased()
+  g.purgeErased();
+  EXPECT_EQ(g.numOps(), 1u);
+}

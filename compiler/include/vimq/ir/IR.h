@@ -118,6 +118,8 @@ public:
   std::vector<double> getFloats(llvm::StringRef n, std::vector<double> dflt = {}) const;
 
   Graph *parent() const { return parent_; }
+  /// True once Graph::eraseOp removed this op (its memory lives until Graph::purgeErased).
+  bool isErased() const { return parent_ == nullptr; }
 
 private:
   friend class Graph;
@@ -130,6 +132,40 @@ private:
 };
 
 using OpList = std::list<std::unique_ptr<Op>>;
+
+/// The ops of a graph at one moment, for loops that erase or insert ops while they walk.
+/// Iteration skips ops erased since the snapshot was taken (a rewrite may erase an op further
+/// down, e.g. the Add it fused), so a loop never touches a removed op.
+class OpSnapshot {
+public:
+  explicit OpSnapshot(std::vector<Op *> ops) : ops_(std::move(ops)) {}
+  class iterator {
+  public:
+    iterator(const std::vector<Op *> *v, size_t i) : v_(v), i_(i) { skip(); }
+    Op *operator*() const { return (*v_)[i_]; }
+    iterator &operator++() {
+      ++i_;
+      skip();
+      return *this;
+    }
+    bool operator!=(const iterator &o) const { return i_ != o.i_; }
+    bool operator==(const iterator &o) const { return i_ == o.i_; }
+
+  private:
+    void skip();
+    const std::vector<Op *> *v_;
+    size_t i_;
+  };
+  iterator begin() const { return iterator(&ops_, 0); }
+  iterator end() const { return iterator(&ops_, ops_.size()); }
+  /// Raw access (includes ops erased since the snapshot).
+  size_t size() const { return ops_.size(); }
+  Op *operator[](size_t i) const { return ops_[i]; }
+  const std::vector<Op *> &all() const { return ops_; }
+
+private:
+  std::vector<Op *> ops_;
+};
 
 class Graph {
 public:
@@ -164,16 +200,19 @@ public:
   Op *createOp(llvm::StringRef kind, llvm::StringRef name, llvm::ArrayRef<Value *> operands,
                llvm::ArrayRef<TensorType> resultTypes, Op *before = nullptr,
                llvm::ArrayRef<std::string> resultNames = {});
-  /// Removes `op` from the graph. Its results must be unused.
+  /// Removes `op` from the graph. Its results must be unused. The Op object itself stays
+  /// allocated (isErased() is true) until purgeErased(), so that snapshots taken before the
+  /// erase never dangle; the pass manager purges after every pass.
   void eraseOp(Op *op);
+  void purgeErased() { erased_.clear(); }
   /// Moves `op` right before `before` (keeps topological order the caller's responsibility).
   void moveBefore(Op *op, Op *before);
 
   OpList &ops() { return ops_; }
   const OpList &ops() const { return ops_; }
   size_t numOps() const { return ops_.size(); }
-  /// Ops in order, as raw pointers (a snapshot, safe to iterate while erasing).
-  std::vector<Op *> opSnapshot() const;
+  /// Ops in order, as a snapshot that is safe to iterate while erasing (see OpSnapshot).
+  OpSnapshot opSnapshot() const;
 
   // ---- uses -------------------------------------------------------------------------------
   /// Ops using `v` as an operand, in graph order (each op once).
@@ -196,6 +235,7 @@ private:
   llvm::StringMap<Value *> byName_;
   std::vector<Value *> inputs_, outputs_;
   OpList ops_;
+  std::vector<std::unique_ptr<Op>> erased_;
   llvm::DenseMap<const Op *, OpList::iterator> where_;
   unsigned nameCounter_ = 0;
 };
