@@ -49,6 +49,11 @@ struct LowerCtx {
 inline DdrRef at(DdrRef r, int64_t bytes) { return {r.buffer, r.offset + uint64_t(bytes)}; }
 inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t roundDownTo(int64_t v, int64_t q) { return v >= q ? v / q * q : v; }
+/// A tile size `fit` for `total` items, in whole engine tiles of `q` unless one tile takes all
+/// (197 tokens stay one tile of 197, not 192 + 5).
+inline int64_t tileSize(int64_t fit, int64_t total, int64_t q) {
+  return fit >= total ? total : roundDownTo(fit, q);
+}
 
 // Per-op lowerings (one file per family). Each names `op` in its errors.
 llvm::Error lowerQuantizeTokens(LowerCtx &c, const ir::Op &op);

@@ -37,8 +37,8 @@ llvm::Error backend::lowerQuantizeTokens(LowerCtx &c, const ir::Op &op) {
   const ir::Value *x = op.operand(0);
   const int64_t rowsAll = tokenRows(x), k = x->shape().back();
   const int64_t actHalf = c.target.half(isa::Buf::act);
-  int64_t mt = std::min({rowsAll, actHalf / k, c.vecHalf() / (k + 1)});
-  mt = roundDownTo(mt, c.target.linearRows());
+  const int64_t mt = tileSize(std::min(actHalf / k, c.vecHalf() / (k + 1)), rowsAll,
+                              c.target.linearRows());
   if (mt < 1)
     return makeError("{0}: a token of {1} channels does not fit half of the on-chip buffers of "
                      "target {2}",
@@ -105,14 +105,14 @@ llvm::Error backend::lowerQLinear(LowerCtx &c, const ir::Op &op) {
   const bool int8 = *wfmt == quant::WeightFormat::Int8;
 
   const int64_t actHalf = c.target.half(isa::Buf::act), wgtHalf = c.target.half(isa::Buf::wgt);
-  int64_t nt = std::min({n, wgtHalf / k, 4 * c.target.linearCols()});
-  nt = roundDownTo(nt, c.target.linearCols());
+  const int64_t nt =
+      tileSize(std::min(wgtHalf / k, 4 * c.target.linearCols()), n, c.target.linearCols());
   if (nt < 1)
     return makeError("{0}: a weight row of K={1} codes does not fit half of the weight buffer "
                      "({2} bytes) of target {3}",
                      origin, k, wgtHalf, c.target.name());
-  int64_t mt = std::min({m, actHalf / k, (c.vecHalf() - nt * nb - nt) / (1 + nt)});
-  mt = roundDownTo(mt, c.target.linearRows());
+  const int64_t mt = tileSize(std::min(actHalf / k, (c.vecHalf() - nt * nb - nt) / (1 + nt)), m,
+                              c.target.linearRows());
   if (mt < 1)
     return makeError("{0}: one token of K={1} codes does not fit half of the activation "
                      "buffer ({2} bytes) of target {3}",
