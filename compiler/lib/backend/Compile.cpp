@@ -50,7 +50,8 @@ static std::string metadataJson(const ir::Graph &g, const TargetInfo &target,
                    {"dtype", cp.dtype},
                    {"shape", std::vector<int64_t>(cp.shape.begin(), cp.shape.end())},
                    {"frac", cp.frac},
-                   {"scratch", cp.scratch}});
+                   {"scratch", cp.scratch},
+                   {"output", cp.output}});
   j["checkpoints"] = std::move(cps);
   return j.dump(1);
 }

@@ -54,7 +54,8 @@ llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo
   if (llvm::Error e = quant::verifyQuantizedGraph(g))
     return e;
   Lowered out;
-  out.plan.setReuse(opts.reuseScratch);
+  out.plan.setReuse(opts.reuseScratch && !opts.checkpointOutputs);
+  const DdrKind scratchKind = opts.checkpointOutputs ? DdrKind::output : DdrKind::scratch;
   LowerCtx c(target, out.plan, out.prog);
 
   // Op positions and last uses (graph order is topological).
@@ -120,7 +121,7 @@ llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo
         return e;
     } else {
       for (ir::Value *v : op->results())
-        if (auto e = addTensor(v, DdrKind::scratch))
+        if (auto e = addTensor(v, scratchKind))
           return e;
     }
   }
@@ -162,6 +163,12 @@ llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo
       cp.shape.assign(v->shape().begin(), v->shape().end());
       cp.frac = quant::getFrac(*op);
       cp.scratch = t.kind == DdrKind::scratch;
+      if (opts.checkpointOutputs && !op->is("q.ToFloat")) {
+        cp.output = "cp" + std::to_string(out.checkpoints.size());
+        out.outputs.push_back(ioDesc(out.plan, c.tensorOf.lookup(v), cp.output,
+                                     cp.dtype == "i8" ? isa::DType::i8 : isa::DType::i32,
+                                     isa::HostFormat::raw, 0, v->shape()));
+      }
       out.checkpoints.push_back(std::move(cp));
     }
   }

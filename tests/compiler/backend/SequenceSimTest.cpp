@@ -84,6 +84,18 @@ TEST(SequenceSim, ConvThenGatedScanWithCarries) {
 
   rt::TensorMap out = compileAndRun(g, smallBuffers(), feeds);
   ASSERT_EQ(out.count("out"), 1u);
+  // Debug mode: every intermediate value comes back as an output "cp<N>" (N in graph order:
+  // the five FromFloat results are host conversions without checkpoint, conv is cp0).
+  LowerOptions debug;
+  debug.checkpointOutputs = true;
+  rt::TensorMap dbg = compileAndRun(g, smallBuffers(), feeds, debug);
+  ASSERT_EQ(dbg.count("cp0"), 1u);
+  ASSERT_EQ(dbg.count("cp1"), 1u);
+  EXPECT_EQ(dbg["out"].numel(), out["out"].numel());
+  for (int64_t i = 0; i < out["conv_out"].numel(); ++i)
+    ASSERT_EQ(toHost(dbg["cp0"].data<int32_t>()[i], frac), out["conv_out"].data<float>()[i]);
+  for (int64_t i = 0; i < out["out"].numel(); ++i)
+    ASSERT_EQ(toHost(dbg["cp1"].data<int32_t>()[i], frac), out["out"].data<float>()[i]);
 
   std::vector<uint16_t> ws16(ws.begin(), ws.end());
   for (int64_t b = 0; b < B; ++b) {

@@ -43,8 +43,8 @@ inline float toHost(int32_t v, int64_t frac) { return float(std::ldexp(double(v)
 
 /// Compiles `g` for `target`, runs it on the zcu102 sim and returns the outputs.
 inline rt::TensorMap compileAndRun(const ir::Graph &g, const TargetInfo &target,
-                                   const rt::TensorMap &inputs) {
-  auto compiled = compileGraph(g, target, {g.name, "vimq", {}, {}});
+                                   const rt::TensorMap &inputs, LowerOptions lower = {}) {
+  auto compiled = compileGraph(g, target, {g.name, "vimq", {}, lower});
   EXPECT_TRUE(bool(compiled)) << llvm::toString(compiled.takeError());
   if (!compiled)
     return {};

@@ -45,6 +45,8 @@ struct Checkpoint {
   /// The last op whose result shares these DDR bytes is this one up to `endInstr` only:
   /// scratch regions are reused after a tensor's last use.
   bool scratch = false;
+  /// The output descriptor carrying it in debug mode ("" otherwise).
+  std::string output;
 };
 
 struct Lowered {
@@ -56,8 +58,12 @@ struct Lowered {
 };
 
 struct LowerOptions {
-  /// Reuse scratch DDR after a tensor's last use (off: every checkpoint survives the run).
+  /// Reuse scratch DDR after a tensor's last use.
   bool reuseScratch = true;
+  /// Debug mode: every intermediate value gets its own bytes in the output buffer and an
+  /// output descriptor named "cp<N>" (raw i32/i8, N = its index in `checkpoints`), so that an
+  /// ordinary run returns all of them (vimq-debug-compare).
+  bool checkpointOutputs = false;
 };
 
 llvm::Expected<Lowered> lowerGraph(const ir::Graph &g, const TargetInfo &target,
