@@ -32,6 +32,12 @@ using ir::Value;
 namespace {
 
 double absMax(const Tensor &t) {
+  if (t.dtype() == DType::F32) { // the common case, without a dtype switch per element
+    float m = 0;
+    for (float v : t.values<float>())
+      m = std::fmax(m, std::fabs(v));
+    return m;
+  }
   if (!isFloat(t.dtype()))
     return 0;
   double m = 0;
@@ -61,11 +67,11 @@ llvm::Expected<std::vector<interp::NamedTensors>> calibrationSet(const ir::Graph
   std::vector<interp::NamedTensors> set;
   for (const Value *in : g.inputs())
     if (in->dtype() != DType::F32)
-      return makeError("calibrate: graph input '{0}' is {1}; ViM-Q calibrates f32 inputs only",
+      return makeError("graph input '{0}' is {1}; ViM-Q calibrates f32 inputs only",
                        in->name(), in->type().str());
   if (opts.calibDir.empty()) {
     if (opts.calibSynthetic == 0)
-      return makeError("calibrate: an empty calibration set (--calib-synthetic 0)");
+      return makeError("an empty calibration set (--calib-synthetic 0)");
     std::mt19937_64 rng(opts.calibSeed);
     for (unsigned s = 0; s < opts.calibSynthetic; ++s) {
       interp::NamedTensors sample;
@@ -76,7 +82,7 @@ llvm::Expected<std::vector<interp::NamedTensors>> calibrationSet(const ir::Graph
     return set;
   }
   if (g.inputs().size() != 1)
-    return makeError("calibrate: --calib DIR takes one .npy per sample and needs a one-input "
+    return makeError("--calib DIR takes one .npy per sample and needs a one-input "
                      "model; this one has {0} inputs",
                      g.inputs().size());
   std::vector<std::string> files;
@@ -86,17 +92,17 @@ llvm::Expected<std::vector<interp::NamedTensors>> calibrationSet(const ir::Graph
     if (llvm::sys::path::extension(it->path()) == ".npy")
       files.push_back(it->path());
   if (ec)
-    return makeError("calibrate: cannot read folder '{0}': {1}", opts.calibDir, ec.message());
+    return makeError("cannot read folder '{0}': {1}", opts.calibDir, ec.message());
   if (files.empty())
-    return makeError("calibrate: no .npy file in '{0}'", opts.calibDir);
+    return makeError("no .npy file in '{0}'", opts.calibDir);
   std::sort(files.begin(), files.end()); // directory order is not deterministic
   const Value *in = g.inputs()[0];
   for (const std::string &f : files) {
     auto t = readNpy(f);
     if (!t)
-      return makeError("calibrate: {0}: {1}", f, llvm::toString(t.takeError()));
+      return makeError("{0}: {1}", f, llvm::toString(t.takeError()));
     if (t->dtype() != DType::F32 || t->shape() != in->shape())
-      return makeError("calibrate: {0}: expected f32{1} for input '{2}', got {3}{4}", f,
+      return makeError("{0}: expected f32{1} for input '{2}', got {3}{4}", f,
                        shapeStr(in->shape()), in->name(), dtypeName(t->dtype()),
                        shapeStr(t->shape()));
     interp::NamedTensors sample;

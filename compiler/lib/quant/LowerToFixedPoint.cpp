@@ -95,7 +95,7 @@ public:
     for (Value *o : g.outputs()) {
       auto it = map.find(o);
       if (it == map.end())
-        return makeError("lower-to-fixed-point: graph output '%{0}' is not computed by an op "
+        return makeError("graph output '%{0}' is not computed by an op "
                          "the overlay runs",
                          o->name());
       outs.push_back({o->name(), o->type(), it->second});
@@ -702,7 +702,7 @@ public:
     if (llvm::Error e = l.run())
       return e;
     if (llvm::Error e = verifyQuantizedGraph(g))
-      return makeError("lower-to-fixed-point produced an invalid q graph: {0}",
+      return makeError("produced an invalid q graph: {0}",
                        llvm::toString(std::move(e)));
     return true;
   }

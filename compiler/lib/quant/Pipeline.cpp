@@ -20,11 +20,8 @@ void registerQuantPasses() {
 
 void buildVimqPipeline(PassManager &pm, const QuantOptions &opts) {
   pm.add(createCalibratePass(opts));
-  if (opts.smooth) {
-    pm.add(createSmoothPass(opts));
-    // Ranges of the smoothed graph: the norm outputs and linear inputs changed.
-    pm.add(createCalibratePass(opts));
-  }
+  if (opts.smooth)
+    pm.add(createSmoothPass(opts)); // updates the ranges it changes; no second calibration
   pm.add(createQuantizeWeightsPass(opts));
   pm.add(createLowerToFixedPointPass(opts));
   pm.add(createFuseQOpsPass());

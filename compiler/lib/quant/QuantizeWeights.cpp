@@ -107,7 +107,7 @@ private:
   llvm::Error pack(ir::Graph &g, Op &op, CodeKind kind, int64_t block, bool reshape) {
     Value *w = op.operand(1);
     if (!w || !w->isConstant() || w->dtype() != DType::F32)
-      return makeError("quantize-weights: {0}: the weight must be an f32 constant",
+      return makeError("{0}: the weight must be an f32 constant",
                        op.describe());
     Tensor w2 = *w->constant();
     if (reshape) // PatchEmbed [D, C, ph, pw] -> [D, C·ph·pw], the patch column order

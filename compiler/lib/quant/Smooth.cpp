@@ -8,7 +8,8 @@
 //   * "linear": x = Split(Linear P) column block (dt_proj from x_proj): P's rows /= s;
 //   * "scale":  anything else (x_proj after SiLU, out_proj, head): an explicit per-channel
 //               onnx.Mul by 1/s, which lower-to-fixed-point turns into q.Scale (VECTOR scale).
-// Conv1d needs none: its input stays int32 fixed point (docs/numerics.md).
+// Conv1d needs none: its input stays int32 fixed point (docs/numerics.md). The calibrated
+// ranges of the values that changed are updated in place (see foldInverse).
 //
 //===----------------------------------------------------------------------------------------===//
 #include "QuantAttrs.h"
@@ -64,7 +65,7 @@ public:
         continue;
       int64_t n = w->shape()[0], k = w->shape()[1];
       if (int64_t(xmax.size()) != k)
-        return makeError("smooth: {0}: calibration has {1} channels, the weight {2}",
+        return makeError("{0}: calibration has {1} channels, the weight {2}",
                          op->describe(), xmax.size(), k);
       const float *wp = w->constant()->data<float>();
       std::vector<double> s(static_cast<size_t>(k));
@@ -75,10 +76,10 @@ public:
         s[size_t(j)] = clampFactor(std::pow(xmax[size_t(j)], opts_.smoothAlpha) /
                                    std::pow(wmax, 1 - opts_.smoothAlpha));
       }
-      std::string fold = foldInverse(g, uses, *op, x, s);
-      op->setOperand(1, addF32Constant(g, w->name() + ".smooth", scaleColumns(*w->constant(), s)));
       for (int64_t j = 0; j < k; ++j)
         xmax[size_t(j)] /= s[size_t(j)];
+      std::string fold = foldInverse(g, uses, *op, x, s, xmax);
+      op->setOperand(1, addF32Constant(g, w->name() + ".smooth", scaleColumns(*w->constant(), s)));
       op->setAttr(attrs::kChannelMax, xmax);
       op->setAttr(attrs::kSmoothAlpha, opts_.smoothAlpha);
       op->setAttr(attrs::kSmoothFold, fold);
@@ -90,8 +91,14 @@ public:
 
 private:
   /// Divides x by s where x is made, or inserts an explicit multiply; returns the fold kind.
+  /// The calibrated ranges of what changed are updated from the smoothed per-channel maxima
+  /// `xmax` (exact: each changed value is, or is a column block of, the linear's input), so no
+  /// second interpreter run is needed.
   std::string foldInverse(ir::Graph &g, const Uses &uses, Op &linear, Value *x,
-                          llvm::ArrayRef<double> s) {
+                          llvm::ArrayRef<double> s, llvm::ArrayRef<double> xmax) {
+    double newMax = 0;
+    for (double v : xmax)
+      newMax = std::fmax(newMax, v);
     Op *def = x->definingOp();
     bool single = uses.users(x).size() == 1 && !g.isOutput(x);
     if (single && def && def->is("vimq.RMSNorm") && def->operand(1)->isConstant()) {
@@ -100,6 +107,7 @@ private:
       for (int64_t j = 0; j < nw.numel(); ++j)
         out.data<float>()[j] = float(double(nw.data<float>()[j]) / s[size_t(j)]);
       def->setOperand(1, addF32Constant(g, def->operand(1)->name() + ".smooth", std::move(out)));
+      def->setAttr(attrs::kAbsMax, std::vector<double>{newMax});
       return "norm";
     }
     int64_t offset = 0;
@@ -123,6 +131,15 @@ private:
               float(double(pb.data<float>()[offset + int64_t(j)]) / s[j]);
         producer->setOperand(2, addF32Constant(g, b->name() + ".smooth", std::move(pb)));
       }
+      std::vector<double> parts = getDoubles(*split, attrs::kAbsMax);
+      if (index < parts.size()) {
+        parts[index] = newMax;
+        split->setAttr(attrs::kAbsMax, parts);
+        double whole = 0;
+        for (double v : parts)
+          whole = std::fmax(whole, v);
+        producer->setAttr(attrs::kAbsMax, std::vector<double>{whole});
+      }
       return "linear";
     }
     Tensor inv(DType::F32, {int64_t(s.size())});
@@ -130,6 +147,7 @@ private:
       inv.data<float>()[j] = float(1 / s[j]);
     Value *c = addF32Constant(g, linear.name() + ".smooth_inv", std::move(inv));
     Op *mul = g.createOp("onnx.Mul", linear.name() + ".smooth", {x, c}, {x->type()}, &linear);
+    mul->setAttr(attrs::kAbsMax, std::vector<double>{newMax});
     linear.setOperand(0, mul->result());
     return "scale";
   }

@@ -62,7 +62,6 @@ llvm::Error quantize(ir::Graph &g, const QuantOptions &opts = {}, bool fuse = tr
   } else {
     pm.add(createCalibratePass(opts));
     pm.add(createSmoothPass(opts));
-    pm.add(createCalibratePass(opts));
     pm.add(createQuantizeWeightsPass(opts));
     pm.add(createLowerToFixedPointPass(opts));
   }

@@ -1,7 +1,7 @@
 //===- Passes.h - the ViM-Q quantization passes and their pipeline ---------------*- C++ -*-===//
 //
 // After the frontend pipeline (lifted FP32 ops), buildVimqPipeline adds, in order:
-//   calibrate -> smooth -> calibrate (ranges of the smoothed graph) -> quantize-weights
+//   calibrate -> smooth (also updates the ranges it changes) -> quantize-weights
 //   -> lower-to-fixed-point -> fuse-q-ops
 // leaving a graph of q ops only (QOpDefs.def, docs/numerics.md). quantizeForVimq() is the one
 // driver both vimq-compile and vimq-ref call, so both see the identical quantized graph.
