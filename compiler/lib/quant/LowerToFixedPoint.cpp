@@ -174,6 +174,14 @@ private:
 
   void define(Value *fp, Value *q, int64_t frac) { map[fp] = {q, frac}; }
 
+  /// A packed-weight tensor attribute of rank `rank` (quantize-weights), or null: a graph
+  /// resumed from a hand-edited dump must give an error, not a crash.
+  static const Tensor *packedAttr(const Op &op, llvm::StringRef name, int64_t rank) {
+    const ir::Attr *a = op.attr(name);
+    const Tensor *t = a ? std::get_if<Tensor>(a) : nullptr;
+    return t && t->rank() == rank ? t : nullptr;
+  }
+
   llvm::Error unsupported(const Op &op, llvm::StringRef why) {
     return makeError("{0}: cannot be expressed in ViM-Q fixed point: {1}", op.describe(), why);
   }
@@ -236,11 +244,13 @@ private:
   }
 
   llvm::Error emitLinear(Op &op, QVal x) {
-    const ir::Attr *codesA = op.attr(attrs::kWCodes), *scalesA = op.attr(attrs::kWScales);
-    if (!codesA || !scalesA)
+    const Tensor *codesP = packedAttr(op, attrs::kWCodes, 2);
+    const Tensor *scalesP = packedAttr(op, attrs::kWScales, 2);
+    if (!codesP || !scalesP || scalesP->dtype() != DType::F64 ||
+        scalesP->dim(0) != codesP->dim(0))
       return unsupported(op, "its weight was not quantized (run quantize-weights first)");
-    const Tensor &codes = std::get<Tensor>(*codesA);
-    const Tensor &scales = std::get<Tensor>(*scalesA);
+    const Tensor &codes = *codesP;
+    const Tensor &scales = *scalesP;
     int64_t n = codes.dim(0), nb = scales.dim(1), block = op.getInt(attrs::kWBlock, 32);
     std::string fmt = op.getString(attrs::kWFormat, "");
     llvm::ArrayRef<int64_t> xs = x.v->shape();
@@ -295,11 +305,13 @@ private:
     auto x = get(op.operand(0));
     if (!x)
       return x.takeError();
-    const ir::Attr *codesA = op.attr(attrs::kWCodes), *scalesA = op.attr(attrs::kWScales);
-    if (!codesA || !scalesA)
+    const Tensor *codesP = packedAttr(op, attrs::kWCodes, 2);
+    const Tensor *scalesP = packedAttr(op, attrs::kWScales, 2);
+    if (!codesP || !scalesP || scalesP->dtype() != DType::F64 ||
+        scalesP->dim(0) != codesP->dim(0))
       return unsupported(op, "its weight was not quantized (run quantize-weights first)");
-    const Tensor &codes = std::get<Tensor>(*codesA);
-    const Tensor &scales = std::get<Tensor>(*scalesA);
+    const Tensor &codes = *codesP;
+    const Tensor &scales = *scalesP;
     if (codes.dim(1) > 4)
       return unsupported(op, "CONV1D takes kernels of at most 4 taps");
     int64_t c = codes.dim(0);
