@@ -1,21 +1,30 @@
 //===- vimq-compile.cpp - the vimq compiler driver --------------------------------------------===//
 //
-// vimq-compile MODEL.onnx [-o OUT] [--emit=ir|summary] [--target T] [--scheme S]
+// vimq-compile MODEL.onnx -o OUT.vimq --target zcu102 --scheme vimq
+//              [--emit=ir|summary|quant|tiled|asm|bundle] [--serialize]
 //              [--print-after=P ...] [--dump-dir=DIR] [--time-passes] [--verify-each] ...
 //
-// Today the pipeline is the frontend (import + lifting); the later stages are accepted on the
-// command line and rejected with "not implemented yet" so that no flag is silently ignored.
+// Pipeline: import → frontend passes → (scheme vimq) the ViM-Q quantization passes, shared
+// with vimq-ref through quant::buildVimqPipeline so both see the identical quantized graph →
+// (emit tiled/asm/bundle) the backend: tiling + DDR planning + instruction selection
+// (--emit=tiled dumps it), token scheduling (--emit=asm), bundle emission (--emit=bundle).
+// The default output is the bundle when --target is given, else the IR.
 //
 //===----------------------------------------------------------------------------------------===//
 #include "OutputPaths.h"
 #include "Pipeline.h"
 #include "ToolOptions.h"
 
+#include "vimq/backend/Compile.h"
+#include "vimq/isa/Bundle.h"
 #include "vimq/onnx/Importer.h"
+#include "vimq/quant/CommandLine.h"
+#include "vimq/quant/Driver.h"
 #include "vimq/support/Error.h"
 #include "vimq/support/FileUtil.h"
 
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace vimq;
@@ -25,48 +34,35 @@ namespace {
 
 constexpr const char *toolName = "vimq-compile";
 
-enum class Emit { IR, Summary, Quant, Tiled, Asm, Bundle };
+enum class Emit { Auto, IR, Summary, Quant, Tiled, Asm, Bundle };
 
 cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx>"),
                                cl::cat(tools::toolCategory()));
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::cat(tools::toolCategory()));
-cl::opt<Emit> emit("emit", cl::desc("What to produce"), cl::init(Emit::IR),
-                   cl::values(clEnumValN(Emit::IR, "ir", "the IR after the pipeline"),
-                              clEnumValN(Emit::Summary, "summary", "op counts, inputs, outputs"),
-                              clEnumValN(Emit::Quant, "quant", "quantized IR (not yet)"),
-                              clEnumValN(Emit::Tiled, "tiled", "tiled IR (not yet)"),
-                              clEnumValN(Emit::Asm, "asm", "instruction listing (not yet)"),
-                              clEnumValN(Emit::Bundle, "bundle", "a .vimq bundle (not yet)")),
-                   cl::cat(tools::toolCategory()));
-cl::opt<std::string> target("target", cl::desc("Hardware target (hw/targets/<name>.json)"),
+cl::opt<Emit> emit(
+    "emit", cl::desc("What to produce (default: bundle with --target, else ir)"),
+    cl::init(Emit::Auto),
+    cl::values(clEnumValN(Emit::IR, "ir", "the IR after the pipeline"),
+               clEnumValN(Emit::Summary, "summary", "op counts, inputs, outputs"),
+               clEnumValN(Emit::Quant, "quant", "the quantized (q) IR"),
+               clEnumValN(Emit::Tiled, "tiled", "per-op tiling and the DDR plan"),
+               clEnumValN(Emit::Asm, "asm", "the scheduled instruction listing"),
+               clEnumValN(Emit::Bundle, "bundle", "a .vimq bundle")),
+    cl::cat(tools::toolCategory()));
+cl::opt<std::string> target("target", cl::desc("Hardware target (hw/targets/<name>.json, or a "
+                                               "path to such a file)"),
                             cl::value_desc("name"), cl::cat(tools::toolCategory()));
 cl::opt<std::string> scheme("scheme", cl::desc("Quantization scheme: fp32, vimq, fastmamba"),
                             cl::value_desc("name"), cl::init("fp32"),
                             cl::cat(tools::toolCategory()));
+cl::opt<bool> serialize("serialize",
+                        cl::desc("Run the modules one after another (models a host-sequenced "
+                                 "accelerator such as the published ViM-Q design point)"),
+                        cl::cat(tools::toolCategory()));
 
-llvm::Error checkEmit() {
-  const char *later = nullptr;
-  switch (emit) {
-  case Emit::IR:
-  case Emit::Summary:
-    return llvm::Error::success();
-  case Emit::Quant:
-    later = "quant";
-    break;
-  case Emit::Tiled:
-    later = "tiled";
-    break;
-  case Emit::Asm:
-    later = "asm";
-    break;
-  case Emit::Bundle:
-    later = "bundle";
-    break;
-  }
-  return makeError("not implemented yet: --emit={0} (only ir and summary exist today)", later);
-}
+bool backendEmit(Emit e) { return e == Emit::Tiled || e == Emit::Asm || e == Emit::Bundle; }
 
 llvm::Error writeOutput(llvm::StringRef text) {
   if (outputPath == "-") {
@@ -84,38 +80,95 @@ llvm::Error compile() {
   }
   if (modelPath.empty())
     return makeError("no input model (usage: vimq-compile MODEL.onnx [options]; see --help)");
-  if (llvm::Error e = tools::checkScheme(scheme))
-    return e;
-  if (llvm::Error e = tools::checkTarget(target))
-    return e;
-  if (llvm::Error e = checkEmit())
-    return e;
+  Emit what = emit;
+  if (what == Emit::Auto)
+    what = target.empty() ? Emit::IR : Emit::Bundle;
+  const bool vimq = scheme == "vimq";
+  if (!vimq)
+    if (llvm::Error e = tools::checkScheme(scheme))
+      return e;
+  quant::QuantOptions quantOpts;
+  if (vimq) {
+    auto parsed = quant::quantOptionsFromCommandLine();
+    if (!parsed)
+      return parsed.takeError();
+    quantOpts = *parsed;
+  }
+  if ((what == Emit::Quant || backendEmit(what)) && !vimq)
+    return makeError("--emit={0} needs a quantized graph: add --scheme vimq",
+                     what == Emit::Quant ? "quant" : "tiled|asm|bundle");
+  if (backendEmit(what) && target.empty())
+    return makeError("--emit=tiled|asm|bundle needs --target (e.g. --target zcu102)");
+  if (serialize && !backendEmit(what))
+    return makeError("--serialize applies to --emit=tiled|asm|bundle only");
+  llvm::Optional<backend::TargetInfo> targetInfo;
+  if (!target.empty()) {
+    auto t = backend::TargetInfo::load(target);
+    if (!t)
+      return t.takeError();
+    targetInfo.emplace(std::move(*t));
+  }
   if (llvm::Error e = tools::checkOutputFile(outputPath))
     return e;
 
   tools::registerAllPasses();
-  auto pm = tools::buildPipeline(tools::instrumentationFromOptions(), tools::customPipeline());
-  if (!pm)
-    return pm.takeError();
+  // --scheme vimq: the fixed frontend + ViM-Q pipeline of quant::quantizeForVimq, the same call
+  // as vimq-ref's, so the bundle and the golden model start from the identical q graph.
+  std::unique_ptr<PassManager> pm;
+  if (!vimq) {
+    auto built =
+        tools::buildPipeline(tools::instrumentationFromOptions(), tools::customPipeline());
+    if (!built)
+      return built.takeError();
+    pm = std::move(*built);
+  }
   auto graph = importOnnxFile(modelPath);
   if (!graph)
     return graph.takeError();
-  if (llvm::Error e = (*pm)->run(**graph))
+  if (vimq) {
+    if (llvm::Error e =
+            quant::quantizeForVimq(**graph, quantOpts, tools::instrumentationFromOptions()))
+      return e;
+  } else if (llvm::Error e = pm->run(**graph)) {
     return e;
+  }
 
   std::string text;
   llvm::raw_string_ostream os(text);
-  if (emit == Emit::Summary)
-    ir::printSummary(**graph, os);
-  else
-    ir::print(**graph, os);
-  return writeOutput(os.str());
+  if (!backendEmit(what)) {
+    if (what == Emit::Summary)
+      ir::printSummary(**graph, os);
+    else
+      ir::print(**graph, os);
+    return writeOutput(os.str());
+  }
+
+  backend::CompileOptions opts;
+  opts.model = llvm::sys::path::stem(modelPath).str();
+  opts.scheme = scheme;
+  opts.schedule.serialize = serialize;
+  auto compiled = backend::compileGraph(**graph, *targetInfo, opts);
+  if (!compiled)
+    return compiled.takeError();
+  if (what == Emit::Tiled) {
+    backend::printTiling(compiled->lowered, os);
+    return writeOutput(os.str());
+  }
+  if (what == Emit::Asm) {
+    compiled->lowered.prog.print(os);
+    return writeOutput(os.str());
+  }
+  auto bytes = isa::serializeBundle(compiled->bundle);
+  if (!bytes)
+    return bytes.takeError();
+  return writeOutput(*bytes);
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  quant::addQuantOptionsTo(tools::toolCategory());
   tools::parseToolCommandLine(argc, argv,
                               "vimq-compile: compile an ONNX state-space model for the vimq "
                               "FPGA overlay\n");
