@@ -45,7 +45,8 @@ cl::list<std::string> inputArgs("input",
 cl::opt<std::string> outputDir("output", cl::desc("Folder for the outputs (<name>.npy each)"),
                                cl::value_desc("dir"), cl::cat(tools::toolCategory()));
 cl::opt<std::string> scheme("scheme",
-                            cl::desc("Numerics: fp32 (reference interpreter) or vimq (ViM-Q golden model)"),
+                            cl::desc("Numerics: fp32 (reference interpreter) or vimq "
+                                     "(ViM-Q golden model)"),
                             cl::value_desc("name"), cl::init("fp32"),
                             cl::cat(tools::toolCategory()));
 cl::opt<bool> printOutputs("print-outputs",

@@ -56,7 +56,8 @@ struct Exp2Table {
   Exp2Table() {
     for (int i = 0; i < 8; ++i) {
       lo[i] = int32_t(std::lround(std::exp2(-(i + 1) / 8.0) * 32768));
-      slope[i] = int32_t(std::lround(8 * (std::exp2(-i / 8.0) - std::exp2(-(i + 1) / 8.0)) * 32768));
+      double step = std::exp2(-i / 8.0) - std::exp2(-(i + 1) / 8.0);
+      slope[i] = int32_t(std::lround(8 * step * 32768));
     }
   }
 };

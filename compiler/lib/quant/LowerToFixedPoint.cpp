@@ -268,7 +268,9 @@ private:
     double maxScale = 0;
     for (int64_t i = 0; i < scales.numel(); ++i)
       maxScale = std::fmax(maxScale, scales.data<double>()[i]);
-    auto mantissaOf = [&](double s, int64_t fyv) { return s * std::ldexp(1.0, int(fyv - x.frac)) / 127; };
+    auto mantissaOf = [&](double s, int64_t fyv) {
+      return s * std::ldexp(1.0, int(fyv - x.frac)) / 127;
+    };
     while (fy > 0 && mantissaOf(maxScale, fy) > 65535)
       --fy;
     double maxM = mantissaOf(maxScale, fy);
@@ -356,9 +358,9 @@ private:
     QVal in = *x;
     // A SiLU that gates a scan works in the scan's format (see lowerScan), so that fuse-q-ops
     // can move it into the SSM instruction without changing a bit.
-    auto g8 = gateFrac.find(op.result());
-    if (g8 != gateFrac.end())
-      in = rescale(in, g8->second);
+    auto gate = gateFrac.find(op.result());
+    if (gate != gateFrac.end())
+      in = rescale(in, gate->second);
     Op *a = emit(op.is("vimq.SiLU") ? "q.SiLU" : "q.Softplus", {in.v}, {in.v->type()});
     a->setAttr("frac", in.frac);
     define(op.result(), a->result(), in.frac);
@@ -600,13 +602,12 @@ private:
     return llvm::Error::success();
   }
 
-  llvm::Error emitSlice(Op &op, QVal x, int64_t begin, int64_t end, Value *result) {
+  llvm::Error emitSlice(QVal x, int64_t begin, int64_t end, Value *result) {
     llvm::ArrayRef<int64_t> s = x.v->shape();
     Op *sl = emit("q.Slice", {x.v}, {i32({s[0], s[1], end - begin})});
     sl->setAttr("begin", begin);
     sl->setAttr("end", end);
     define(result, sl->result(), x.frac);
-    (void)op;
     return llvm::Error::success();
   }
 
@@ -634,7 +635,7 @@ private:
     int64_t b = clampIdx((*starts)[0]), e = clampIdx((*ends)[0]);
     if (e <= b)
       return unsupported(op, "empty column range");
-    return emitSlice(op, *x, b, e, op.result());
+    return emitSlice(*x, b, e, op.result());
   }
 
   llvm::Error lowerSplit(Op &op) {
@@ -647,7 +648,7 @@ private:
       return unsupported(op, "only splits of the last axis are column ranges");
     for (unsigned i = 0; i < op.numResults(); ++i) {
       int64_t w = op.result(i)->shape().back();
-      if (llvm::Error e = emitSlice(op, *x, off, off + w, op.result(i)))
+      if (llvm::Error e = emitSlice(*x, off, off + w, op.result(i)))
         return e;
       off += w;
     }

@@ -60,7 +60,8 @@ TEST(QOps, ScanChecksShapesAndTheOneFormat) {
   auto in = [&](const char *n, Shape s) { return g.addInput(n, {DType::I32, s}); };
   ir::Op *op = g.createOp("q.SelectiveScan", "scan",
                           {in("u", {1, 4, 6}), in("dt", {1, 4, 6}), in("A", {6, 3}),
-                           in("B", {1, 4, 3}), in("C", {1, 4, 3}), in("D", {6}), in("z", {1, 4, 6})},
+                           in("B", {1, 4, 3}), in("C", {1, 4, 3}), in("D", {6}),
+                           in("z", {1, 4, 6})},
                           {{DType::I32, {1, 4, 6}}});
   op->setAttr("frac", int64_t(14));
   EXPECT_EQ(errorOf(verifyQOp(*op)), "");
