@@ -1,11 +1,18 @@
 //===- TokenScheduler.cpp - dependency tokens from memory annotations -------------------------===//
 //
 // For instruction i of module B and every other module A, let j be the latest instruction of A
-// that conflicts with i (RAW, WAR or WAW on an overlapping range). B must wait for j unless an
-// earlier instruction of B already waited for j or a later instruction of A (modules execute in
-// order). Then j pushes to B and i pops from A. Because the producers B waits for only move
-// forward in A's order, the k-th push from A to B is exactly the k-th pop of B from A: every
-// token is consumed, by the instruction it was meant for.
+// that conflicts with i (RAW, WAR or WAW on an overlapping range). B must wait for j unless j
+// is already known to be complete when i starts (below). Then j pushes to B and i pops from A.
+// Because the producers B waits for only move forward in A's order, the k-th push from A to B
+// is exactly the k-th pop of B from A: every token is consumed, by the instruction it was
+// meant for.
+//
+// Only dependences not already implied are turned into tokens: vector clocks record, per
+// module, which instructions of every module are known complete (through the tokens popped so
+// far, transitively); a dependence on an instruction already known complete needs no token.
+// Without this, long-distance dependences (e.g. a STORE overwriting scratch DDR read many ops
+// earlier) would leave tokens queued for thousands of instructions, filling the bounded token
+// FIFOs and deadlocking the overlay.
 //
 // Finding j: every memory space keeps the accesses not yet superseded. A write that covers an
 // earlier access entirely supersedes it: the writer itself was ordered after that access (it
@@ -48,23 +55,47 @@ ScheduleStats backend::scheduleTokens(Program &p, const ScheduleOptions &opts) {
   ScheduleStats stats;
   auto &instrs = p.instrs();
   llvm::DenseMap<unsigned, std::vector<Access>> live;
-  // waited[B][A]: the latest instruction of A that B has waited for.
-  std::array<PerModule, isa::kNumModules> waited;
-  waited.fill(noneForAll());
+  // Vector clocks: known[B][A] = the latest instruction of module A known to have completed
+  // when module B's next instruction starts (through tokens, transitively, and in-order
+  // execution); after[i] = the same knowledge once instruction i has completed.
+  std::array<PerModule, isa::kNumModules> known;
+  known.fill(noneForAll());
+  std::vector<PerModule> after;
+  after.reserve(instrs.size() + 1);
   PerModule last = noneForAll();
 
-  auto addToken = [&](unsigned producer, unsigned consumer) {
+  // Makes instruction `consumer` (module b) wait for `producer` (module a) unless that is
+  // already implied; a token carries all the producer's knowledge with it.
+  auto waitFor = [&](unsigned producer, unsigned consumer) {
     isa::Module a = isa::opcodeModule(isa::opcodeOf(instrs[producer].in));
     isa::Module b = isa::opcodeModule(isa::opcodeOf(instrs[consumer].in));
-    int &w = waited[unsigned(b)][unsigned(a)];
-    if (int(producer) <= w)
+    PerModule &k = known[unsigned(b)];
+    if (int(producer) <= k[unsigned(a)])
       return;
-    w = int(producer);
+    for (unsigned m = 0; m < isa::kNumModules; ++m)
+      k[m] = std::max(k[m], after[producer][m]);
     isa::Instr &pi = instrs[producer].in;
     isa::Instr &ci = instrs[consumer].in;
     isa::setBits(pi, isa::fld::COMMON_push, isa::pushMask(pi) | isa::moduleBit(b));
     isa::setBits(ci, isa::fld::COMMON_pop, isa::popMask(ci) | isa::moduleBit(a));
     ++stats.tokens;
+  };
+  // Waits for the producers latest first: the latest carries the most knowledge, which often
+  // makes the earlier ones redundant (transitive reduction).
+  auto waitForAll = [&](const PerModule &dep, unsigned consumer) {
+    llvm::SmallVector<unsigned, isa::kNumModules> order;
+    for (unsigned a = 0; a < isa::kNumModules; ++a)
+      if (dep[a] != kNone)
+        order.push_back(unsigned(dep[a]));
+    llvm::sort(order, std::greater<unsigned>());
+    for (unsigned producer : order)
+      waitFor(producer, consumer);
+  };
+  auto complete = [&](unsigned i) {
+    isa::Module mod = isa::opcodeModule(isa::opcodeOf(instrs[i].in));
+    PerModule &k = known[unsigned(mod)];
+    k[unsigned(mod)] = int(i);
+    after.push_back(k);
   };
 
   for (unsigned i = 0; i < instrs.size(); ++i) {
@@ -89,10 +120,10 @@ ScheduleStats backend::scheduleTokens(Program &p, const ScheduleOptions &opts) {
         dep[prev] = std::max(dep[prev], int(i - 1));
     }
     for (unsigned a = 0; a < isa::kNumModules; ++a)
-      if (dep[a] != kNone) {
+      if (dep[a] != kNone)
         ++stats.dependences;
-        addToken(unsigned(dep[a]), i);
-      }
+    waitForAll(dep, i);
+    complete(i);
     for (const Region &r : pi.reads)
       live[r.space].push_back({r.begin, r.end, i, mod, false});
     for (const Region &r : pi.writes) {
@@ -106,9 +137,8 @@ ScheduleStats backend::scheduleTokens(Program &p, const ScheduleOptions &opts) {
   // FINISH runs in LOAD's queue after the last instruction of every module.
   isa::Instr finish = isa::makeInstr(isa::Opcode::FINISH);
   p.append(finish, {}, {}, "");
-  unsigned f = unsigned(instrs.size() - 1);
-  for (unsigned a = 0; a < isa::kNumModules; ++a)
-    if (last[a] != kNone && isa::Module(a) != isa::Module::load)
-      addToken(unsigned(last[a]), f);
+  PerModule dep = last;
+  dep[unsigned(isa::Module::load)] = kNone;
+  waitForAll(dep, unsigned(instrs.size() - 1));
   return stats;
 }

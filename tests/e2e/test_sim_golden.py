@@ -1,0 +1,97 @@
+"""The overlay (sim device) against the golden model, bit for bit (DESIGN §7, rung 3).
+
+For one case: export a ViM with seeded weights and inputs, `vimq-compile --scheme vimq
+--target zcu102`, `vimq-run --device sim`, `vimq-ref --scheme vimq` on the same file and
+inputs, and require every output bit to be equal (np.array_equal on the float32 arrays, which
+are exact images of the int32 results: `fixed` outputs are value * 2^-frac). No tolerance: both
+sides implement the same integer semantics, any difference is a bug. On a difference the test
+runs vimq-debug-compare, which names the first instruction whose output differs.
+
+The `determinism` case compiles twice and compares the bundles byte for byte.
+
+Usage: test_sim_golden.py BINDIR CASE
+"""
+import filecmp
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import npyutil  # noqa: E402
+
+# Depths are chosen for CI time (2 cores): ViM-tiny and -small run all 24 layers at 224²;
+# the others exercise sizes and shapes with fewer layers (the layers are identical in form).
+CASES = {
+    "vim-tiny-224": ["vim-tiny"],
+    "vim-small-224": ["vim-small"],
+    "vim-base-224-d2": ["vim-base", "--depth", "2"],
+    "vim-tiny-160x224-d6": ["vim-tiny", "--img", "160x224", "--depth", "6"],
+    "vim-tiny-384-d3": ["vim-tiny", "--img", "384", "--depth", "3"],
+    # odd everything: d_model 200 (not a multiple of 64), d_state 12, patch 8, 40x56 image,
+    # one input channel, 37 classes
+    "vim-odd-patch8": ["vim-tiny", "--d-model", "200", "--d-state", "12", "--patch", "8",
+                       "--img", "40x56", "--in-chans", "1", "--classes", "37", "--depth", "3"],
+    "vim-tiny-batch2": ["vim-tiny", "--batch", "2", "--img", "96", "--depth", "4"],
+}
+
+
+def compile_model(bindir, onnx_path, out):
+    npyutil.run([os.path.join(bindir, "vimq-compile"), onnx_path, "-o", out, "--target",
+                 "zcu102", "--scheme", "vimq"])
+
+
+def check_case(bindir, case, d):
+    onnx_path = os.path.join(d, "model.onnx")
+    inputs = os.path.join(d, "inputs")
+    npyutil.export(CASES[case][0], onnx_path, inputs, CASES[case][1:] + ["--seed", "1"])
+    bundle = os.path.join(d, "model.vimq")
+    compile_model(bindir, onnx_path, bundle)
+    sim_out, ref_out = os.path.join(d, "sim"), os.path.join(d, "ref")
+    npyutil.run([os.path.join(bindir, "vimq-run"), bundle, "--device", "sim", "--output",
+                 sim_out] + npyutil.input_args(inputs))
+    npyutil.run_ref(bindir, onnx_path, inputs, ref_out, ["--scheme", "vimq"])
+    sim, ref = npyutil.load_outputs(sim_out), npyutil.load_outputs(ref_out)
+    if sorted(sim) != sorted(ref):
+        print("FAIL: outputs differ in names: sim %s, golden %s" % (sorted(sim), sorted(ref)))
+        return False
+    ok = True
+    for name in sorted(ref):
+        a, b = sim[name], ref[name]
+        same = a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+        print("%-10s %-16s %s" % (name, "x".join(map(str, b.shape)),
+                                  "bit-exact" if same else "DIFFERENT"))
+        ok = ok and same
+    if not ok:
+        dbg = os.path.join(bindir, "vimq-debug-compare")
+        if os.path.exists(dbg):
+            p = npyutil.subprocess.run([dbg, onnx_path, "--target", "zcu102"] +
+                                       npyutil.input_args(inputs), stdout=npyutil.subprocess.PIPE,
+                                       stderr=npyutil.subprocess.STDOUT, text=True)
+            print(p.stdout)
+    return ok
+
+
+def check_determinism(bindir, d):
+    onnx_path = os.path.join(d, "model.onnx")
+    npyutil.export(CASES["vim-odd-patch8"][0], onnx_path, os.path.join(d, "inputs"),
+                   CASES["vim-odd-patch8"][1:])
+    a, b = os.path.join(d, "a.vimq"), os.path.join(d, "b.vimq")
+    compile_model(bindir, onnx_path, a)
+    compile_model(bindir, onnx_path, b)
+    same = filecmp.cmp(a, b, shallow=False)
+    print("two compilations: %s" % ("byte-identical" if same else "DIFFERENT"))
+    return same
+
+
+def main():
+    bindir, case = sys.argv[1], sys.argv[2]
+    with tempfile.TemporaryDirectory(prefix="vimq-simgolden-") as d:
+        ok = check_determinism(bindir, d) if case == "determinism" else check_case(bindir, case, d)
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
