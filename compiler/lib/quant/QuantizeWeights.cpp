@@ -75,10 +75,12 @@ public:
 
   llvm::Expected<bool> run(ir::Graph &g) override {
     bool changed = false;
-    // Padding first: it rewrites the producing linear, which must then be packed padded.
+    // Padding first: it rewrites the producing linear, which must then be packed padded. It
+    // adds constants only, so one use map serves every padding.
+    Uses uses(g);
     for (Op *op : g.opSnapshot())
       if (op->is("vimq.Linear"))
-        if (llvm::Error e = padLowRank(g, *op))
+        if (llvm::Error e = padLowRank(g, uses, *op))
           return e;
     for (Op *op : g.opSnapshot()) {
       if (op->is("vimq.Linear")) {
@@ -122,7 +124,7 @@ private:
     return llvm::Error::success();
   }
 
-  llvm::Error padLowRank(ir::Graph &g, Op &op) {
+  llvm::Error padLowRank(ir::Graph &g, const Uses &uses, Op &op) {
     Value *x = op.operand(0), *w = op.operand(1);
     int64_t k = w->shape()[1], tile = opts_.dtRankTile;
     if (tile <= 1 || k % tile == 0)
@@ -131,7 +133,6 @@ private:
     unsigned index = 0;
     Op *split = matchLastAxisSplit(x, offset, index);
     Op *producer = split ? split->operand(0)->definingOp() : nullptr;
-    Uses uses(g);
     if (!producer || !producer->is("vimq.Linear") || uses.users(x).size() != 1 ||
         uses.users(split->operand(0)).size() != 1 || !split->operand(1) ||
         !split->operand(1)->isConstant())
