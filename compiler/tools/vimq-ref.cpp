@@ -101,6 +101,9 @@ llvm::Error runReference() {
     if (llvm::Error e = tools::checkScheme(scheme))
       return e;
   quant::QuantOptions quantOpts;
+  if (vimq && tools::customPipeline())
+    return makeError("--pipeline does not apply to --scheme vimq (its pipeline is fixed: "
+                     "frontend, then the ViM-Q passes)");
   if (vimq) {
     auto parsed = quant::quantOptionsFromCommandLine();
     if (!parsed)
