@@ -45,9 +45,9 @@ cl::opt<std::string> target("target", cl::desc("Hardware target (default zcu102,
                             cl::cat(tools::toolCategory()));
 
 // Test hook: proves that the comparison finds and names a wrong instruction.
-cl::opt<int> corruptInsn("corrupt-insn",
-                         cl::desc("Testing: add 1 to the shift of LINEAR instruction N"),
-                         cl::init(-1), cl::Hidden, cl::cat(tools::toolCategory()));
+cl::opt<int> corruptLinear("corrupt-linear",
+                           cl::desc("Testing: add 1 to the shift of the N-th LINEAR (from 0)"),
+                           cl::init(-1), cl::Hidden, cl::cat(tools::toolCategory()));
 
 /// "[1, 96, 17]" for the flat index `i` of `shape`.
 std::string indexString(llvm::ArrayRef<int64_t> shape, int64_t i) {
@@ -125,12 +125,17 @@ llvm::Expected<int> compare() {
   if (!goldenOut)
     return goldenOut.takeError();
 
-  if (corruptInsn >= 0) {
-    if (size_t(corruptInsn) >= compiled->bundle.code.size() ||
-        isa::opcodeOf(compiled->bundle.code[corruptInsn]) != isa::Opcode::LINEAR)
-      return makeError("--corrupt-insn={0} is not a LINEAR instruction", int(corruptInsn));
-    isa::Instr &in = compiled->bundle.code[corruptInsn];
-    isa::setBits(in, isa::fld::LINEAR_shift, isa::getBits(in, isa::fld::LINEAR_shift) + 1);
+  if (corruptLinear >= 0) {
+    int seen = 0;
+    isa::Instr *victim = nullptr;
+    for (isa::Instr &in : compiled->bundle.code)
+      if (isa::opcodeOf(in) == isa::Opcode::LINEAR && seen++ == corruptLinear)
+        victim = &in;
+    if (!victim)
+      return makeError("--corrupt-linear={0}: the program has {1} LINEAR instructions",
+                       int(corruptLinear), seen);
+    isa::setBits(*victim, isa::fld::LINEAR_shift,
+                 isa::getBits(*victim, isa::fld::LINEAR_shift) + 1);
   }
   auto device = rt::Device::open("sim");
   if (!device)
