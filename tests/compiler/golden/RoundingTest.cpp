@@ -115,4 +115,55 @@ TEST(Rounding, VerifierRejectsUnencodableShift) {
   EXPECT_NE(llvm::toString(r.takeError()).find("shift = 128"), std::string::npos);
 }
 
+TEST(Rounding, LinearDequantisationTiesToEven) {
+  // One token, K = 1, APoT-4 code 1 (level 16), mantissa 1, absmax a: total·a / 2^5 =
+  // 16·q·a / 32. q = 1, a = 1 -> 0.5 -> 0; a = 3 -> 1.5 -> 2; q = -1, a = 5 -> -2.5 -> -2.
+  for (auto [q, a, want] : {std::tuple{1, 1, 0}, std::tuple{1, 3, 2}, std::tuple{-1, 5, -2}}) {
+    Tensor x = Tensor::fromVector<int8_t>({1, 1, 1}, {int8_t(q)});
+    Tensor as = Tensor::fromVector<int32_t>({1, 1}, {a});
+    Tensor codes = Tensor::fromVector<uint8_t>({1, 1}, {1});
+    Tensor ws = Tensor::fromVector<int32_t>({1, 1}, {1});
+    QOpCase c("q.Linear", {x, as, codes, ws}, 0b1100, {ty(DType::I32, {1, 1, 1})});
+    c.op->setAttr("wfmt", std::string("apot4"));
+    c.op->setAttr("block", int64_t(1));
+    c.op->setAttr("shift", int64_t(5));
+    auto r = c.eval();
+    ASSERT_FALSE(r.empty());
+    EXPECT_EQ(r[0].values<int32_t>()[0], want) << "q " << q << " a " << a;
+  }
+}
+
+TEST(Rounding, ConvTiesToEvenAndZeroHistory) {
+  // K = 2, both taps APoT-5 code 1 (level 4), mantissa 1, shift 3: y[t] = 4·(x[t-1] + x[t]) / 8
+  // with x[-1] = 0: x = {1, 2, 3} -> 0.5 -> 0, 1.5 -> 2, 2.5 -> 2.
+  Tensor x = Tensor::fromVector<int32_t>({1, 3, 1}, {1, 2, 3});
+  Tensor codes = Tensor::fromVector<uint8_t>({1, 2}, {1, 1});
+  Tensor ws = Tensor::fromVector<int32_t>({1}, {1});
+  QOpCase c("q.Conv1d", {x, codes, ws}, 0b110, {ty(DType::I32, {1, 3, 1})});
+  c.op->setAttr("wfmt", std::string("apot5"));
+  c.op->setAttr("shift", int64_t(3));
+  auto r = c.eval();
+  ASSERT_FALSE(r.empty());
+  auto y = r[0].values<int32_t>();
+  EXPECT_EQ(std::vector<int32_t>(y.begin(), y.end()), (std::vector<int32_t>{0, 2, 2}));
+}
+
+TEST(Rounding, RMSNormOfAZeroRowIsZero) {
+  // S = 0: r = 1/sqrt(eps) is finite, and 0·rq·w = 0 exactly.
+  Tensor x(DType::I32, {1, 2, 4});
+  x.data<int32_t>()[4] = 1 << 12; // second row: one non-zero element
+  Tensor w = Tensor::fromVector<int32_t>({4}, {1 << 12, 1 << 12, 1 << 12, 1 << 12});
+  QOpCase c("q.RMSNorm", {x, w}, 0b10, {ty(DType::I32, {1, 2, 4})});
+  c.op->setAttr("frac", int64_t(12));
+  c.op->setAttr("eps", 1e-5);
+  auto r = c.eval();
+  ASSERT_FALSE(r.empty());
+  auto y = r[0].values<int32_t>();
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(y[i], 0);
+  // Row 2: x = (1, 0, 0, 0), rms = 1/2: y0 = 1 / sqrt(1/4 + eps) = 1.99996, in Q12 8191.84
+  // rounded to 8192.
+  EXPECT_EQ(y[4], 8192);
+}
+
 } // namespace
