@@ -111,6 +111,49 @@ TEST(LoweringSim, LinearEdgeTilesOnSmallBuffers) {
   checkLinear(smallBuffers(), {3, 7, 20, 70}, false, "silu");
 }
 
+TEST(Tiler, EdgeTilesCoverEverythingOnce) {
+  // 2 x 23 = 46 tokens of K = 72 on the small target (14 tokens fit half of its activation
+  // buffer, fewer than one 16-row engine tile): every LINEAR has the op's tile size or is the
+  // ragged last tile, and the m x n blocks cover the output exactly once.
+  ir::Graph g;
+  const int64_t M = 46, K = 72, N = 37;
+  ir::Value *x = g.addInput("x", {DType::F32, {2, 23, K}});
+  ir::Op *ff = g.createOp("q.FromFloat", "ff", {x}, {{DType::I32, {2, 23, K}}});
+  ff->setAttr("frac", int64_t(8));
+  ir::Op *qt = g.createOp("q.QuantizeTokens", "qt", {ff->result()},
+                          {{DType::I8, {2, 23, K}}, {DType::I32, {2, 23}}});
+  std::vector<uint8_t> codes(size_t(N * K), 1);
+  std::vector<int32_t> ws(size_t(N * 3), 1);
+  ir::Op *lin = g.createOp("q.Linear", "lin",
+                           {qt->result(0), qt->result(1),
+                            g.addConstant("w", Tensor::fromVector<uint8_t>({N, K}, codes)),
+                            g.addConstant("ws", Tensor::fromVector<int32_t>({N, 3}, ws))},
+                           {{DType::I32, {2, 23, N}}});
+  lin->setAttr("wfmt", std::string("apot4"));
+  ir::Op *tf = g.createOp("q.ToFloat", "tf", {lin->result()}, {{DType::F32, {2, 23, N}}});
+  tf->setAttr("frac", int64_t(8));
+  g.addOutput(tf->result());
+  auto l = lowerGraph(g, smallBuffers());
+  ASSERT_TRUE(bool(l)) << llvm::toString(l.takeError());
+  const TileInfo &t = l->tiles[1];
+  EXPECT_EQ(t.kind, "linear");
+  EXPECT_EQ(t.tokenTile, 14);
+  int64_t rowsTimesCols = 0;
+  for (const ProgInstr &p : l->prog.instrs()) {
+    if (isa::opcodeOf(p.in) != isa::Opcode::LINEAR)
+      continue;
+    int64_t m = int64_t(isa::getBits(p.in, isa::fld::LINEAR_m));
+    int64_t n = int64_t(isa::getBits(p.in, isa::fld::LINEAR_n));
+    EXPECT_TRUE(m == t.tokenTile || m == M % t.tokenTile) << m;
+    EXPECT_TRUE(n == t.channelTile || n == N % t.channelTile) << n;
+    EXPECT_EQ(isa::getBits(p.in, isa::fld::LINEAR_k), uint64_t(K)); // K never split
+    rowsTimesCols += m * n;
+  }
+  EXPECT_EQ(rowsTimesCols, M * N);
+  EXPECT_EQ(t.tiles, unsigned(((M + t.tokenTile - 1) / t.tokenTile) *
+                              ((N + t.channelTile - 1) / t.channelTile)));
+}
+
 TEST(LoweringSim, CompilingTwiceIsByteIdentical) {
   // Determinism of the whole backend, on the smallest graph with every stage.
   auto build = [] {
