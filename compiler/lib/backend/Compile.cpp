@@ -2,6 +2,7 @@
 #include "vimq/backend/Compile.h"
 
 #include "vimq/backend/Emit.h"
+#include "vimq/support/Error.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -64,6 +65,10 @@ llvm::Expected<Compiled> backend::compileGraph(const ir::Graph &g, const TargetI
   Compiled c;
   c.lowered = std::move(*lowered);
   c.schedule = scheduleTokens(c.lowered.prog, opts.schedule);
+  if (llvm::Error e = checkDeadlockFree(c.lowered.prog,
+                                        unsigned(target.hw().param("cmd_fifo_depth")),
+                                        unsigned(target.hw().param("token_fifo_depth"))))
+    return makeError("{0}: internal error, {1}", opts.model, llvm::toString(std::move(e)));
   std::string meta = metadataJson(g, target, opts, c);
   auto b = buildBundle(target, c.lowered.prog, c.lowered.plan, c.lowered.inputs,
                        c.lowered.outputs, std::move(meta));

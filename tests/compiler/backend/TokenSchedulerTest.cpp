@@ -95,6 +95,8 @@ TEST(TokenScheduler, RandomProgramsRunAndMatchSequentialOrder) {
     if (!opts.serialize) {
       EXPECT_LE(stats.tokens, stats.dependences + isa::kNumModules);
     }
+    // The compiler's own replay must agree with the sim (which runs it below).
+    ASSERT_FALSE(bool(checkDeadlockFree(prog, 16, 8))) << "trial " << trial;
     std::vector<isa::Instr> code = prog.code();
     for (size_t i = 0; i < code.size(); ++i)
       ASSERT_FALSE(bool(isa::verify(code[i], i))) << "trial " << trial;
@@ -127,6 +129,28 @@ TEST(TokenScheduler, SerializeWaitsForThePreviousInstruction) {
     EXPECT_EQ(isa::popMask(prog.instrs()[1].in),
               serialize ? isa::moduleBit(isa::Module::load) : 0);
   }
+}
+
+TEST(DeadlockCheck, FindsAMissingTokenAndALeftover) {
+  Program waits;
+  isa::Instr v = vectorOp(isa::VOp::copy, 0, 0, 1);
+  isa::setBits(v, isa::fld::COMMON_pop, isa::moduleBit(isa::Module::load)); // nobody pushes
+  waits.append(v, {}, {}, "");
+  waits.append(isa::makeInstr(isa::Opcode::FINISH), {}, {}, "");
+  llvm::Error e = checkDeadlockFree(waits, 16, 8);
+  ASSERT_TRUE(bool(e));
+  EXPECT_NE(llvm::toString(std::move(e)).find("vector at instruction 0 (waiting for a token)"),
+            std::string::npos);
+
+  Program leaves;
+  isa::Instr l = loadOrStore(isa::Opcode::LOAD, 0, 0);
+  isa::setBits(l, isa::fld::COMMON_push, isa::moduleBit(isa::Module::store)); // nobody pops
+  leaves.append(l, {}, {}, "");
+  leaves.append(isa::makeInstr(isa::Opcode::FINISH), {}, {}, "");
+  llvm::Error e2 = checkDeadlockFree(leaves, 16, 8);
+  ASSERT_TRUE(bool(e2));
+  EXPECT_NE(llvm::toString(std::move(e2)).find("1 token(s) from load to store"),
+            std::string::npos);
 }
 
 TEST(TokenScheduler, EveryPushHasItsPop) {

@@ -79,4 +79,11 @@ struct ScheduleOptions {
 };
 ScheduleStats scheduleTokens(Program &p, const ScheduleOptions &opts = {});
 
+/// Replays the scheduled program's control flow — FETCH in order into bounded per-module
+/// command queues, tokens through bounded per-pair queues, modules in order — without data,
+/// the way the overlay does (docs/overlay.md "Dataflow, FIFOs and tokens"). An error names
+/// the instructions the modules are stuck at if the program would deadlock with these depths,
+/// so a schedule the overlay cannot finish is never emitted.
+llvm::Error checkDeadlockFree(const Program &p, unsigned cmdDepth, unsigned tokenDepth);
+
 } // namespace vimq::backend
