@@ -42,8 +42,8 @@ struct Checkpoint {
   std::string dtype; ///< "i32" or "i8"
   llvm::SmallVector<int64_t, 4> shape;
   int64_t frac = 0;
-  /// The last op whose result shares these DDR bytes is this one up to `endInstr` only:
-  /// scratch regions are reused after a tensor's last use.
+  /// In the scratch buffer: the bytes may be reused by a later value after this one's last
+  /// use, so they hold this value only until then (the debug mode places values elsewhere).
   bool scratch = false;
   /// The output descriptor carrying it in debug mode ("" otherwise).
   std::string output;
