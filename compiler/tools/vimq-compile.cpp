@@ -87,6 +87,9 @@ llvm::Error compile() {
   if (!vimq)
     if (llvm::Error e = tools::checkScheme(scheme))
       return e;
+  if (vimq && tools::customPipeline())
+    return makeError("--pipeline cannot be combined with --scheme vimq (its pipeline is fixed: "
+                     "frontend + ViM-Q passes)");
   quant::QuantOptions quantOpts;
   if (vimq) {
     auto parsed = quant::quantOptionsFromCommandLine();
