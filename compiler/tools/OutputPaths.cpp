@@ -23,7 +23,7 @@ llvm::Error checkOutputDir(llvm::StringRef dir, llvm::StringRef flag) {
     llvm::StringRef parent = llvm::sys::path::parent_path(path);
     if (parent.empty() || parent == path)
       break;
-    path = parent;
+    path = parent.str(); // copy first: `parent` points into `path`
   }
   if (!fs::is_directory(path))
     return makeError("{0} {1}: '{2}' exists and is not a directory", flag, dir, path);
