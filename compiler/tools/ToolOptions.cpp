@@ -104,21 +104,12 @@ void printPassList(llvm::raw_ostream &os) {
 }
 
 llvm::Error checkScheme(llvm::StringRef scheme) {
-  if (scheme == "fp32")
+  if (scheme == "fp32" || scheme == "vimq")
     return llvm::Error::success();
-  if (scheme == "vimq" || scheme == "fastmamba")
-    return makeError("not implemented yet: --scheme={0} (the quantization passes have not "
-                     "landed; only fp32 runs today)",
-                     scheme);
+  if (scheme == "fastmamba")
+    return makeError("not implemented yet: --scheme=fastmamba (the FastMamba passes have not "
+                     "landed; fp32 and vimq run today)");
   return makeError("unknown --scheme '{0}'; expected one of: fp32, vimq, fastmamba", scheme);
-}
-
-llvm::Error checkTarget(llvm::StringRef target) {
-  if (target.empty())
-    return llvm::Error::success();
-  return makeError("not implemented yet: --target={0} (the backend has not landed; only the "
-                   "frontend runs today)",
-                   target);
 }
 
 } // namespace vimq::tools

@@ -33,10 +33,8 @@ bool listPassesRequested();
 /// "name  description" for every registered pass, sorted by name.
 void printPassList(llvm::raw_ostream &os);
 
-/// --scheme: "fp32" is the only scheme so far; the quantization schemes are known names that
-/// fail with "not implemented yet" rather than being ignored.
+/// --scheme: "fp32" and "vimq" run; "fastmamba" is a known name that fails with "not
+/// implemented yet" rather than being ignored; anything else is an unknown scheme.
 llvm::Error checkScheme(llvm::StringRef scheme);
-/// --target: any value fails with "not implemented yet" until the backend exists.
-llvm::Error checkTarget(llvm::StringRef target);
 
 } // namespace vimq::tools

@@ -84,9 +84,8 @@ llvm::Error compile() {
   if (what == Emit::Auto)
     what = target.empty() ? Emit::IR : Emit::Bundle;
   const bool vimq = scheme == "vimq";
-  if (!vimq)
-    if (llvm::Error e = tools::checkScheme(scheme))
-      return e;
+  if (llvm::Error e = tools::checkScheme(scheme))
+    return e;
   if (vimq && tools::customPipeline())
     return makeError("--pipeline cannot be combined with --scheme vimq (its pipeline is fixed: "
                      "frontend + ViM-Q passes)");

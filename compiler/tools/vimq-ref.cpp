@@ -97,9 +97,8 @@ llvm::Error runReference() {
   if (outputDir.empty())
     return makeError("no --output folder given");
   bool vimq = scheme == "vimq";
-  if (!vimq)
-    if (llvm::Error e = tools::checkScheme(scheme))
-      return e;
+  if (llvm::Error e = tools::checkScheme(scheme))
+    return e;
   quant::QuantOptions quantOpts;
   if (vimq && tools::customPipeline())
     return makeError("--pipeline does not apply to --scheme vimq (its pipeline is fixed: "
