@@ -10,6 +10,10 @@
 
 #include "vimq/hw/Numerics.h"
 
+#ifndef __SYNTHESIS__
+#include "ExpPwlRom.h"
+#endif
+
 namespace vimq::hw {
 
 // The shift-add LUT: per magnitude, the shift of each of the two terms and a mask that
@@ -19,7 +23,7 @@ static constexpr uint8_t kShiftB[8] = {0, 0, 0, 4, 0, 5, 0, 5};
 static constexpr int32_t kMaskA[8] = {0, -1, -1, -1, -1, -1, -1, -1};
 static constexpr int32_t kMaskB[8] = {0, 0, 0, -1, 0, -1, 0, -1};
 
-int32_t apot4ShiftAdd(int8_t x, uint8_t code) {
+static constexpr int32_t apot4ShiftAddImpl(int8_t x, uint8_t code) {
   const uint8_t mag = code & 7;
   const int32_t xv = x;
   // x * 2^s instead of x << s keeps the shift of a negative value well defined in C++.
@@ -29,12 +33,18 @@ int32_t apot4ShiftAdd(int8_t x, uint8_t code) {
   return (s ^ neg) - neg;                        // conditional negate
 }
 
+int32_t apot4ShiftAdd(int8_t x, uint8_t code) { return apot4ShiftAddImpl(x, code); }
+
 int32_t applyActivation(int32_t v, Activation act, int frac) {
   switch (act) {
   case Activation::None:
     return v;
   case Activation::Silu:
+#ifndef __SYNTHESIS__
+    return siluRom(v, frac); // simulation only: siluPwl with the sigmoid ROM (ExpPwlRom.h)
+#else
     return siluPwl(v, frac);
+#endif
   case Activation::Softplus: {
     int32_t q12 = sat32(shiftRne(v, frac - kExpInFrac));
     return sat32(shiftRne(softplusPwl(q12), kExpInFrac - frac));
@@ -57,8 +67,67 @@ template <WeightKind Kind> static int32_t blockDot(const int8_t *x, const uint8_
   return acc;
 }
 
+#ifndef __SYNTHESIS__
+//===-- Simulation-only APoT-4 fast path -----------------------------------------------------===//
+//
+// Every APoT-4 level is 16 times a small integer, so apot4ShiftAdd(x, code) == 16 * x * L[code & 15]
+// with L below (checked exhaustively at compile time over all 256 x and 256 codes). The sim
+// decodes a weight row to L once and reuses it for all m rows (n-outer loop order; every output is
+// independent), so the block dot product is an int8 x int8 loop that vectorises.
+// 16 * sum(x * L) == sum(16 * x * L) exactly: |sum| <= block * 127 * 160 < 2^31 (block <= 2^16).
+// The synthesised engine is the shift-add loop above; this changes no bit.
+static constexpr int8_t kApot4Sixteenths[16] = {0, 1, 2, 3, 4, 6, 8, 10, 0, -1, -2, -3, -4, -6, -8, -10};
+
+static constexpr bool apot4SixteenthsExact() {
+  for (int x = -128; x <= 127; ++x)
+    for (int code = 0; code < 256; ++code)
+      if (apot4ShiftAddImpl(int8_t(x), uint8_t(code)) != 16 * x * kApot4Sixteenths[code & 15])
+        return false;
+  return true;
+}
+static_assert(apot4SixteenthsExact(), "APoT-4 levels are 16 * kApot4Sixteenths");
+
+static constexpr int kFastMaxK = 16384; // longer rows take the shift-add path
+
+static int32_t dotI8(const int8_t *x, const int8_t *w, int len) {
+  int32_t acc = 0;
+  for (int k = 0; k < len; ++k)
+    acc += int32_t(x[k]) * int32_t(w[k]);
+  return acc;
+}
+
+static void linearApot4Fast(const LinearParams &p, const int8_t *x, const uint8_t *w,
+                            const uint16_t *wscale, const int32_t *xabs, const int32_t *bias,
+                            int32_t *y) {
+  const int nblocks = (p.k + p.block - 1) / p.block;
+  int8_t lv[kFastMaxK];
+  for (int n = 0; n < p.n; ++n) {
+    const uint8_t *wr = w + n * p.k;
+    for (int k = 0; k < p.k; ++k)
+      lv[k] = kApot4Sixteenths[wr[k] & 15];
+    for (int m = 0; m < p.m; ++m) {
+      i128 total = 0;
+      for (int b = 0; b < nblocks; ++b) {
+        const int k0 = b * p.block;
+        const int len = (k0 + p.block < p.k ? k0 + p.block : p.k) - k0;
+        const int32_t acc = 16 * dotI8(x + m * p.k + k0, lv + k0, len);
+        total += static_cast<i128>(acc) * wscale[n * nblocks + b];
+      }
+      i128 v = shiftRne(total * xabs[m], p.shift);
+      if (bias)
+        v += bias[n];
+      y[m * p.n + n] = applyActivation(sat32(v), p.act, p.outFrac);
+    }
+  }
+}
+#endif
+
 void linearEngine(const LinearParams &p, const int8_t *x, const uint8_t *w, const uint16_t *wscale,
                   const int32_t *xabs, const int32_t *bias, int32_t *y) {
+#ifndef __SYNTHESIS__
+  if (p.kind == WeightKind::Apot4 && p.k <= kFastMaxK)
+    return linearApot4Fast(p, x, w, wscale, xabs, bias, y);
+#endif
   const int nblocks = (p.k + p.block - 1) / p.block;
   for (int m = 0; m < p.m; ++m) {
     for (int n = 0; n < p.n; ++n) {

@@ -9,6 +9,10 @@
 
 #include "vimq/hw/Numerics.h"
 
+#ifndef __SYNTHESIS__
+#include "ExpPwlRom.h"
+#endif
+
 namespace vimq::hw {
 
 // The lane's products fit 64 bits (decay <= 2^15 times a 32-bit state; two 32-bit operands),
@@ -17,16 +21,28 @@ namespace vimq::hw {
 int32_t ssmLaneUpdate(int32_t h, int32_t decayQ15, int32_t xdt, int32_t b, int fracB) {
   const int64_t kept = shiftRne64(int64_t(decayQ15) * h, kExpOutFrac);
   const int64_t prod = int64_t(xdt) * b;
+  // |kept| <= 2^31 and |RNE(prod / 2^fracB)| <= 2^61 for fracB >= 1: the sum fits 64 bits.
   if (fracB > 0 && fracB <= 62)
-    return sat32(static_cast<i128>(kept) + shiftRne64(prod, fracB));
+    return sat32From64(kept + shiftRne64(prod, fracB));
   return sat32(static_cast<i128>(kept) + shiftRne(prod, fracB));
 }
+
+// The exp unit. Simulation only: the same function read from a ROM filled by expPwl itself
+// (ExpPwlRom.h), bit-identical by construction; synthesis keeps the segment datapath.
+#ifndef __SYNTHESIS__
+static constexpr ExpPwlRom kExpRom = makeExpPwlRom();
+static inline int32_t expUnit(int32_t x) { return expPwlRom(kExpRom, x); }
+static inline int32_t siluUnit(int32_t x, int frac) { return siluRom(x, frac); }
+#else
+static inline int32_t expUnit(int32_t x) { return expPwl(x); }
+static inline int32_t siluUnit(int32_t x, int frac) { return siluPwl(x, frac); }
+#endif
 
 static int32_t decayOf(int32_t delta, int32_t a, const SsmFormats &f) {
   const int s = f.delta + f.a - kExpInFrac;
   const int64_t prod = int64_t(delta) * a;
-  const int32_t arg = s > 0 && s <= 62 ? sat32(shiftRne64(prod, s)) : sat32(shiftRne(prod, s));
-  return expPwl(arg);
+  const int32_t arg = s > 0 && s <= 62 ? sat32From64(shiftRne64(prod, s)) : sat32(shiftRne(prod, s));
+  return expUnit(arg);
 }
 
 static int32_t finishOutput(i128 yacc, int32_t u, const int32_t *dskip, int dIdx, const int32_t *z,
@@ -36,7 +52,7 @@ static int32_t finishOutput(i128 yacc, int32_t u, const int32_t *dskip, int dIdx
     y += shiftRne(static_cast<i128>(dskip[dIdx]) * u, f.d + f.u - f.out);
   int32_t v = sat32(y);
   if (z)
-    v = sat32(shiftRne(static_cast<i128>(v) * siluPwl(z[zIdx], f.z), f.z));
+    v = sat32(shiftRne(static_cast<i128>(v) * siluUnit(z[zIdx], f.z), f.z));
   return v;
 }
 
@@ -53,7 +69,7 @@ void selectiveScan(const SelectiveScanParams &p, const int32_t *u, const int32_t
 #pragma HLS UNROLL factor = kSsmLanes
         int32_t &h = state[d * p.n + n];
         h = ssmLaneUpdate(h, decayOf(dv, a[d * p.n + n], f), xdt, b[t * p.n + n], f.b);
-        yacc += static_cast<i128>(h) * c[t * p.n + n];
+        yacc += int64_t(h) * c[t * p.n + n]; // a 32x32 product is exact in 64 bits
       }
       y[t * p.d + d] = finishOutput(yacc, uv, dskip, d, z, t * p.d + d, f);
     }
@@ -81,7 +97,7 @@ void ssdScan(const SsdScanParams &p, const int32_t *x, const int32_t *dt, const 
         for (int n = 0; n < p.n; ++n) {
 #pragma HLS UNROLL factor = kSsmLanes
           s[n] = ssmLaneUpdate(s[n], decay, xdt, bt[n], f.b);
-          yacc += static_cast<i128>(s[n]) * ct[n];
+          yacc += int64_t(s[n]) * ct[n];
         }
         y[idx] = finishOutput(yacc, x[idx], dskip, hd, z, idx, f);
       }

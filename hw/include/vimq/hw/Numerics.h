@@ -30,13 +30,20 @@ inline constexpr int8_t sat8(i128 v) {
   return v > 127 ? int8_t(127) : v < -127 ? int8_t(-127) : static_cast<int8_t>(v);
 }
 
+/// sat32 of a 64-bit value (the same function as sat32 on a narrower input).
+inline constexpr int32_t sat32From64(int64_t v) {
+  return v > kInt32Max ? kInt32Max : v < kInt32Min ? kInt32Min : static_cast<int32_t>(v);
+}
+
 /// shiftRne for a 64-bit value and 0 < s <= 62: the common case, kept in 64-bit arithmetic
 /// (a narrower datapath in hardware, and several times faster in the sim).
 inline constexpr int64_t shiftRne64(int64_t v, int s) {
   int64_t q = v >> s; // floor
   int64_t rem = v & ((int64_t(1) << s) - 1);
   int64_t half = int64_t(1) << (s - 1);
-  return q + ((rem > half || (rem == half && (q & 1))) ? 1 : 0);
+  // Round up when rem > half, or rem == half and q is odd: for integers that is exactly
+  // rem + (q & 1) > half (no data-dependent branch; rem + 1 <= 2^62 cannot overflow).
+  return q + ((rem + (q & 1)) > half ? 1 : 0);
 }
 
 /// v * 2^-s rounded half to even; s <= 0 is an exact left shift. s must be in [-64, 120].
@@ -53,8 +60,22 @@ inline constexpr i128 shiftRne(i128 v, int s) {
   return q;
 }
 
+/// divRne for |num| < 2^62, 0 < den < 2^62: the same steps in 64-bit arithmetic.
+inline constexpr int64_t divRne64(int64_t num, int64_t den) {
+  int64_t q = num / den, r = num % den;
+  if (r < 0) { // make q the floor and 0 <= r < den
+    --q;
+    r += den;
+  }
+  if (2 * r > den || (2 * r == den && (q & 1)))
+    ++q;
+  return q;
+}
+
 /// num / den rounded half to even, den > 0.
 inline constexpr i128 divRne(i128 num, i128 den) {
+  if (num > -(i128(1) << 62) && num < (i128(1) << 62) && den < (i128(1) << 62))
+    return divRne64(static_cast<int64_t>(num), static_cast<int64_t>(den));
   i128 q = num / den, r = num % den;
   if (r < 0) { // make q the floor and 0 <= r < den
     --q;
