@@ -111,7 +111,7 @@ static void linearApot4Fast(const LinearParams &p, const int8_t *x, const uint8_
         const int k0 = b * p.block;
         const int len = (k0 + p.block < p.k ? k0 + p.block : p.k) - k0;
         const int32_t acc = 16 * dotI8(x + m * p.k + k0, lv + k0, len);
-        total += static_cast<i128>(acc) * wscale[n * nblocks + b];
+        total += int64_t(acc) * wscale[n * nblocks + b]; // int32 x uint16: exact in 64 bits
       }
       i128 v = shiftRne(total * xabs[m], p.shift);
       if (bias)

@@ -15,6 +15,7 @@
 #include "vimq/hw/SsmEngine.h"
 #include "vimq/hw/VectorEngine.h"
 
+#include <bit>
 #include <cstring>
 #include <vector>
 
@@ -180,6 +181,27 @@ void scatterVec(OnChip &m, uint64_t addr, uint64_t pitch, uint64_t rows, uint64_
 
 } // namespace
 
+#ifndef __SYNTHESIS__
+/// Simulation only: the on-chip element a DMA row moves through when the DDR element's bytes
+/// *are* the on-chip element's bytes (same width, identity conversion, little-endian host), so a
+/// row is one memcpy instead of a per-element decode/convert; null otherwise. Load: act<-i8,
+/// wgt<-u8/i8 (the byte is kept), vec/state<-i32. Store: act->i8 (an int8 never clamps),
+/// wgt->u8, vec/state->i32 (wgt->i8 clamps, so it is not raw).
+uint8_t *rawElem(OnChip &m, Buf b, DType t, bool store) {
+  if constexpr (std::endian::native != std::endian::little)
+    return nullptr;
+  if (b == Buf::act && t == DType::i8)
+    return reinterpret_cast<uint8_t *>(m.act);
+  if (b == Buf::wgt && (t == DType::u8 || (!store && t == DType::i8)))
+    return m.wgt;
+  if (b == Buf::vec && t == DType::i32)
+    return reinterpret_cast<uint8_t *>(m.vec);
+  if (b == Buf::state && t == DType::i32)
+    return reinterpret_cast<uint8_t *>(m.state);
+  return nullptr;
+}
+#endif
+
 ExecResult execLoad(const Instr &in, OnChip &mem, const DdrView &d) {
   const Buf buf = static_cast<Buf>(f(in, fld::LOAD_buf));
   const DType dt = static_cast<DType>(f(in, fld::LOAD_dtype));
@@ -199,12 +221,20 @@ ExecResult execLoad(const Instr &in, OnChip &mem, const DdrView &d) {
   for (uint64_t r = 0; r < padRows; ++r)
     for (uint64_t c = 0; c < cols + padCols; ++c)
       writeBuf(mem, buf, addr + r * pitch + c, 0);
+#ifndef __SYNTHESIS__
+  uint8_t *raw = rawElem(mem, buf, dt, false);
+#endif
   for (uint64_t i = 0; i < rows; ++i) {
     const uint64_t row = addr + (padRows + (reverse ? rows - 1 - i : i)) * pitch;
-    for (uint64_t c = 0; c < cols; ++c) {
+#ifndef __SYNTHESIS__
+    if (raw)
+      copyBytes(raw + row * eb, base + i * stride, cols * eb);
+    else
+#endif
+      for (uint64_t c = 0; c < cols; ++c) {
 #pragma HLS PIPELINE II = 1
-      writeBuf(mem, buf, row + c, readDdr(base + i * stride + c * eb, dt));
-    }
+        writeBuf(mem, buf, row + c, readDdr(base + i * stride + c * eb, dt));
+      }
     for (uint64_t c = cols; c < cols + padCols; ++c)
       writeBuf(mem, buf, row + c, 0);
   }
@@ -230,8 +260,17 @@ ExecResult execStore(const Instr &in, const OnChip &mem, const DdrView &d) {
   if (!regionOk(addr, pitch, rows, cols, bufSize(buf)))
     return fail(OverlayError::OnChipOutOfRange);
   uint8_t *base = d.ddr + d.buffers[f(in, fld::STORE_ddr_buf)].base + off;
+#ifndef __SYNTHESIS__
+  const uint8_t *raw = rawElem(const_cast<OnChip &>(mem), buf, dt, true);
+#endif
   for (uint64_t i = 0; i < rows; ++i) {
     const uint64_t row = addr + (reverse ? rows - 1 - i : i) * pitch;
+#ifndef __SYNTHESIS__
+    if (raw) {
+      copyBytes(base + i * stride, raw + row * eb, cols * eb);
+      continue;
+    }
+#endif
     for (uint64_t c = 0; c < cols; ++c) {
 #pragma HLS PIPELINE II = 1
       writeDdr(base + i * stride + c * eb, dt, readBuf(mem, buf, row + c));
