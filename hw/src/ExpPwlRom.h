@@ -88,10 +88,12 @@ inline int32_t sigmoidRom(int32_t x) {
   return x < 0 ? 32768 - s : s;
 }
 
-/// siluPwl with the sigmoid read from the ROM: the same steps as siluPwl (Numerics.h).
+/// siluPwl with the sigmoid read from the ROM: the same steps as siluPwl (Numerics.h), taking
+/// shiftRne's own 64-bit path directly where shiftRne would (|x * s| <= 2^31 * 2^15).
 inline int32_t siluRom(int32_t x, int frac) {
-  int32_t xq12 = sat32(shiftRne(x, frac - kExpInFrac));
-  return sat32(shiftRne(static_cast<i128>(x) * sigmoidRom(xq12), kExpOutFrac));
+  const int s = frac - kExpInFrac;
+  const int32_t xq12 = s > 0 && s <= 62 ? sat32From64(shiftRne64(x, s)) : sat32(shiftRne(x, s));
+  return sat32From64(shiftRne64(int64_t(x) * sigmoidRom(xq12), kExpOutFrac));
 }
 
 } // namespace vimq::hw

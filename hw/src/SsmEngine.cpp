@@ -64,13 +64,19 @@ void selectiveScan(const SelectiveScanParams &p, const int32_t *u, const int32_t
     for (int d = 0; d < p.d; ++d) {
       const int32_t uv = u[t * p.d + d], dv = delta[t * p.d + d];
       const int32_t xdt = sat32(shiftRne(static_cast<i128>(dv) * uv, f.delta + f.u - f.state));
-      i128 yacc = 0;
+      // The exact sum of the 64-bit products, kept as a high and a low part (product =
+      // (product >> 32) * 2^32 + (product & (2^32 - 1))); each part is exact in 64 bits for
+      // fewer than 2^31 lanes, and yacc = hi * 2^32 + lo is the same wide integer.
+      int64_t yhi = 0, ylo = 0;
       for (int n = 0; n < p.n; ++n) {
 #pragma HLS UNROLL factor = kSsmLanes
         int32_t &h = state[d * p.n + n];
         h = ssmLaneUpdate(h, decayOf(dv, a[d * p.n + n], f), xdt, b[t * p.n + n], f.b);
-        yacc += int64_t(h) * c[t * p.n + n]; // a 32x32 product is exact in 64 bits
+        const int64_t prod = int64_t(h) * c[t * p.n + n]; // a 32x32 product is exact in 64 bits
+        yhi += prod >> 32;
+        ylo += prod & 0xffffffff;
       }
+      const i128 yacc = static_cast<i128>(yhi) * (i128(1) << 32) + ylo;
       y[t * p.d + d] = finishOutput(yacc, uv, dskip, d, z, t * p.d + d, f);
     }
   }
