@@ -53,15 +53,16 @@ def main():
     cycles = prof["cycles"]
     print("modeled latency on %s: %.2f ms (%d cycles at %d MHz)"
           % (target, prof["latency_us"] / 1000.0, cycles, prof["clock_mhz"]))
-    print("%-8s %7s %7s %9s %9s %9s" % ("module", "insns", "busy", "wait-tok", "wait-cmd",
-                                        "wait-full"))
+    # busy + the four waits = 100% of the cycles for every module (the cycle model's invariant)
+    print("%-8s %7s %7s %9s %9s %9s %9s" % ("module", "insns", "busy", "wait-tok", "wait-cmd",
+                                             "wait-full", "wait-ddr"))
     for u in prof["units"]:
         if u["unit"] == "fetch":
             continue
-        print("%-8s %7d %6.1f%% %8.1f%% %8.1f%% %8.1f%%"
+        print("%-8s %7d %6.1f%% %8.1f%% %8.1f%% %8.1f%% %8.1f%%"
               % (u["unit"], u["instructions"], 100.0 * u["busy_cycles"] / cycles,
                  100.0 * u["stall_token_cycles"] / cycles, 100.0 * u["stall_cmd_cycles"] / cycles,
-                 100.0 * u["stall_full_cycles"] / cycles))
+                 100.0 * u["stall_full_cycles"] / cycles, 100.0 * u["stall_ddr_cycles"] / cycles))
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ std::string Profile::toJson() const {
                      {"stall_cmd_cycles", u.stallCmdCycles},
                      {"stall_token_cycles", u.stallTokenCycles},
                      {"stall_full_cycles", u.stallFullCycles},
+                     {"stall_ddr_cycles", u.stallDdrCycles},
                      {"ddr_bytes", u.ddrBytes}});
   j["units"] = std::move(units);
   return j.dump(2);

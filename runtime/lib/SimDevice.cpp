@@ -73,7 +73,8 @@ Expected<Profile> SimDevice::run(ArrayRef<isa::Instr> code, DdrImage &image) {
   for (unsigned u = 0; u < hw::kNumUnits; ++u) {
     const hw::UnitProfile &s = ctl.profile[u];
     p.units.push_back({hw::unitName(static_cast<hw::Unit>(u)), s.instructions, s.busyCycles,
-                       s.stallCmdCycles, s.stallTokenCycles, s.stallFullCycles, s.ddrBytes});
+                       s.stallCmdCycles, s.stallTokenCycles, s.stallFullCycles, s.stallDdrCycles,
+                       s.ddrBytes});
   }
   return p;
 }

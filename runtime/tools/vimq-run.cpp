@@ -56,12 +56,12 @@ Expected<rt::TensorMap> readInputs() {
 void printProfileTable(const rt::Profile &p) {
   outs() << formatv("cycles {0}  clock {1} MHz  latency {2:f1} us\n", p.cycles, p.clockMhz,
                     p.latencyMicroseconds());
-  outs() << formatv("{0,-8}{1,8}{2,14}{3,14}{4,14}{5,14}{6,14}\n", "unit", "insns", "busy",
-                    "stall-cmd", "stall-token", "stall-full", "ddr-bytes");
+  outs() << formatv("{0,-8}{1,8}{2,14}{3,14}{4,14}{5,14}{6,14}{7,14}\n", "unit", "insns",
+                    "busy", "stall-cmd", "stall-token", "stall-full", "stall-ddr", "ddr-bytes");
   for (const rt::UnitProfile &u : p.units)
-    outs() << formatv("{0,-8}{1,8}{2,14}{3,14}{4,14}{5,14}{6,14}\n", u.unit, u.instructions,
-                      u.busyCycles, u.stallCmdCycles, u.stallTokenCycles, u.stallFullCycles,
-                      u.ddrBytes);
+    outs() << formatv("{0,-8}{1,8}{2,14}{3,14}{4,14}{5,14}{6,14}{7,14}\n", u.unit,
+                      u.instructions, u.busyCycles, u.stallCmdCycles, u.stallTokenCycles,
+                      u.stallFullCycles, u.stallDdrCycles, u.ddrBytes);
 }
 
 Error runTool() {

@@ -43,6 +43,7 @@ struct UnitProfile {
   uint64_t stallCmdCycles = 0;
   uint64_t stallTokenCycles = 0;
   uint64_t stallFullCycles = 0;
+  uint64_t stallDdrCycles = 0; ///< LOAD/STORE waiting for the shared DDR port
   uint64_t ddrBytes = 0;
 };
 
