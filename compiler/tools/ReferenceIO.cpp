@@ -125,7 +125,7 @@ llvm::Expected<std::vector<std::string>> writeOutputs(llvm::StringRef dir,
   // Remember which folders this call creates, deepest last, to remove them on failure.
   std::vector<std::string> createdDirs;
   for (llvm::SmallString<256> p(dir); !p.empty() && !fs::exists(p);
-       p = llvm::sys::path::parent_path(p))
+       p = llvm::sys::path::parent_path(p).str()) // copy: the parent points into p
     createdDirs.push_back(std::string(p));
   std::reverse(createdDirs.begin(), createdDirs.end());
   if (std::error_code ec = fs::create_directories(dir))
