@@ -23,8 +23,12 @@ inline constexpr int32_t kExpPwlRomSize = 45591;
 /// expPwl returns 0 through its -u >= 31 rule for every x <= kExpPwlZeroRule.
 inline constexpr int32_t kExpPwlZeroRule = -88332;
 
+/// Zero entries after the ROM: v[kExpPwlRomSize] is expPwl of every x <= -kExpPwlRomSize (a clamped
+/// index needs no branch), and a vector gather of 8 bytes at any index stays inside the array.
+inline constexpr int32_t kExpPwlRomPad = 4;
+
 struct ExpPwlRom {
-  uint16_t v[kExpPwlRomSize]; // v[i] = expPwl(-i)
+  uint16_t v[kExpPwlRomSize + kExpPwlRomPad]; // v[i] = expPwl(-i); 0 after the domain
 };
 
 constexpr ExpPwlRom makeExpPwlRom() {
@@ -52,6 +56,17 @@ inline int32_t expPwlRom(const ExpPwlRom &rom, int32_t x) {
   if (x <= -kExpPwlRomSize)
     return 0;
   return rom.v[-x];
+}
+
+inline constexpr ExpPwlRom kExpPwlRom = makeExpPwlRom();
+
+/// softplusPwl (Numerics.h) with expPwl read from the ROM: the same steps, in 64-bit arithmetic
+/// (|x| < 2^31 and the exp term is at most 2^12, so nothing is narrowed differently).
+inline int32_t softplusRom(int32_t xQ12) {
+  if (xQ12 <= 0)
+    return static_cast<int32_t>(shiftRne64(expPwlRom(kExpPwlRom, xQ12), kExpOutFrac - kExpInFrac));
+  return sat32From64(int64_t(xQ12) +
+                     shiftRne64(expPwlRom(kExpPwlRom, -xQ12), kExpOutFrac - kExpInFrac));
 }
 
 //===-- sigmoid / SiLU through a ROM ---------------------------------------------------------===//

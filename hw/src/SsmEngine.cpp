@@ -11,6 +11,9 @@
 
 #ifndef __SYNTHESIS__
 #include "ExpPwlRom.h"
+#include "vimq/hw/SimThreads.h"
+
+#include <immintrin.h>
 #endif
 
 namespace vimq::hw {
@@ -30,8 +33,7 @@ int32_t ssmLaneUpdate(int32_t h, int32_t decayQ15, int32_t xdt, int32_t b, int f
 // The exp unit. Simulation only: the same function read from a ROM filled by expPwl itself
 // (ExpPwlRom.h), bit-identical by construction; synthesis keeps the segment datapath.
 #ifndef __SYNTHESIS__
-static constexpr ExpPwlRom kExpRom = makeExpPwlRom();
-static inline int32_t expUnit(int32_t x) { return expPwlRom(kExpRom, x); }
+static inline int32_t expUnit(int32_t x) { return expPwlRom(kExpPwlRom, x); }
 static inline int32_t siluUnit(int32_t x, int frac) { return siluRom(x, frac); }
 #else
 static inline int32_t expUnit(int32_t x) { return expPwl(x); }
@@ -56,9 +58,202 @@ static int32_t finishOutput(i128 yacc, int32_t u, const int32_t *dskip, int dIdx
   return v;
 }
 
+#ifndef __SYNTHESIS__
+//===-- Simulation-only selective-scan fast path ---------------------------------------------===//
+//
+// The same arithmetic as the loop above, reorganised for the host: channels are independent in
+// selective mode (each owns its state row and its A row), so the sim walks channel by channel
+// (state and A stay in registers across tokens) and splits the channels over the SimPool's
+// threads. Every narrowing stays the 64-bit form that shiftRne/sat32 take for these shifts, and
+// the lane sums are exact integer sums, so neither the order nor the thread count changes a bit.
+// The lanes run 8 at a time in AVX-512 when the CPU has it (integer only: bit-identical), else
+// one at a time. Formats whose shifts leave the 64-bit range take the HLS loop.
+
+namespace {
+
+struct ScanShifts {
+  int decay, xdt, fracB, out, skip, gate;
+};
+
+bool shiftIn64(int s) { return s > 0 && s <= 62; }
+
+/// The per-instruction shifts when every one of them has shiftRne's 64-bit form.
+bool scanShifts(const SsmFormats &f, ScanShifts &s) {
+  s = {f.delta + f.a - kExpInFrac, f.delta + f.u - f.state, f.b, f.state + f.c - f.out,
+       f.d + f.u - f.out, f.z};
+  return shiftIn64(s.decay) && shiftIn64(s.xdt) && shiftIn64(s.fracB) && shiftIn64(s.out) &&
+         shiftIn64(s.skip) && shiftIn64(s.gate);
+}
+
+/// finishOutput for yacc = yhi * 2^32 + ylo when that fits 64 bits (else the wide version).
+inline int32_t finishOutput64(int64_t yhi, int64_t ylo, int32_t u, const int32_t *dskip, int dIdx,
+                              const int32_t *z, int zIdx, const SsmFormats &f,
+                              const ScanShifts &s) {
+  if (yhi <= -(int64_t(1) << 29) || yhi >= (int64_t(1) << 29) || ylo < 0 ||
+      ylo >= (int64_t(1) << 60))
+    return finishOutput(static_cast<i128>(yhi) * (i128(1) << 32) + ylo, u, dskip, dIdx, z, zIdx,
+                        f);
+  // |yacc| < 2^61 + 2^60; the skip term is below 2^62 / 2; their sum fits 64 bits.
+  int64_t y = shiftRne64(yhi * (int64_t(1) << 32) + ylo, s.out);
+  if (dskip)
+    y += shiftRne64(int64_t(dskip[dIdx]) * u, s.skip);
+  int32_t v = sat32From64(y);
+  if (z)
+    v = sat32From64(shiftRne64(int64_t(v) * siluUnit(z[zIdx], f.z), s.gate));
+  return v;
+}
+
+/// One token of one channel, lane by lane: updates h[0..n) and returns the exact sum of h*C.
+inline void scanLanesScalar(int n, int32_t dv, int32_t xdt, const int32_t *a, const int32_t *b,
+                            const int32_t *c, int32_t *h, const ScanShifts &s, int64_t &yhi,
+                            int64_t &ylo) {
+  for (int j = 0; j < n; ++j) {
+    const int32_t decay = expUnit(sat32From64(shiftRne64(int64_t(dv) * a[j], s.decay)));
+    const int64_t kept = shiftRne64(int64_t(decay) * h[j], kExpOutFrac);
+    h[j] = sat32From64(kept + shiftRne64(int64_t(xdt) * b[j], s.fracB));
+    const int64_t prod = int64_t(h[j]) * c[j];
+    yhi += prod >> 32;
+    ylo += prod & 0xffffffff;
+  }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#define VIMQ_SIM_AVX512 1
+#define VIMQ_AVX512 __attribute__((target("avx512f,avx512vl")))
+
+/// shiftRne64 on eight lanes (the same steps: floor, remainder, round half to even).
+VIMQ_AVX512 inline __m512i rne64x8(__m512i v, __m128i cnt, __m512i mask, __m512i half) {
+  const __m512i q = _mm512_sra_epi64(v, cnt);
+  const __m512i rem = _mm512_and_si512(v, mask);
+  const __m512i t = _mm512_add_epi64(rem, _mm512_and_si512(q, _mm512_set1_epi64(1)));
+  return _mm512_mask_add_epi64(q, _mm512_cmpgt_epi64_mask(t, half), q, _mm512_set1_epi64(1));
+}
+
+VIMQ_AVX512 inline __m512i sat32x8(__m512i v) {
+  return _mm512_min_epi64(_mm512_max_epi64(v, _mm512_set1_epi64(kInt32Min)),
+                          _mm512_set1_epi64(kInt32Max));
+}
+
+struct Rne64x8 {
+  __m128i cnt;
+  __m512i mask, half;
+};
+
+VIMQ_AVX512 inline Rne64x8 rneConsts(int s) {
+  return {_mm_cvtsi32_si128(s), _mm512_set1_epi64((int64_t(1) << s) - 1),
+          _mm512_set1_epi64(int64_t(1) << (s - 1))};
+}
+
+/// scanChannels' AVX-512 form (see scanChannelsScalar for the order of the steps).
+VIMQ_AVX512 void scanChannelsAvx512(const SelectiveScanParams &p, const ScanShifts &s,
+                                    const int32_t *u, const int32_t *delta, const int32_t *a,
+                                    const int32_t *b, const int32_t *c, const int32_t *dskip,
+                                    const int32_t *z, int32_t *state, int32_t *y, int d0, int d1) {
+  const Rne64x8 rDecay = rneConsts(s.decay), rKeep = rneConsts(kExpOutFrac),
+                rB = rneConsts(s.fracB);
+  const __m512i zero = _mm512_setzero_si512(), romEnd = _mm512_set1_epi64(kExpPwlRomSize);
+  const __m512i low32 = _mm512_set1_epi64(0xffffffff), low16 = _mm512_set1_epi64(0xffff);
+  const long long *rom = reinterpret_cast<const long long *>(kExpPwlRom.v);
+  for (int d = d0; d < d1; ++d) {
+    int32_t *h = state + d * p.n;
+    const int32_t *ad = a + d * p.n;
+    for (int t = 0; t < p.l; ++t) {
+      const int32_t uv = u[t * p.d + d], dv = delta[t * p.d + d];
+      const int32_t xdt = sat32From64(shiftRne64(int64_t(dv) * uv, s.xdt));
+      const __m512i dvv = _mm512_set1_epi64(dv), xdtv = _mm512_set1_epi64(xdt);
+      __m512i yhi = zero, ylo = zero;
+      for (int j = 0; j < p.n; j += 8) {
+        const __mmask8 m = p.n - j >= 8 ? __mmask8(0xff) : __mmask8((1u << (p.n - j)) - 1);
+        const __m512i av = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, ad + j));
+        const __m512i hv = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, h + j));
+        const __m512i bv = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, b + t * p.n + j));
+        const __m512i cv = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, c + t * p.n + j));
+        // decay = expUnit(sat32(RNE(delta * A))): ROM index -min(arg, 0), clamped to the zero
+        // entry at kExpPwlRomSize.
+        const __m512i arg = sat32x8(rne64x8(_mm512_mul_epi32(dvv, av), rDecay.cnt, rDecay.mask,
+                                            rDecay.half));
+        const __m512i idx =
+            _mm512_min_epi64(_mm512_sub_epi64(zero, _mm512_min_epi64(arg, zero)), romEnd);
+        // Gathers 8 bytes at byte offset 2 * idx (the ROM is padded) and keeps the low 16 bits.
+        const __m512i decay = _mm512_and_si512(_mm512_i64gather_epi64(idx, rom, 2), low16);
+        const __m512i kept =
+            rne64x8(_mm512_mul_epi32(decay, hv), rKeep.cnt, rKeep.mask, rKeep.half);
+        const __m512i inj = rne64x8(_mm512_mul_epi32(xdtv, bv), rB.cnt, rB.mask, rB.half);
+        const __m512i hn = sat32x8(_mm512_add_epi64(kept, inj));
+        _mm256_mask_storeu_epi32(h + j, m, _mm512_cvtepi64_epi32(hn));
+        const __m512i prod = _mm512_mul_epi32(hn, cv); // masked lanes: c = 0
+        yhi = _mm512_add_epi64(yhi, _mm512_srai_epi64(prod, 32));
+        ylo = _mm512_add_epi64(ylo, _mm512_and_si512(prod, low32));
+      }
+      y[t * p.d + d] = finishOutput64(_mm512_reduce_add_epi64(yhi), _mm512_reduce_add_epi64(ylo),
+                                      uv, dskip, d, z, t * p.d + d, p.f, s);
+    }
+  }
+}
+
+bool cpuHasAvx512() {
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+  return has;
+}
+#endif
+
+/// Channels [d0, d1), every token, lane by lane.
+void scanChannelsScalar(const SelectiveScanParams &p, const ScanShifts &s, const int32_t *u,
+                        const int32_t *delta, const int32_t *a, const int32_t *b, const int32_t *c,
+                        const int32_t *dskip, const int32_t *z, int32_t *state, int32_t *y, int d0,
+                        int d1) {
+  for (int d = d0; d < d1; ++d)
+    for (int t = 0; t < p.l; ++t) {
+      const int32_t uv = u[t * p.d + d], dv = delta[t * p.d + d];
+      const int32_t xdt = sat32From64(shiftRne64(int64_t(dv) * uv, s.xdt));
+      int64_t yhi = 0, ylo = 0;
+      scanLanesScalar(p.n, dv, xdt, a + d * p.n, b + t * p.n, c + t * p.n, state + d * p.n, s, yhi,
+                      ylo);
+      y[t * p.d + d] = finishOutput64(yhi, ylo, uv, dskip, d, z, t * p.d + d, p.f, s);
+    }
+}
+
+} // namespace
+
+bool selectiveScanSim(const SelectiveScanParams &p, const int32_t *u, const int32_t *delta,
+                      const int32_t *a, const int32_t *b, const int32_t *c, const int32_t *dskip,
+                      const int32_t *z, int32_t *state, int32_t *y, SimPath path) {
+  ScanShifts s;
+  if (!scanShifts(p.f, s) || p.n <= 0 || p.l <= 0 || p.d <= 0)
+    return false;
+  bool vec = false;
+#ifdef VIMQ_SIM_AVX512
+  vec = path != SimPath::Scalar && cpuHasAvx512();
+#endif
+  if (path == SimPath::Vector && !vec)
+    return false;
+  // About 2k lane updates per channel-token row of ViM; a part gets at least 16k updates.
+  const int64_t perChannel = int64_t(p.l) * p.n;
+  const int64_t minChannels = perChannel >= 16384 ? 1 : 16384 / perChannel;
+  SimPool::get().parallelFor(p.d, minChannels, [&](int64_t d0, int64_t d1) {
+#ifdef VIMQ_SIM_AVX512
+    if (vec)
+      return scanChannelsAvx512(p, s, u, delta, a, b, c, dskip, z, state, y, int(d0), int(d1));
+#endif
+    scanChannelsScalar(p, s, u, delta, a, b, c, dskip, z, state, y, int(d0), int(d1));
+  });
+  return true;
+}
+#endif
+
 void selectiveScan(const SelectiveScanParams &p, const int32_t *u, const int32_t *delta,
                    const int32_t *a, const int32_t *b, const int32_t *c, const int32_t *dskip,
                    const int32_t *z, int32_t *state, int32_t *y) {
+#ifndef __SYNTHESIS__
+  if (selectiveScanSim(p, u, delta, a, b, c, dskip, z, state, y, SimPath::Auto))
+    return;
+#endif
+  selectiveScanHls(p, u, delta, a, b, c, dskip, z, state, y);
+}
+
+void selectiveScanHls(const SelectiveScanParams &p, const int32_t *u, const int32_t *delta,
+                      const int32_t *a, const int32_t *b, const int32_t *c, const int32_t *dskip,
+                      const int32_t *z, int32_t *state, int32_t *y) {
   const SsmFormats &f = p.f;
   for (int t = 0; t < p.l; ++t) {
     for (int d = 0; d < p.d; ++d) {

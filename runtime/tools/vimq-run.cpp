@@ -1,9 +1,11 @@
 //===- vimq-run.cpp - run a bundle on a device ---------------------------------------===//
 //
 //   vimq-run BUNDLE.vimq --input NAME=FILE.npy ... --output DIR [--device sim|xrt[:N]]
-//            [--xclbin FILE] [--profile]
+//            [--xclbin FILE] [--profile] [--repeat N]
 //
-// Writes DIR/<output-name>.npy for every output (and DIR/profile.json with --profile). All
+// Writes DIR/<output-name>.npy for every output (and DIR/profile.json with --profile). With
+// --repeat N the program runs N times after loading and the tool prints the mean seconds per
+// run (loading, input reading and output writing excluded); outputs are the last run's. All
 // inputs are read and checked, and the run completes, before anything is written; each file is
 // written atomically, so a failure never leaves a partial output behind.
 //
@@ -19,6 +21,9 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <optional>
 
 using namespace llvm;
 using namespace vimq;
@@ -37,6 +42,10 @@ cl::opt<std::string> xclbin("xclbin", cl::desc("overlay bitstream for the xrt de
                             cl::value_desc("FILE"), cl::cat(category));
 cl::opt<bool> printProfile("profile", cl::desc("print the profile and write profile.json"),
                            cl::cat(category));
+cl::opt<unsigned> repeat("repeat",
+                         cl::desc("run N times after loading and print the mean seconds per run "
+                                  "(outputs from the last run)"),
+                         cl::value_desc("N"), cl::init(1), cl::cat(category));
 
 Expected<rt::TensorMap> readInputs() {
   rt::TensorMap inputs;
@@ -77,9 +86,19 @@ Error runTool() {
   Expected<rt::Session> session = rt::Session::create(*bundle, **device);
   if (!session)
     return withContext(session.takeError(), bundlePath);
-  Expected<rt::TensorMap> outputs = session->run(*inputs);
-  if (!outputs)
-    return withContext(outputs.takeError(), bundlePath);
+  if (repeat == 0)
+    return makeError("--repeat must be at least 1");
+  std::optional<rt::TensorMap> outputs;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (unsigned r = 0; r < repeat; ++r) {
+    Expected<rt::TensorMap> out = session->run(*inputs);
+    if (!out)
+      return withContext(out.takeError(), bundlePath);
+    outputs = std::move(*out);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (repeat.getNumOccurrences())
+    outs() << formatv("runs {0}  mean {1:f4} s per run\n", unsigned(repeat), seconds / repeat);
 
   if (std::error_code ec = sys::fs::create_directories(outputDir))
     return makeError("{0}: cannot create directory: {1}", outputDir, ec.message());

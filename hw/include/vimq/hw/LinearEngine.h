@@ -15,6 +15,10 @@
 
 #include <cstdint>
 
+#ifndef __SYNTHESIS__
+#include "vimq/hw/SimThreads.h"
+#endif
+
 namespace vimq::hw {
 
 enum class WeightKind : uint8_t { Apot4 = 0, Int8 = 1 };
@@ -42,6 +46,19 @@ struct LinearParams {
 /// y: [m][n] int32.
 void linearEngine(const LinearParams &p, const int8_t *x, const uint8_t *w, const uint16_t *wscale,
                   const int32_t *xabs, const int32_t *bias, int32_t *y);
+
+/// The engine's loop exactly as synthesised (what linearEngine is in synthesis).
+void linearEngineHls(const LinearParams &p, const int8_t *x, const uint8_t *w,
+                     const uint16_t *wscale, const int32_t *xabs, const int32_t *bias, int32_t *y);
+
+#ifndef __SYNTHESIS__
+/// Simulation only: the same outputs, weight rows decoded once, columns split over the SimPool,
+/// APoT-4 block 32 in AVX2 per `path`. Returns false, touching nothing, for k > 16384 or when
+/// `path` is Vector and that form does not apply (format, block, CPU).
+bool linearEngineSim(const LinearParams &p, const int8_t *x, const uint8_t *w,
+                     const uint16_t *wscale, const int32_t *xabs, const int32_t *bias, int32_t *y,
+                     SimPath path);
+#endif
 
 /// The fused activation in the output Q format (shared with the VECTOR unit).
 int32_t applyActivation(int32_t v, Activation act, int frac);

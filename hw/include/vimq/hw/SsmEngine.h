@@ -21,6 +21,10 @@
 
 #include <cstdint>
 
+#ifndef __SYNTHESIS__
+#include "vimq/hw/SimThreads.h"
+#endif
+
 namespace vimq::hw {
 
 struct SsmFormats {
@@ -38,6 +42,21 @@ struct SelectiveScanParams {
 void selectiveScan(const SelectiveScanParams &p, const int32_t *u, const int32_t *delta,
                    const int32_t *a, const int32_t *b, const int32_t *c, const int32_t *dskip,
                    const int32_t *z, int32_t *state, int32_t *y);
+
+/// The engine's loop exactly as synthesised. selectiveScan is this loop in synthesis; the sim
+/// takes selectiveScanSim when it applies (same results; tests compare the two).
+void selectiveScanHls(const SelectiveScanParams &p, const int32_t *u, const int32_t *delta,
+                      const int32_t *a, const int32_t *b, const int32_t *c, const int32_t *dskip,
+                      const int32_t *z, int32_t *state, int32_t *y);
+
+#ifndef __SYNTHESIS__
+/// Simulation only: selectiveScan channel-parallel on the SimPool, lanes vectorised per `path`.
+/// Returns false, touching nothing, when the formats' shifts leave the 64-bit forms or `path`
+/// is Vector on a CPU without AVX-512.
+bool selectiveScanSim(const SelectiveScanParams &p, const int32_t *u, const int32_t *delta,
+                      const int32_t *a, const int32_t *b, const int32_t *c, const int32_t *dskip,
+                      const int32_t *z, int32_t *state, int32_t *y, SimPath path);
+#endif
 
 struct SsdScanParams {
   int l = 0, h = 0, p = 0, n = 0, g = 1;
