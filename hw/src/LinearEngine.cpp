@@ -50,10 +50,17 @@ int32_t applyActivation(int32_t v, Activation act, int frac) {
     return siluPwl(v, frac);
 #endif
   case Activation::Softplus: {
-    int32_t q12 = sat32(shiftRne(v, frac - kExpInFrac));
 #ifndef __SYNTHESIS__
-    return sat32(shiftRne(softplusRom(q12), kExpInFrac - frac)); // simulation only: the exp ROM
+    // Simulation only: the exp ROM, and the two shifts in 64-bit arithmetic where shiftRne
+    // would take that form (a left shift by s <= 31 of an int32 fits 64 bits).
+    const int s = frac - kExpInFrac;
+    if (s > 0 && s <= 31) {
+      const int32_t sp = softplusRom(sat32From64(shiftRne64(v, s)));
+      return sat32From64(int64_t(sp) * (int64_t(1) << s));
+    }
+    return sat32(shiftRne(softplusRom(sat32(shiftRne(v, s))), -s));
 #else
+    int32_t q12 = sat32(shiftRne(v, frac - kExpInFrac));
     return sat32(shiftRne(softplusPwl(q12), kExpInFrac - frac));
 #endif
   }

@@ -62,9 +62,8 @@ static int32_t finishOutput(i128 yacc, int32_t u, const int32_t *dskip, int dIdx
 //===-- Simulation-only selective-scan fast path ---------------------------------------------===//
 //
 // The same arithmetic as the loop above, reorganised for the host: channels are independent in
-// selective mode (each owns its state row and its A row), so the sim walks channel by channel
-// (state and A stay in registers across tokens) and splits the channels over the SimPool's
-// threads. Every narrowing stays the 64-bit form that shiftRne/sat32 take for these shifts, and
+// selective mode (each owns its state row and its A row), so the sim splits the channels over
+// the SimPool's threads. Every narrowing stays the 64-bit form that shiftRne/sat32 take for these shifts, and
 // the lane sums are exact integer sums, so neither the order nor the thread count changes a bit.
 // The lanes run 8 at a time in AVX-512 when the CPU has it (integer only: bit-identical), else
 // one at a time. Formats whose shifts leave the 64-bit range take the HLS loop.
@@ -154,10 +153,10 @@ VIMQ_AVX512 void scanChannelsAvx512(const SelectiveScanParams &p, const ScanShif
   const __m512i zero = _mm512_setzero_si512(), romEnd = _mm512_set1_epi64(kExpPwlRomSize);
   const __m512i low32 = _mm512_set1_epi64(0xffffffff), low16 = _mm512_set1_epi64(0xffff);
   const long long *rom = reinterpret_cast<const long long *>(kExpPwlRom.v);
-  for (int d = d0; d < d1; ++d) {
-    int32_t *h = state + d * p.n;
-    const int32_t *ad = a + d * p.n;
-    for (int t = 0; t < p.l; ++t) {
+  for (int t = 0; t < p.l; ++t) {
+    for (int d = d0; d < d1; ++d) {
+      int32_t *h = state + d * p.n;
+      const int32_t *ad = a + d * p.n;
       const int32_t uv = u[t * p.d + d], dv = delta[t * p.d + d];
       const int32_t xdt = sat32From64(shiftRne64(int64_t(dv) * uv, s.xdt));
       const __m512i dvv = _mm512_set1_epi64(dv), xdtv = _mm512_set1_epi64(xdt);
@@ -197,13 +196,14 @@ bool cpuHasAvx512() {
 }
 #endif
 
-/// Channels [d0, d1), every token, lane by lane.
+/// Channels [d0, d1), every token, lane by lane (tokens outer as in the HLS loop: the channels
+/// of one token are independent, which keeps the CPU's pipelines full).
 void scanChannelsScalar(const SelectiveScanParams &p, const ScanShifts &s, const int32_t *u,
                         const int32_t *delta, const int32_t *a, const int32_t *b, const int32_t *c,
                         const int32_t *dskip, const int32_t *z, int32_t *state, int32_t *y, int d0,
                         int d1) {
-  for (int d = d0; d < d1; ++d)
-    for (int t = 0; t < p.l; ++t) {
+  for (int t = 0; t < p.l; ++t)
+    for (int d = d0; d < d1; ++d) {
       const int32_t uv = u[t * p.d + d], dv = delta[t * p.d + d];
       const int32_t xdt = sat32From64(shiftRne64(int64_t(dv) * uv, s.xdt));
       int64_t yhi = 0, ylo = 0;

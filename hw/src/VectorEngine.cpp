@@ -11,6 +11,10 @@
 
 #include <cmath>
 
+#ifndef __SYNTHESIS__
+#include "vimq/hw/SimThreads.h"
+#endif
+
 namespace vimq::hw {
 
 void vecAdd(int n, const int32_t *a, const int32_t *b, int32_t *y) {
@@ -70,7 +74,65 @@ void vecRmsNorm(const RmsNormParams &p, const int32_t *x, const int32_t *w, cons
   }
 }
 
+#ifndef __SYNTHESIS__
+//===-- Simulation-only quantizer --------------------------------------------------------===//
+//
+// The same q = a ? sat8(RNE(127 x / a)) : 0 without a divider: the quotient is estimated in
+// double (127 x and a are exact doubles; |127 x / a| <= 128, so the estimate is within 1e-13 of
+// the true quotient and its truncation within 1 of the floor), then the floor and the remainder
+// are made exact with one integer correction step each way, and rounded half to even from the
+// exact remainder. Token rows are split over the SimPool. Bit-identical to the divider.
+static inline int8_t quantizeExact(int32_t x, int32_t a, double inv) {
+  // Branch-free (the corrections are data dependent and would mispredict).
+  const int64_t num = int64_t(x) * 127;
+  int64_t q = static_cast<int64_t>(static_cast<double>(num) * inv);
+  int64_t r = num - q * a;
+  const int64_t below = r < 0, above = r >= a;
+  q += above - below;
+  r += (below - above) * int64_t(a);
+  q += (2 * r > a) | ((2 * r == a) & (q & 1));
+  return static_cast<int8_t>(q > 127 ? 127 : q < -127 ? -127 : q); // sat8
+}
+
+static void absmaxQuantizeRows(int r0, int r1, int cols, const int32_t *x, int8_t *q,
+                               int32_t *absmax) {
+  for (int r = r0; r < r1; ++r) {
+    const int32_t *xr = x + int64_t(r) * cols;
+    int32_t a = 0;
+    for (int c = 0; c < cols; ++c) {
+      int32_t v = xr[c] == kInt32Min ? kInt32Max : (xr[c] < 0 ? -xr[c] : xr[c]);
+      a = v > a ? v : a;
+    }
+    absmax[r] = a;
+    int8_t *qr = q + int64_t(r) * cols;
+    if (a == 0) {
+      for (int c = 0; c < cols; ++c)
+        qr[c] = 0;
+      continue;
+    }
+    const double inv = 1.0 / a;
+    for (int c = 0; c < cols; ++c)
+      qr[c] = quantizeExact(xr[c], a, inv);
+  }
+}
+
+void vecAbsmaxQuantizeSim(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax) {
+  const int64_t minRows = cols >= 8192 ? 1 : 8192 / cols;
+  SimPool::get().parallelFor(rows, minRows, [&](int64_t r0, int64_t r1) {
+    absmaxQuantizeRows(int(r0), int(r1), cols, x, q, absmax);
+  });
+}
+#endif
+
 void vecAbsmaxQuantize(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax) {
+#ifndef __SYNTHESIS__
+  if (rows > 0 && cols > 0)
+    return vecAbsmaxQuantizeSim(rows, cols, x, q, absmax);
+#endif
+  vecAbsmaxQuantizeHls(rows, cols, x, q, absmax);
+}
+
+void vecAbsmaxQuantizeHls(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax) {
   for (int r = 0; r < rows; ++r) {
     const int32_t *xr = x + r * cols;
     int32_t a = 0;

@@ -40,5 +40,14 @@ struct ConvParams {
 /// bias: [c] int32 or null. y: [l][c] int32.
 void convEngine(const ConvParams &p, const int32_t *x, const uint8_t *w, const uint16_t *scale,
                 const int32_t *bias, int32_t *y);
+/// The engine's loop exactly as synthesised (what convEngine is in synthesis).
+void convEngineHls(const ConvParams &p, const int32_t *x, const uint8_t *w, const uint16_t *scale,
+                   const int32_t *bias, int32_t *y);
+#ifndef __SYNTHESIS__
+/// Simulation only: the same outputs from decoded weights in 64-bit arithmetic; false, touching
+/// nothing, when the shift leaves shiftRne's 64-bit form.
+bool convEngineSim(const ConvParams &p, const int32_t *x, const uint8_t *w, const uint16_t *scale,
+                   const int32_t *bias, int32_t *y);
+#endif
 
 } // namespace vimq::hw

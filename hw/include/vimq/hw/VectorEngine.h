@@ -41,6 +41,12 @@ void vecRmsNorm(const RmsNormParams &p, const int32_t *x, const int32_t *w, cons
                 int32_t *y);
 
 void vecAbsmaxQuantize(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax);
+/// The quantizer's loop exactly as synthesised (what vecAbsmaxQuantize is in synthesis).
+void vecAbsmaxQuantizeHls(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax);
+#ifndef __SYNTHESIS__
+/// Simulation only: the same results without a divider, token rows over the SimPool.
+void vecAbsmaxQuantizeSim(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax);
+#endif
 void vecQuantizeStatic(int n, const int32_t *x, uint16_t m, int shift, int8_t *q);
 void vecNarrow16(int n, const int32_t *x, int shift, int16_t *y);
 
