@@ -111,8 +111,9 @@ private:
   void start(int n) {
     nThreads = n;
     quit = false;
+    // A new worker waits for the next job, not for one published before it started.
     for (int w = 1; w < n; ++w)
-      workers.emplace_back([this, w] { workerLoop(w); });
+      workers.emplace_back([this, w, seen = generation] { workerLoop(w, seen); });
   }
 
   void stop() {
@@ -128,9 +129,8 @@ private:
     nThreads = 1;
   }
 
-  void workerLoop(int w) {
+  void workerLoop(int w, uint64_t seen) {
     inPart() = true;
-    uint64_t seen = 0;
     for (;;) {
       void (*run)(void *, int);
       void *ctx;
