@@ -33,6 +33,7 @@ static std::string metadataJson(const ir::Graph &g, const TargetInfo &target,
   j["tokens"] = c.schedule.tokens;
   j["serialized"] = opts.schedule.serialize;
   j["scratch_reuse"] = opts.lower.reuseScratch;
+  j["fuse_row_chains"] = opts.lower.fuseRowChains && !opts.lower.checkpointOutputs;
   j["fingerprint"] = llvm::formatv("{0:x16}", target.fingerprint()).str();
   const DdrPlan &plan = c.lowered.plan;
   j["ddr"]["weights_bytes"] = plan.bufferBytes(DdrKind::weights);
@@ -52,6 +53,7 @@ static std::string metadataJson(const ir::Graph &g, const TargetInfo &target,
                    {"shape", std::vector<int64_t>(cp.shape.begin(), cp.shape.end())},
                    {"frac", cp.frac},
                    {"scratch", cp.scratch},
+                   {"on_chip", cp.onChip},
                    {"output", cp.output}});
   j["checkpoints"] = std::move(cps);
   return j.dump(1);

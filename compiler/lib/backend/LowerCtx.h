@@ -2,7 +2,8 @@
 //
 // The lowering of a q graph walks the ops in order; each op's lowering reads its operands from
 // their DDR tensors, tiles the work through the on-chip buffers and writes its result to its
-// DDR tensor. Tiles alternate between the two halves of the on-chip buffers via one running
+// DDR tensor — except inside a row chain (RowChains.h), whose ops share one tiled loop and
+// pass their intermediates on chip. Tiles alternate between the two halves of the on-chip buffers via one running
 // counter, so two consecutive tiles (of the same op or of two ops) never share on-chip memory
 // and the scheduler lets the LOADs of one overlap the compute of the other.
 //
@@ -17,6 +18,8 @@
 #include "llvm/ADT/DenseMap.h"
 
 namespace vimq::backend {
+
+struct RowChain;
 
 struct LowerCtx {
   LowerCtx(const TargetInfo &t, DdrPlan &p, Program &g) : target(t), plan(p), prog(g) {}
@@ -56,9 +59,9 @@ inline int64_t tileSize(int64_t fit, int64_t total, int64_t q) {
 }
 
 // Per-op lowerings (one file per family). Each names `op` in its errors.
-llvm::Error lowerQuantizeTokens(LowerCtx &c, const ir::Op &op);
 llvm::Error lowerQLinear(LowerCtx &c, const ir::Op &op);
-llvm::Error lowerVectorOp(LowerCtx &c, const ir::Op &op);
+/// A row chain (RowChains.h): its VECTOR ops and q.QuantizeTokens as one tiled loop.
+llvm::Error lowerRowChain(LowerCtx &c, const RowChain &chain);
 llvm::Error lowerDataMovement(LowerCtx &c, const ir::Op &op);
 llvm::Error lowerConv1d(LowerCtx &c, const ir::Op &op);
 llvm::Error lowerSelectiveScan(LowerCtx &c, const ir::Op &op);

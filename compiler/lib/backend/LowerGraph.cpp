@@ -1,5 +1,6 @@
 //===- LowerGraph.cpp - DDR tensors, liveness, and per-op dispatch ----------------------------===//
 #include "LowerCtx.h"
+#include "RowChains.h"
 
 #include "vimq/backend/Emit.h"
 
@@ -27,10 +28,9 @@ static bool isPatchGather(const ir::Op &op) {
   return op.is("q.FromFloat") && quant::isPatchLayout(op);
 }
 
+/// Every op but the row-wise ones (those are lowered per row chain).
 static llvm::Error lowerOp(LowerCtx &c, const ir::Op &op) {
   llvm::StringRef k = op.kind();
-  if (k == "q.QuantizeTokens")
-    return lowerQuantizeTokens(c, op);
   if (k == "q.Linear")
     return lowerQLinear(c, op);
   if (k == "q.Conv1d")
@@ -46,7 +46,7 @@ static llvm::Error lowerOp(LowerCtx &c, const ir::Op &op) {
     return llvm::Error::success(); // the runtime converts on the host (the input descriptor)
   if (k == "q.SSDScan")
     return makeError("{0}: the SSD scan is not lowered by this backend yet", op.describe());
-  return lowerVectorOp(c, op);
+  return makeError("{0}: the overlay has no instruction for this op", op.describe());
 }
 
 llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo &target,
@@ -58,17 +58,39 @@ llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo
   const DdrKind scratchKind = opts.checkpointOutputs ? DdrKind::output : DdrKind::scratch;
   LowerCtx c(target, out.plan, out.prog);
 
-  // Op positions and last uses (graph order is topological).
+  // Row chains: consecutive row-wise ops sharing one tiled loop (not in debug mode, where
+  // every value must reach DDR).
+  const UseMap uses = collectUses(g);
+  const std::vector<RowChain> chains =
+      findRowChains(g, uses, target, opts.fuseRowChains && !opts.checkpointOutputs);
+  llvm::DenseMap<const ir::Op *, const RowChain *> chainOf;
+  for (const RowChain &ch : chains)
+    for (const ir::Op *op : ch.ops)
+      chainOf[op] = &ch;
+
+  // Op positions and last uses (graph order is topological). A chain runs from its first op's
+  // position to its last one's: its results are written from the first tile on and its
+  // inputs read until the last tile, so their DDR live intervals must cover all of it.
   llvm::DenseMap<const ir::Value *, unsigned> lastUse, defAt;
+  llvm::DenseMap<const ir::Op *, unsigned> posOf;
   unsigned pos = 0;
+  for (const auto &op : g.ops())
+    posOf[op.get()] = ++pos;
   for (const auto &op : g.ops()) {
-    ++pos;
+    const RowChain *ch = chainOf.lookup(op.get());
+    unsigned begin = ch ? posOf.lookup(ch->ops.front()) : posOf.lookup(op.get());
+    unsigned end = ch ? posOf.lookup(ch->ops.back()) : posOf.lookup(op.get());
     for (ir::Value *v : op->operands())
       if (v)
-        lastUse[v] = pos;
+        lastUse[v] = std::max(lastUse.lookup(v), end);
     for (ir::Value *v : op->results())
-      defAt[v] = pos;
+      defAt[v] = begin;
   }
+  // Values a chain passes on chip only have no DDR tensor.
+  auto onChipOnly = [&](const ir::Value *v) {
+    const RowChain *ch = v->definingOp() ? chainOf.lookup(v->definingOp()) : nullptr;
+    return ch && !ch->stored.count(v);
+  };
   for (const ir::Value *v : g.outputs())
     if (!v->definingOp() || !v->definingOp()->is("q.ToFloat"))
       return makeError("graph output '{0}' is not produced by q.ToFloat", v->name());
@@ -121,8 +143,9 @@ llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo
         return e;
     } else {
       for (ir::Value *v : op->results())
-        if (auto e = addTensor(v, scratchKind))
-          return e;
+        if (!onChipOnly(v))
+          if (auto e = addTensor(v, scratchKind))
+            return e;
     }
   }
   if (llvm::Error e = out.plan.plan())
@@ -144,24 +167,35 @@ llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo
                                  isa::HostFormat::fixed,
                                  unsigned(quant::getFrac(*o->definingOp())), o->shape()));
 
+  // Lowering in graph order; a chain at its first op. Every op of a chain gets the chain's
+  // instruction range (its instructions interleave with the others' tile by tile).
+  unsigned first = 0;
   for (const auto &op : g.ops()) {
-    unsigned first = unsigned(out.prog.instrs().size());
-    if (llvm::Error e = lowerOp(c, *op))
-      return e;
+    const RowChain *ch = chainOf.lookup(op.get());
+    if (!ch || ch->ops.front() == op.get()) {
+      first = unsigned(out.prog.instrs().size());
+      if (llvm::Error e = ch ? lowerRowChain(c, *ch) : lowerOp(c, *op))
+        return e;
+    }
     if (op->is("q.FromFloat") && !isPatchGather(*op))
       continue;
     for (const ir::Value *v : op->results()) {
-      const DdrTensor &t = out.plan.tensor(c.tensorOf.lookup(v));
       Checkpoint cp;
       cp.value = v->name();
       cp.origin = op->describe();
       cp.firstInstr = first;
       cp.endInstr = unsigned(out.prog.instrs().size());
-      cp.buffer = uint32_t(t.kind);
-      cp.offset = t.offset;
       cp.dtype = v->dtype() == DType::I8 ? "i8" : "i32";
       cp.shape.assign(v->shape().begin(), v->shape().end());
       cp.frac = quant::getFrac(*op);
+      cp.onChip = onChipOnly(v);
+      if (cp.onChip) {
+        out.checkpoints.push_back(std::move(cp));
+        continue;
+      }
+      const DdrTensor &t = out.plan.tensor(c.tensorOf.lookup(v));
+      cp.buffer = uint32_t(t.kind);
+      cp.offset = t.offset;
       cp.scratch = t.kind == DdrKind::scratch;
       if (opts.checkpointOutputs && !op->is("q.ToFloat")) {
         cp.output = "cp" + std::to_string(out.checkpoints.size());

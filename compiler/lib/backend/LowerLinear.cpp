@@ -1,7 +1,7 @@
-//===- LowerLinear.cpp - q.QuantizeTokens (VECTOR quant) and q.Linear (tiled LINEAR) ---------===//
+//===- LowerLinear.cpp - q.Linear (tiled LINEAR) -----------------------------------------------===//
 //
-// q.QuantizeTokens: token tiles of whole rows (the absmax needs all of a token's channels):
-// LOAD x → VECTOR quant (codes into act, absmax into vec) → STORE both.
+// (q.QuantizeTokens, which produces the codes and absmax, is a row-wise VECTOR op: its tiling
+// is in LowerVector.cpp with the other row chains.)
 //
 // q.Linear: token tiles of `mt` rows of K codes, each multiplied by output tiles of `nt` weight
 // rows. The whole row of K stays on chip: splitting K into `acc` passes would round each
@@ -31,49 +31,6 @@ void TileInfo::print(llvm::raw_ostream &os) const {
 }
 
 static int64_t tokenRows(const ir::Value *v) { return v->type().numel() / v->shape().back(); }
-
-llvm::Error backend::lowerQuantizeTokens(LowerCtx &c, const ir::Op &op) {
-  const std::string origin = op.describe();
-  const ir::Value *x = op.operand(0);
-  const int64_t rowsAll = tokenRows(x), k = x->shape().back();
-  const int64_t actHalf = c.target.half(isa::Buf::act);
-  const int64_t mt = tileSize(std::min(actHalf / k, c.vecHalf() / (k + 1)), rowsAll,
-                              c.target.linearRows());
-  if (mt < 1)
-    return makeError("{0}: a token of {1} channels does not fit half of the on-chip buffers of "
-                     "target {2}",
-                     origin, k, c.target.name());
-  DdrRef xr = c.ref(x), qr = c.ref(op.result(0)), ar = c.ref(op.result(1));
-  TileInfo info{origin, "quantize", mt, k, 0};
-  for (int64_t t0 = 0; t0 < rowsAll; t0 += mt, ++info.tiles) {
-    const int64_t rows = std::min(mt, rowsAll - t0), h = c.nextHalf();
-    const int64_t vx = c.vecBase(h), va = vx + mt * k, aq = h * actHalf;
-    if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, vx, k, rows, k,
-                                 at(xr, t0 * k * 4), k * 4}))
-      return e;
-    InstrBuilder b(isa::Opcode::VECTOR);
-    b.setEnum(fld::VECTOR_op, isa::VOp::quant)
-        .set(fld::VECTOR_rows, rows)
-        .set(fld::VECTOR_cols, k)
-        .set(fld::VECTOR_a_addr, vx)
-        .set(fld::VECTOR_a_pitch, k)
-        .set(fld::VECTOR_c_addr, va)
-        .set(fld::VECTOR_o_addr, aq)
-        .set(fld::VECTOR_o_pitch, k);
-    if (auto e = c.emit(origin, b, {onChipBlock(isa::Buf::vec, vx, k, rows, k)},
-                        {Region::onChip(isa::Buf::vec, va, rows),
-                         onChipBlock(isa::Buf::act, aq, k, rows, k)}))
-      return e;
-    if (auto e = c.store(origin, {isa::Buf::act, isa::DType::i8, aq, k, rows, k, at(qr, t0 * k),
-                                  k}))
-      return e;
-    if (auto e = c.store(origin, {isa::Buf::vec, isa::DType::i32, va, rows, 1, rows,
-                                  at(ar, t0 * 4), rows * 4}))
-      return e;
-  }
-  c.tiles.push_back(info);
-  return llvm::Error::success();
-}
 
 static isa::Act linearAct(quant::LinearAct a) {
   switch (a) {

@@ -1,12 +1,17 @@
-//===- LowerVector.cpp - element-wise and per-row q ops on the VECTOR unit -------------------===//
+//===- LowerVector.cpp - row-wise q ops (VECTOR unit) as one tiled loop per row chain ----------===//
 //
-// Token tiles of whole rows (the norms reduce over a row): per tile, LOAD the row operands and
-// the per-channel vector, one VECTOR instruction, STORE. An operand broadcast over the batch
+// A row chain (RowChains.h) — one VECTOR op, one q.QuantizeTokens, or a run of them feeding
+// one another — is lowered as token tiles of whole rows (the norms and the quantizer reduce
+// over a row): per tile, LOAD the chain's external row inputs and per-channel vectors into the
+// tile's vec half, one VECTOR instruction per op on the slots RowChains.cpp assigned, and a
+// STORE after each op whose result is needed outside the chain. The quantizer writes its codes
+// into the act half of the tile and the absmax into vec. An operand broadcast over the batch
 // ([1, L, C], e.g. the position embedding) makes the tiles run per batch element so that the
 // same rows of it are loaded for each.
 //
 //===----------------------------------------------------------------------------------------===//
 #include "LowerCtx.h"
+#include "RowChains.h"
 
 #include "vimq/quant/QOps.h"
 #include "vimq/support/Error.h"
@@ -21,114 +26,123 @@ namespace fld = vimq::isa::fld;
 
 namespace {
 
-struct VectorForm {
-  isa::VOp vop;
-  bool rowB = false;    ///< second row operand (operand 1)
-  bool chanC = false;   ///< per-channel vector (operand 1, or 2 for the gated norm)
-  bool approx = false;  ///< PWL unit
+/// One token tile of a chain: where its rows live on chip and in DDR.
+struct ChainTile {
+  const RowChain &ch;
+  int64_t rows, row0, t0, base, act;
+  int64_t at(const ir::Value *v) const { return base + ch.vecAt.lookup(v); }
+  /// First row of `v` in DDR for this tile (a broadcast operand restarts per batch element).
+  int64_t ddrRow(const ir::Value *v) const { return ch.broadcast(v) ? t0 : row0; }
 };
 
-std::optional<VectorForm> formOf(const ir::Op &op) {
-  llvm::StringRef k = op.kind();
-  if (k == "q.Add")
-    return VectorForm{isa::VOp::add, true, false, false};
-  if (k == "q.Mul")
-    return VectorForm{isa::VOp::mul, true, false, false};
-  if (k == "q.Scale")
-    return VectorForm{isa::VOp::scale, false, true, false};
-  if (k == "q.MulImm")
-    return VectorForm{isa::VOp::muli, false, false, false};
-  if (k == "q.RMSNorm")
-    return VectorForm{isa::VOp::rmsnorm, false, true, false};
-  if (k == "q.GatedRMSNorm")
-    return VectorForm{isa::VOp::grmsnorm, true, true, false};
-  if (k == "q.Exp")
-    return VectorForm{isa::VOp::exp, false, false, true};
-  if (k == "q.Softplus")
-    return VectorForm{isa::VOp::softplus, false, false, true};
-  if (k == "q.SiLU")
-    return VectorForm{isa::VOp::silu, false, false, true};
-  if (k == "q.FWHT")
-    return VectorForm{isa::VOp::fwht, false, false, false};
-  return std::nullopt;
+llvm::Error emitRowOp(LowerCtx &c, const ChainTile &t, const ir::Op &op) {
+  const std::string origin = op.describe();
+  const RowForm form = *rowFormOf(op);
+  const int64_t C = t.ch.cols, rows = t.rows;
+  const ir::Value *a = op.operand(0);
+  const int64_t va = t.at(a);
+  InstrBuilder ib(isa::Opcode::VECTOR);
+  ib.setEnum(fld::VECTOR_op, form.vop)
+      .set(fld::VECTOR_rows, rows)
+      .set(fld::VECTOR_cols, C)
+      .set(fld::VECTOR_a_addr, va)
+      .set(fld::VECTOR_a_pitch, C);
+  llvm::SmallVector<Region, 3> reads = {onChipBlock(isa::Buf::vec, va, C, rows, C)};
+
+  if (form.vop == isa::VOp::quant) {
+    const ir::Value *codes = op.result(0), *absmax = op.result(1);
+    const int64_t vs = t.at(absmax);
+    ib.set(fld::VECTOR_c_addr, vs).set(fld::VECTOR_o_addr, t.act).set(fld::VECTOR_o_pitch, C);
+    if (auto e = c.emit(origin, ib, reads,
+                        {Region::onChip(isa::Buf::vec, vs, rows),
+                         onChipBlock(isa::Buf::act, t.act, C, rows, C)}))
+      return e;
+    if (t.ch.stored.count(codes))
+      if (auto e = c.store(origin, {isa::Buf::act, isa::DType::i8, t.act, C, rows, C,
+                                    at(c.ref(codes), t.row0 * C), C}))
+        return e;
+    if (t.ch.stored.count(absmax))
+      if (auto e = c.store(origin, {isa::Buf::vec, isa::DType::i32, vs, rows, 1, rows,
+                                    at(c.ref(absmax), t.row0 * 4), rows * 4}))
+        return e;
+    return llvm::Error::success();
+  }
+
+  const ir::Value *bv = form.rowB ? op.operand(1) : nullptr;
+  const ir::Value *cv = form.chanC ? op.operand(form.rowB ? 2 : 1) : nullptr;
+  const ir::Value *y = op.result();
+  if (bv)
+    reads.push_back(onChipBlock(isa::Buf::vec, t.at(bv), C, rows, C));
+  if (cv)
+    reads.push_back(Region::onChip(isa::Buf::vec, t.at(cv), C));
+  int64_t imm = 0;
+  if (form.vop == isa::VOp::rmsnorm || form.vop == isa::VOp::grmsnorm)
+    imm = int64_t(llvm::bit_cast<int32_t>(quant::getEps(op)));
+  else if (form.vop == isa::VOp::muli || form.vop == isa::VOp::fwht)
+    imm = quant::getImm(op);
+  const bool usesShift = form.vop == isa::VOp::mul || form.vop == isa::VOp::scale ||
+                         form.vop == isa::VOp::muli || form.vop == isa::VOp::fwht;
+  const bool usesLog2g = form.vop == isa::VOp::grmsnorm || form.vop == isa::VOp::fwht;
+  const int64_t vo = t.at(y);
+  ib.set(fld::VECTOR_approx, form.approx)
+      .set(fld::VECTOR_b_addr, bv ? t.at(bv) : 0)
+      .set(fld::VECTOR_b_pitch, bv ? C : 0)
+      .set(fld::VECTOR_c_addr, cv ? t.at(cv) : 0)
+      .set(fld::VECTOR_o_addr, vo)
+      .set(fld::VECTOR_o_pitch, C)
+      .setSigned(fld::VECTOR_imm, imm)
+      .set(fld::VECTOR_frac, quant::getFrac(op))
+      .set(fld::VECTOR_shift, usesShift ? quant::getShift(op) : 0)
+      .set(fld::VECTOR_log2g, usesLog2g ? quant::getLog2Group(op) : 0);
+  if (auto e = c.emit(origin, ib, reads, {onChipBlock(isa::Buf::vec, vo, C, rows, C)}))
+    return e;
+  if (!t.ch.stored.count(y))
+    return llvm::Error::success();
+  return c.store(origin, {isa::Buf::vec, isa::DType::i32, vo, C, rows, C,
+                          at(c.ref(y), t.row0 * C * 4), C * 4});
+}
+
+/// The chain's first op reading `v` (the origin of its LOAD).
+const ir::Op &firstReader(const RowChain &ch, const ir::Value *v) {
+  for (const ir::Op *op : ch.ops)
+    if (llvm::is_contained(op->operands(), v))
+      return *op;
+  return *ch.ops.front();
 }
 
 } // namespace
 
-llvm::Error backend::lowerVectorOp(LowerCtx &c, const ir::Op &op) {
-  const std::string origin = op.describe();
-  auto form = formOf(op);
-  if (!form)
-    return makeError("{0}: not a VECTOR op", origin);
-  const ir::Value *a = op.operand(0), *y = op.result();
-  const ir::Value *bv = form->rowB ? op.operand(1) : nullptr;
-  const ir::Value *cv = form->chanC ? op.operand(form->rowB ? 2 : 1) : nullptr;
-  const int64_t C = a->shape().back(), R = a->type().numel() / C;
-  // Broadcast of b over the batch: tile per batch element.
-  const bool bcast = bv && bv->type().numel() != a->type().numel();
-  const int64_t L = bcast ? bv->type().numel() / C : R, B = R / L;
-  const int64_t perRow = C * (bv ? 3 : 2), fixed = cv ? C : 0;
-  const int64_t mt = std::min(L, (c.vecHalf() - fixed) / perRow);
-  if (mt < 1)
+llvm::Error backend::lowerRowChain(LowerCtx &c, const RowChain &ch) {
+  const ir::Op &head = *ch.ops.front();
+  const int64_t C = ch.cols, mt = ch.tokenTile, L = ch.period, B = ch.rows / L;
+  if (mt < 1) {
+    if (head.is("q.QuantizeTokens"))
+      return makeError("{0}: a token of {1} channels does not fit half of the on-chip "
+                       "buffers of target {2}",
+                       head.describe(), C, c.target.name());
     return makeError("{0}: a row of {1} channels does not fit half of the vector buffer of "
                      "target {2}",
-                     origin, C, c.target.name());
-
-  int64_t imm = 0;
-  if (form->vop == isa::VOp::rmsnorm || form->vop == isa::VOp::grmsnorm)
-    imm = int64_t(llvm::bit_cast<int32_t>(quant::getEps(op)));
-  else if (form->vop == isa::VOp::muli || form->vop == isa::VOp::fwht)
-    imm = quant::getImm(op);
-  const bool usesShift = form->vop == isa::VOp::mul || form->vop == isa::VOp::scale ||
-                         form->vop == isa::VOp::muli || form->vop == isa::VOp::fwht;
-  const bool usesLog2g = form->vop == isa::VOp::grmsnorm || form->vop == isa::VOp::fwht;
-
-  DdrRef ar = c.ref(a), yr = c.ref(y);
-  TileInfo info{origin, "vector", mt, C, 0};
+                     head.describe(), C, c.target.name());
+  }
+  const char *kind = ch.ops.size() > 1 ? "row-chain" : ch.quantize ? "quantize" : "vector";
+  TileInfo info{ch.ops.size() > 1 ? ch.describe() : head.describe(), kind, mt, C, 0};
+  const int64_t actHalf = c.target.half(isa::Buf::act);
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t t0 = 0; t0 < L; t0 += mt, ++info.tiles) {
-      const int64_t rows = std::min(mt, L - t0), h = c.nextHalf();
-      const int64_t row0 = b * L + t0;
-      const int64_t va = c.vecBase(h), vb = va + mt * C, vo = vb + (bv ? mt * C : 0),
-                    vc = vo + mt * C;
-      if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, va, C, rows, C,
-                                   at(ar, row0 * C * 4), C * 4}))
-        return e;
-      llvm::SmallVector<Region, 3> reads = {onChipBlock(isa::Buf::vec, va, C, rows, C)};
-      if (bv) {
-        int64_t brow = bcast ? t0 : row0;
-        if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, vb, C, rows, C,
-                                     at(c.ref(bv), brow * C * 4), C * 4}))
+      const int64_t h = c.nextHalf();
+      const ChainTile t{ch, std::min(mt, L - t0), b * L + t0, t0, c.vecBase(h), h * actHalf};
+      for (const ir::Value *v : ch.rowInputs)
+        if (auto e = c.load(firstReader(ch, v).describe(),
+                            {isa::Buf::vec, isa::DType::i32, t.at(v), C, t.rows, C,
+                             at(c.ref(v), t.ddrRow(v) * C * 4), C * 4}))
           return e;
-        reads.push_back(onChipBlock(isa::Buf::vec, vb, C, rows, C));
-      }
-      if (cv) {
-        if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, vc, C, 1, C, c.ref(cv),
-                                     C * 4}))
+      for (const ir::Value *v : ch.chanInputs)
+        if (auto e = c.load(firstReader(ch, v).describe(),
+                            {isa::Buf::vec, isa::DType::i32, t.at(v), C, 1, C, c.ref(v), C * 4}))
           return e;
-        reads.push_back(Region::onChip(isa::Buf::vec, vc, C));
-      }
-      InstrBuilder ib(isa::Opcode::VECTOR);
-      ib.setEnum(fld::VECTOR_op, form->vop)
-          .set(fld::VECTOR_approx, form->approx)
-          .set(fld::VECTOR_rows, rows)
-          .set(fld::VECTOR_cols, C)
-          .set(fld::VECTOR_a_addr, va)
-          .set(fld::VECTOR_a_pitch, C)
-          .set(fld::VECTOR_b_addr, bv ? vb : 0)
-          .set(fld::VECTOR_b_pitch, bv ? C : 0)
-          .set(fld::VECTOR_c_addr, cv ? vc : 0)
-          .set(fld::VECTOR_o_addr, vo)
-          .set(fld::VECTOR_o_pitch, C)
-          .setSigned(fld::VECTOR_imm, imm)
-          .set(fld::VECTOR_frac, quant::getFrac(op))
-          .set(fld::VECTOR_shift, usesShift ? quant::getShift(op) : 0)
-          .set(fld::VECTOR_log2g, usesLog2g ? quant::getLog2Group(op) : 0);
-      if (auto e = c.emit(origin, ib, reads, {onChipBlock(isa::Buf::vec, vo, C, rows, C)}))
-        return e;
-      if (auto e = c.store(origin, {isa::Buf::vec, isa::DType::i32, vo, C, rows, C,
-                                    at(yr, row0 * C * 4), C * 4}))
-        return e;
+      for (const ir::Op *op : ch.ops)
+        if (auto e = emitRowOp(c, t, *op))
+          return e;
     }
   }
   c.tiles.push_back(info);

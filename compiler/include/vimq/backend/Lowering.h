@@ -7,7 +7,9 @@
 //      its live interval (liveness-based reuse, DdrPlanner.h);
 //   2. tiles every op to the target's on-chip buffers and selects its instructions (one file
 //      per family: LowerLinear, LowerVector, LowerData, LowerSequence, LowerPatches), each
-//      instruction annotated with the memory it touches for the token scheduler.
+//      instruction annotated with the memory it touches for the token scheduler; runs of
+//      row-wise ops that feed one another share one tiled loop and keep their intermediates
+//      on chip (RowChains.h), so such a value gets a DDR tensor only if it is used elsewhere.
 // An op the overlay cannot run, or a shape that does not fit even one tile, is an error that
 // names the op; no partial program is returned.
 //
@@ -45,6 +47,9 @@ struct Checkpoint {
   /// In the scratch buffer: the bytes may be reused by a later value after this one's last
   /// use, so they hold this value only until then (the debug mode places values elsewhere).
   bool scratch = false;
+  /// Passed on chip inside a fused row chain and never written to DDR (buffer and offset
+  /// mean nothing); debug mode does not fuse, so there every value has its bytes.
+  bool onChip = false;
   /// The output descriptor carrying it in debug mode ("" otherwise).
   std::string output;
 };
@@ -64,6 +69,9 @@ struct LowerOptions {
   /// output descriptor named "cp<N>" (raw i32/i8, N = its index in `checkpoints`), so that an
   /// ordinary run returns all of them (vimq-debug-compare).
   bool checkpointOutputs = false;
+  /// Lower runs of row-wise ops (VECTOR ops, q.QuantizeTokens) that feed one another as one
+  /// tiled loop, their intermediates on chip (RowChains.h). Off: every op round-trips DDR.
+  bool fuseRowChains = true;
 };
 
 llvm::Expected<Lowered> lowerGraph(const ir::Graph &g, const TargetInfo &target,
