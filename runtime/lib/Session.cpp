@@ -65,6 +65,9 @@ Expected<Session> Session::create(const isa::Bundle &bundle, Device &device) {
     return e;
   Session s(bundle, device);
   s.layout = layoutBuffers(bundle);
+  for (const isa::BufferDesc &buf : bundle.buffers)
+    std::copy(buf.init.begin(), buf.init.end(),
+              s.layout.bytes.begin() + s.layout.table[buf.id].base);
   return s;
 }
 
@@ -74,10 +77,7 @@ Expected<TensorMap> Session::run(const TensorMap &inputs) {
     if (llvm::none_of(b.inputs, [&](const isa::IoDesc &io) { return io.name == name; }))
       return makeError("'{0}' is not an input of this bundle", name);
 
-  DdrImage image = layout;
-  std::fill(image.bytes.begin(), image.bytes.end(), 0);
-  for (const isa::BufferDesc &buf : b.buffers)
-    std::copy(buf.init.begin(), buf.init.end(), image.bytes.begin() + image.table[buf.id].base);
+  DdrImage image = layout; // zeros and the buffers' initial contents, built once in create()
 
   for (const isa::IoDesc &io : b.inputs) {
     auto it = inputs.find(io.name);

@@ -99,4 +99,29 @@ TEST_F(Tools, FailuresWriteNothing) {
   EXPECT_NE(log.find("bad magic"), std::string::npos) << log;
 }
 
+TEST_F(Tools, RepeatRunsAndReportsTheMean) {
+  write("p.s", kProgram);
+  ASSERT_EQ(run(std::string(VIMQ_AS) + " " + path("p.s") + " -o " + path("p.vimq")), 0) << log;
+  std::vector<int32_t> x(16);
+  for (int i = 0; i < 16; ++i)
+    x[i] = 3 * i - 7;
+  ASSERT_FALSE(bool(writeNpy(path("x.npy"), Tensor::fromVector<int32_t>({2, 8}, x))));
+  const std::string base = std::string(VIMQ_RUN) + " " + path("p.vimq") + " --input x=" +
+                           path("x.npy") + " --output ";
+  ASSERT_EQ(run(base + path("once")), 0) << log;
+  EXPECT_EQ(log.find("mean"), std::string::npos) << "no timing line without --repeat";
+  ASSERT_EQ(run(base + path("three") + " --repeat 3"), 0) << log;
+  EXPECT_NE(log.find("runs 3  mean "), std::string::npos) << log;
+  EXPECT_NE(log.find(" s per run"), std::string::npos) << log;
+  llvm::Expected<Tensor> once = readNpy(path("once/y.npy"));
+  llvm::Expected<Tensor> three = readNpy(path("three/y.npy"));
+  ASSERT_TRUE(bool(once)) << llvm::toString(once.takeError());
+  ASSERT_TRUE(bool(three)) << llvm::toString(three.takeError());
+  EXPECT_EQ(once->values<int32_t>(), three->values<int32_t>());
+
+  EXPECT_NE(run(base + path("zero") + " --repeat 0"), 0);
+  EXPECT_NE(log.find("--repeat must be at least 1"), std::string::npos) << log;
+  EXPECT_FALSE(exists("zero"));
+}
+
 } // namespace

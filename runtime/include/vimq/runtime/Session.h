@@ -43,7 +43,7 @@ private:
 
   const isa::Bundle *bundleRef;
   Device *device;
-  DdrImage layout; ///< table and size; bytes are rebuilt per run
+  DdrImage layout; ///< table and the initial bytes (zeros, buffer inits); each run copies it
   Profile lastProfile;
 };
 
