@@ -76,12 +76,14 @@ inline int32_t softplusRom(int32_t xQ12) {
 // sigmoidPwl(a) for a in [0, kExpPwlRomSize), filled by sigmoidPwl itself: one table read
 // replaces the exp unit and the divider (simulation only, bit-identical by construction).
 struct SigmoidRom {
-  uint16_t v[kExpPwlRomSize]; // v[a] = sigmoidPwl(a)
+  // v[a] = sigmoidPwl(a); the pad entries hold 32768, sigmoidPwl of every a >= kExpPwlRomSize
+  // (a clamped index needs no branch; an 8-byte vector gather stays inside the array).
+  uint16_t v[kExpPwlRomSize + kExpPwlRomPad];
 };
 
 constexpr SigmoidRom makeSigmoidRom() {
   SigmoidRom r{};
-  for (int32_t a = 0; a < kExpPwlRomSize; ++a) {
+  for (int32_t a = 0; a < kExpPwlRomSize + kExpPwlRomPad; ++a) {
     const int32_t s = sigmoidPwl(a);
     if (s < 0 || s > 65535)
       throw "sigmoidPwl out of the ROM's uint16 range"; // not a constant expression

@@ -14,6 +14,7 @@
 #include "vimq/hw/SimThreads.h"
 
 #include <immintrin.h>
+#include <vector>
 #endif
 
 namespace vimq::hw {
@@ -143,51 +144,105 @@ VIMQ_AVX512 inline Rne64x8 rneConsts(int s) {
           _mm512_set1_epi64(int64_t(1) << (s - 1))};
 }
 
-/// scanChannels' AVX-512 form (see scanChannelsScalar for the order of the steps).
+/// Rne64x8 with the shift's constants, applied.
+VIMQ_AVX512 inline __m512i rne(__m512i v, const Rne64x8 &r) {
+  return rne64x8(v, r.cnt, r.mask, r.half);
+}
+
+/// scanChannels' AVX-512 form: eight channels per vector (one 64-bit lane each), the state lanes
+/// n in turn, so that the per-channel work (xdt, the output, the skip and the gate) is vector
+/// work too and the sum over n stays in the lane (no horizontal reduction). A and the state
+/// are transposed to [n][channel] for the call. Same steps as scanChannelsScalar, lane for lane.
 VIMQ_AVX512 void scanChannelsAvx512(const SelectiveScanParams &p, const ScanShifts &s,
                                     const int32_t *u, const int32_t *delta, const int32_t *a,
                                     const int32_t *b, const int32_t *c, const int32_t *dskip,
                                     const int32_t *z, int32_t *state, int32_t *y, int d0, int d1) {
+  const int w = d1 - d0, n = p.n;
+  std::vector<int32_t> aT(size_t(n) * w), hT(size_t(n) * w);
+  for (int d = 0; d < w; ++d)
+    for (int j = 0; j < n; ++j) {
+      aT[size_t(j) * w + d] = a[(d0 + d) * n + j];
+      hT[size_t(j) * w + d] = state[(d0 + d) * n + j];
+    }
+  const bool gateVec = z && s.gate > kExpInFrac; // siluRom's first shift is a 64-bit RNE
   const Rne64x8 rDecay = rneConsts(s.decay), rKeep = rneConsts(kExpOutFrac),
-                rB = rneConsts(s.fracB);
+                rB = rneConsts(s.fracB), rX = rneConsts(s.xdt), rOut = rneConsts(s.out),
+                rSkip = rneConsts(s.skip), rGate = rneConsts(s.gate),
+                rQ12 = rneConsts(gateVec ? s.gate - kExpInFrac : 1);
   const __m512i zero = _mm512_setzero_si512(), romEnd = _mm512_set1_epi64(kExpPwlRomSize);
   const __m512i low32 = _mm512_set1_epi64(0xffffffff), low16 = _mm512_set1_epi64(0xffff);
-  const long long *rom = reinterpret_cast<const long long *>(kExpPwlRom.v);
+  const __m512i hiLimit = _mm512_set1_epi64(int64_t(1) << 29);
+  const __m512i one15 = _mm512_set1_epi64(32768), i32max = _mm512_set1_epi64(kInt32Max);
+  const long long *expRom = reinterpret_cast<const long long *>(kExpPwlRom.v);
+  const long long *sigRom = reinterpret_cast<const long long *>(kSigmoidRom.v);
   for (int t = 0; t < p.l; ++t) {
-    for (int d = d0; d < d1; ++d) {
-      int32_t *h = state + d * p.n;
-      const int32_t *ad = a + d * p.n;
-      const int32_t uv = u[t * p.d + d], dv = delta[t * p.d + d];
-      const int32_t xdt = sat32From64(shiftRne64(int64_t(dv) * uv, s.xdt));
-      const __m512i dvv = _mm512_set1_epi64(dv), xdtv = _mm512_set1_epi64(xdt);
+    const int32_t *bt = b + t * n, *ct = c + t * n;
+    for (int g = 0; g < w; g += 8) {
+      const __mmask8 m = w - g >= 8 ? __mmask8(0xff) : __mmask8((1u << (w - g)) - 1);
+      const int64_t at = int64_t(t) * p.d + d0 + g;
+      const __m512i uv = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, u + at));
+      const __m512i dv = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, delta + at));
+      const __m512i xdt = sat32x8(rne(_mm512_mul_epi32(dv, uv), rX));
       __m512i yhi = zero, ylo = zero;
-      for (int j = 0; j < p.n; j += 8) {
-        const __mmask8 m = p.n - j >= 8 ? __mmask8(0xff) : __mmask8((1u << (p.n - j)) - 1);
-        const __m512i av = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, ad + j));
-        const __m512i hv = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, h + j));
-        const __m512i bv = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, b + t * p.n + j));
-        const __m512i cv = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, c + t * p.n + j));
+      for (int j = 0; j < n; ++j) {
+        int32_t *hp = &hT[size_t(j) * w + g];
+        const __m512i av = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, &aT[size_t(j) * w + g]));
+        const __m512i hv = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, hp));
         // decay = expUnit(sat32(RNE(delta * A))): ROM index -min(arg, 0), clamped to the zero
-        // entry at kExpPwlRomSize.
-        const __m512i arg = sat32x8(rne64x8(_mm512_mul_epi32(dvv, av), rDecay.cnt, rDecay.mask,
-                                            rDecay.half));
+        // entry at kExpPwlRomSize; 8 bytes gathered at byte offset 2 * idx (the ROM is padded),
+        // the low 16 bits kept.
+        const __m512i arg = sat32x8(rne(_mm512_mul_epi32(dv, av), rDecay));
         const __m512i idx =
             _mm512_min_epi64(_mm512_sub_epi64(zero, _mm512_min_epi64(arg, zero)), romEnd);
-        // Gathers 8 bytes at byte offset 2 * idx (the ROM is padded) and keeps the low 16 bits.
-        const __m512i decay = _mm512_and_si512(_mm512_i64gather_epi64(idx, rom, 2), low16);
-        const __m512i kept =
-            rne64x8(_mm512_mul_epi32(decay, hv), rKeep.cnt, rKeep.mask, rKeep.half);
-        const __m512i inj = rne64x8(_mm512_mul_epi32(xdtv, bv), rB.cnt, rB.mask, rB.half);
+        const __m512i decay = _mm512_and_si512(_mm512_i64gather_epi64(idx, expRom, 2), low16);
+        const __m512i kept = rne(_mm512_mul_epi32(decay, hv), rKeep);
+        const __m512i inj = rne(_mm512_mul_epi32(xdt, _mm512_set1_epi64(bt[j])), rB);
         const __m512i hn = sat32x8(_mm512_add_epi64(kept, inj));
-        _mm256_mask_storeu_epi32(h + j, m, _mm512_cvtepi64_epi32(hn));
-        const __m512i prod = _mm512_mul_epi32(hn, cv); // masked lanes: c = 0
+        _mm256_mask_storeu_epi32(hp, m, _mm512_cvtepi64_epi32(hn));
+        const __m512i prod = _mm512_mul_epi32(hn, _mm512_set1_epi64(ct[j]));
         yhi = _mm512_add_epi64(yhi, _mm512_srai_epi64(prod, 32));
         ylo = _mm512_add_epi64(ylo, _mm512_and_si512(prod, low32));
       }
-      y[t * p.d + d] = finishOutput64(_mm512_reduce_add_epi64(yhi), _mm512_reduce_add_epi64(ylo),
-                                      uv, dskip, d, z, t * p.d + d, p.f, s);
+      // finishOutput64 per lane; a lane whose sum leaves finishOutput64's 64-bit bound
+      // (|yhi| >= 2^29) sends the group to the scalar form, as does a gate format whose first
+      // shift is not a 64-bit RNE.
+      const __mmask8 wide = _mm512_cmpge_epi64_mask(yhi, hiLimit) |
+                            _mm512_cmple_epi64_mask(yhi, _mm512_sub_epi64(zero, hiLimit));
+      if ((wide & m) || (z && !gateVec)) {
+        alignas(64) int64_t hi[8], lo[8];
+        _mm512_store_si512(hi, yhi);
+        _mm512_store_si512(lo, ylo);
+        for (int k = 0; k < 8 && g + k < w; ++k) {
+          const int d = d0 + g + k;
+          y[at + k] = finishOutput64(hi[k], lo[k], u[at + k], dskip, d, z, int(at + k), p.f, s);
+        }
+        continue;
+      }
+      __m512i yv = rne(_mm512_add_epi64(_mm512_slli_epi64(yhi, 32), ylo), rOut);
+      if (dskip) {
+        const __m512i dk = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, dskip + d0 + g));
+        yv = _mm512_add_epi64(yv, rne(_mm512_mul_epi32(dk, uv), rSkip));
+      }
+      __m512i v = sat32x8(yv);
+      if (z) {
+        // siluRom(z, fz): xq12 = sat32(RNE(z / 2^(fz-12))), sigmoid from the padded ROM
+        // (entries past the domain hold 32768), mirrored for negative arguments.
+        const __m512i zv = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, z + at));
+        const __m512i xq = sat32x8(rne(zv, rQ12));
+        const __m512i ax = _mm512_min_epi64(_mm512_abs_epi64(xq), i32max);
+        const __m512i si = _mm512_and_si512(
+            _mm512_i64gather_epi64(_mm512_min_epi64(ax, romEnd), sigRom, 2), low16);
+        const __mmask8 neg = _mm512_cmplt_epi64_mask(xq, zero);
+        const __m512i sg = _mm512_mask_sub_epi64(si, neg, one15, si);
+        const __m512i silu = sat32x8(rne(_mm512_mul_epi32(zv, sg), rKeep));
+        v = sat32x8(rne(_mm512_mul_epi32(v, silu), rGate));
+      }
+      _mm256_mask_storeu_epi32(y + at, m, _mm512_cvtepi64_epi32(v));
     }
   }
+  for (int d = 0; d < w; ++d)
+    for (int j = 0; j < n; ++j)
+      state[(d0 + d) * n + j] = hT[size_t(j) * w + d];
 }
 
 bool cpuHasAvx512() {
@@ -223,7 +278,8 @@ bool selectiveScanSim(const SelectiveScanParams &p, const int32_t *u, const int3
     return false;
   bool vec = false;
 #ifdef VIMQ_SIM_AVX512
-  vec = path != SimPath::Scalar && cpuHasAvx512();
+  // The vector form keeps each lane's sum of low halves below 2^60 without a check: n < 2^20.
+  vec = path != SimPath::Scalar && p.n < (1 << 20) && cpuHasAvx512();
 #endif
   if (path == SimPath::Vector && !vec)
     return false;
