@@ -186,6 +186,16 @@ static std::atomic<unsigned> &threadSetting() {
 
 unsigned interpThreads() { return threadSetting().load(std::memory_order_relaxed); }
 
+static std::atomic<unsigned> activeRuns{0};
+
+unsigned kernelThreads() {
+  unsigned runs = std::max(1u, activeRuns.load(std::memory_order_relaxed));
+  return std::max(1u, interpThreads() / runs);
+}
+
+ActiveRun::ActiveRun() { activeRuns.fetch_add(1, std::memory_order_relaxed); }
+ActiveRun::~ActiveRun() { activeRuns.fetch_sub(1, std::memory_order_relaxed); }
+
 } // namespace vimq::interp::detail
 
 namespace vimq::interp {

@@ -1,5 +1,6 @@
 //===- Interpreter.cpp - whole-graph evaluation with last-use freeing -----------------------===//
 #include "vimq/interp/Interpreter.h"
+#include "Parallel.h"
 
 #include "vimq/support/Error.h"
 
@@ -11,6 +12,7 @@
 namespace vimq::interp {
 
 llvm::Expected<NamedTensors> Interpreter::run(const NamedTensors &inputs) {
+  detail::ActiveRun active; // concurrent runs share the kernel threads
   // Check the inputs against the graph's signature before doing any work.
   llvm::DenseMap<const ir::Value *, const Tensor *> env;
   llvm::StringMap<const ir::Value *> graphInputs;

@@ -6,6 +6,7 @@
 // scans accumulate in float32 in increasing index order, as the hardware datapath would.
 //
 //===----------------------------------------------------------------------------------------===//
+#include "FastExp.h"
 #include "Gemm.h"
 #include "OpImpl.h"
 #include "Parallel.h"
@@ -55,7 +56,6 @@ double sigmoid(double x) {
   return e / (1.0 + e);
 }
 double silu(double x) { return x * sigmoid(x); }
-double softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x))); }
 
 /// y[rows, N] = x[rows, K] · w[N, K]^T (+ bias).
 void linearRows(const float *x, int64_t rows, int64_t K, const float *w, int64_t N,
@@ -145,15 +145,29 @@ llvm::Expected<Results> gatedRmsNorm(const ir::Op &op, Inputs in) {
   return one(std::move(y));
 }
 
-template <double (*F)(double)> llvm::Expected<Results> unary(const ir::Op &, Inputs in) {
+/// y = silu(x) element-wise, in f32 (siluF32).
+void siluRows(const float *x, float *y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    y[i] = siluF32(x[i]);
+}
+
+/// y = softplus(x) = max(x, 0) + log1p(e^−|x|) element-wise, in f32; the exps in one
+/// vectorised pass first.
+void softplusRows(const float *x, float *y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    y[i] = -std::fabs(x[i]);
+  expF32Array(y, y, n);
+  for (int64_t i = 0; i < n; ++i)
+    y[i] = std::max(x[i], 0.0f) + std::log1p(y[i]);
+}
+
+template <void (*F)(const float *, float *, int64_t)>
+llvm::Expected<Results> unary(const ir::Op &, Inputs in) {
   VIMQ_TRY_F32(x, in, 0, "x");
   Tensor y(DType::F32, x.shape());
   const float *px = x.data<float>();
   float *py = y.data<float>();
-  parallelFor(x.numel(), 1 << 15, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i)
-      py[i] = float(F(double(px[i])));
-  });
+  parallelFor(x.numel(), 1 << 15, [&](int64_t i0, int64_t i1) { F(px + i0, py + i0, i1 - i0); });
   return one(std::move(y));
 }
 
@@ -196,8 +210,7 @@ llvm::Expected<Results> causalConv1d(const ir::Op &op, Inputs in) {
         for (int64_t c = 0; c < C; ++c)
           row[c] += (*bias)->data<float>()[c];
       if (act == "silu")
-        for (int64_t c = 0; c < C; ++c)
-          row[c] = float(silu(double(row[c])));
+        siluRows(row, row, C);
     }
   return one(std::move(y));
 }
@@ -378,36 +391,51 @@ llvm::Expected<Results> selectiveScan(const ir::Op &, Inputs in) {
   const float *pb = Bm.data<float>(), *pc = Cm.data<float>();
   const float *pD = *dskip ? (*dskip)->data<float>() : nullptr;
   float *py = y.data<float>();
+  // A transposed to [N, D]: every inner loop below runs over contiguous channels.
+  std::vector<float> at(size_t(N * D));
+  for (int64_t d = 0; d < D; ++d)
+    for (int64_t n = 0; n < N; ++n)
+      at[size_t(n * D + d)] = pa[d * N + n];
   // Channels are independent: threads take disjoint channel ranges. Within one, token-outer
-  // order keeps the state h[d1 - d0, N] in L1 and every inner loop contiguous.
+  // order keeps the state h[N, d1 - d0] in L1. The loops run over channels innermost, so they
+  // vectorise while each channel still sees the serial order: decay, state update, then
+  // y accumulated over n in increasing order (one accumulator per channel).
   auto channels = [&](int64_t d0, int64_t d1) {
-    std::vector<float> state(size_t((d1 - d0) * N)); // h for channels [d0, d1)
-    std::vector<float> decay(static_cast<size_t>(N)); // exp(dt * A[d, n]) for one channel
+    int64_t w = d1 - d0;
+    std::vector<float> state(size_t(N * w)); // h[n][d - d0]
+    std::vector<float> du(static_cast<size_t>(w)), acc(du), decay(du);
     for (int64_t b = 0; b < Bn; ++b) {
       std::fill(state.begin(), state.end(), 0.0f);
       for (int64_t t = 0; t < L; ++t) {
         int64_t tok = b * L + t;
         const float *bt = pb + tok * N, *ct = pc + tok * N;
-        for (int64_t d = d0; d < d1; ++d) {
-          float dt = pd[tok * D + d], ud = pu[tok * D + d];
-          float du = dt * ud;
-          float *hd = state.data() + (d - d0) * N;
-          const float *ad = pa + d * N;
-          // Same arithmetic as one fused loop, in three passes: the exp calls, the state
-          // update (independent per n, so it vectorises) and the in-order dot product.
-          for (int64_t n = 0; n < N; ++n)
-            decay[size_t(n)] = std::exp(dt * ad[n]);
-          for (int64_t n = 0; n < N; ++n)
-            hd[n] = decay[size_t(n)] * hd[n] + du * bt[n];
-          float acc = 0.0f;
-          for (int64_t n = 0; n < N; ++n)
-            acc += hd[n] * ct[n];
-          py[tok * D + d] = pD ? acc + pD[d] * ud : acc;
+        const float *dt = pd + tok * D + d0, *ut = pu + tok * D + d0;
+        for (int64_t i = 0; i < w; ++i) {
+          du[size_t(i)] = dt[i] * ut[i];
+          acc[size_t(i)] = 0.0f;
         }
+        for (int64_t n = 0; n < N; ++n) {
+          float *h = state.data() + n * w;
+          const float *an = at.data() + n * D + d0;
+          float bn = bt[n], cn = ct[n];
+          for (int64_t i = 0; i < w; ++i)
+            decay[size_t(i)] = dt[i] * an[i];
+          expF32Array(decay.data(), decay.data(), w);
+          for (int64_t i = 0; i < w; ++i) {
+            h[i] = decay[size_t(i)] * h[i] + du[size_t(i)] * bn;
+            acc[size_t(i)] += h[i] * cn;
+          }
+        }
+        float *yt = py + tok * D + d0;
+        if (pD)
+          for (int64_t i = 0; i < w; ++i)
+            yt[i] = acc[size_t(i)] + pD[d0 + i] * ut[i];
+        else
+          std::copy(acc.begin(), acc.end(), yt);
       }
     }
   };
-  parallelFor(D, 16, channels);
+  parallelFor(D, 16, channels, /*align=*/8);
   return one(std::move(y));
 }
 
@@ -482,8 +510,8 @@ void registerLiftedOps(OpTable &t) {
   t["vimq.Linear"] = {linear, false};
   t["vimq.RMSNorm"] = {rmsNorm, false};
   t["vimq.GatedRMSNorm"] = {gatedRmsNorm, false};
-  t["vimq.SiLU"] = {unary<silu>, false};
-  t["vimq.Softplus"] = {unary<softplus>, false};
+  t["vimq.SiLU"] = {unary<siluRows>, false};
+  t["vimq.Softplus"] = {unary<softplusRows>, false};
   t["vimq.CausalConv1d"] = {causalConv1d, false};
   t["vimq.Flip"] = {flip, false};
   t["vimq.PatchEmbed"] = {patchEmbed, false};

@@ -18,12 +18,26 @@ namespace vimq::interp::detail {
 /// Worker threads for the interpreter's kernels: the hardware concurrency, at most 8.
 unsigned interpThreads();
 
+/// Threads one kernel may use now: interpThreads() shared among the Interpreter::run calls in
+/// progress (calibration runs samples concurrently; each also splitting its kernels would put
+/// several threads on every core and create threads for nothing).
+unsigned kernelThreads();
+
+/// Counts an Interpreter::run in progress for kernelThreads().
+class ActiveRun {
+public:
+  ActiveRun();
+  ~ActiveRun();
+  ActiveRun(const ActiveRun &) = delete;
+  ActiveRun &operator=(const ActiveRun &) = delete;
+};
+
 /// Calls body(begin, end) on disjoint chunks covering [0, n), each at least `minChunk` long
-/// (except a short last one), on up to interpThreads() threads. Chunk boundaries are
+/// (except a short last one), on up to kernelThreads() threads. Chunk boundaries are
 /// multiples of `align`.
 template <typename Body>
 void parallelFor(int64_t n, int64_t minChunk, Body &&body, int64_t align = 1) {
-  int64_t threads = std::min<int64_t>(interpThreads(), n / std::max<int64_t>(minChunk, 1));
+  int64_t threads = std::min<int64_t>(kernelThreads(), n / std::max<int64_t>(minChunk, 1));
   if (threads <= 1) {
     if (n > 0)
       body(int64_t(0), n);

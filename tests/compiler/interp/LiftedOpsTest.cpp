@@ -75,11 +75,13 @@ TEST(Lifted, RMSNormAndGated) {
 TEST(Lifted, SiLUSoftplusMatchOnnx) {
   Tensor x = randomF32({5, 7}, 8, -30.f, 30.f);
   Tensor s = OpCase("vimq.SiLU", {x}).run0();
-  // SiLU rounds once from double; the ONNX pattern rounds Sigmoid, then the product: they
-  // differ by at most ~1.5 ulp (1.8e-7 relative). 1e-6 relative, 1e-7 absolute near 0.
+  // SiLU is f32 arithmetic around expF32 (<= 1 ulp): x / (1 + e) adds up to ~2.5 ulp; the ONNX
+  // pattern rounds Sigmoid from double, then the product. 1e-6 relative, 1e-7 absolute near 0.
   EXPECT_TRUE(allClose(s, onnx("onnx.Mul", {x, onnx("onnx.Sigmoid", {x})}), 1e-6, 1e-7));
   Tensor sp = OpCase("vimq.Softplus", {x}).run0();
-  EXPECT_TRUE(allClose(sp, onnx("onnx.Softplus", {x}), 0, 0)); // one formula, so bit-equal
+  // Same formula; vimq.Softplus evaluates it in f32 (expF32 <= 1 ulp, log1pf, the sum), the ONNX
+  // op in double rounded once: within 3 ulp (3.6e-7 relative).
+  EXPECT_TRUE(allClose(sp, onnx("onnx.Softplus", {x}), 3.6e-7, 0));
   // Stable form: no overflow to inf for large inputs, no underflow to 0 for x << 0 too early.
   // exp(-80) ~ 1.8e-35 is still a normal float: expect it to within float rounding (2^-24).
   Tensor big = OpCase("vimq.Softplus", {f32({2}, {100.f, -80.f})}).run0();
