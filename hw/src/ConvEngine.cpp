@@ -5,6 +5,8 @@
 #include "vimq/hw/Numerics.h"
 
 #ifndef __SYNTHESIS__
+#include "vimq/hw/SimThreads.h"
+
 #include <vector>
 #endif
 
@@ -45,27 +47,31 @@ bool convEngineSim(const ConvParams &p, const int32_t *x, const uint8_t *w, cons
       wv[size_t(j) * p.c + c] = p.kind == ConvWeightKind::Apot5 ? apot5ShiftAdd(1, code)
                                                                 : int64_t(static_cast<int8_t>(code));
     }
-  std::vector<int64_t> acc(p.c);
-  for (int t = 0; t < p.l; ++t) {
-    for (int c = 0; c < p.c; ++c)
-      acc[c] = 0;
-    for (int j = 0; j < p.kernel; ++j) {
-      const int32_t *xr = x + int64_t(t + j) * p.c;
-      const int64_t *wr = wv.data() + size_t(j) * p.c;
+  // Token rows are independent given x: split over the SimPool (a part gets >= ~8k outputs).
+  const int64_t minRows = p.c >= 8192 ? 1 : 8192 / p.c;
+  SimPool::get().parallelFor(p.l, minRows, [&](int64_t t0, int64_t t1) {
+    std::vector<int64_t> acc(p.c);
+    for (int64_t t = t0; t < t1; ++t) {
       for (int c = 0; c < p.c; ++c)
-        acc[c] += int64_t(xr[c]) * wr[c];
+        acc[c] = 0;
+      for (int j = 0; j < p.kernel; ++j) {
+        const int32_t *xr = x + (t + j) * p.c;
+        const int64_t *wr = wv.data() + size_t(j) * p.c;
+        for (int c = 0; c < p.c; ++c)
+          acc[c] += int64_t(xr[c]) * wr[c];
+      }
+      int32_t *yr = y + t * p.c;
+      for (int c = 0; c < p.c; ++c) {
+        int64_t v = shiftRne64(acc[c] * scale[c], p.shift);
+        if (bias)
+          v += bias[c];
+        yr[c] = sat32From64(v);
+      }
+      if (p.act != Activation::None)
+        for (int c = 0; c < p.c; ++c)
+          yr[c] = applyActivation(yr[c], p.act, p.outFrac);
     }
-    int32_t *yr = y + int64_t(t) * p.c;
-    for (int c = 0; c < p.c; ++c) {
-      int64_t v = shiftRne64(acc[c] * scale[c], p.shift);
-      if (bias)
-        v += bias[c];
-      yr[c] = sat32From64(v);
-    }
-    if (p.act != Activation::None)
-      for (int c = 0; c < p.c; ++c)
-        yr[c] = applyActivation(yr[c], p.act, p.outFrac);
-  }
+  });
   return true;
 }
 #endif

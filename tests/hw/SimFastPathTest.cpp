@@ -203,27 +203,35 @@ TEST(SimFastPath, QuantizerExhaustiveSmallAbsmax) {
 
 TEST(SimFastPath, ConvMatchesHlsLoop) {
   std::mt19937 rng(14);
-  for (int kernel = 1; kernel <= kMaxConvKernel; ++kernel)
-    for (ConvWeightKind kind : {ConvWeightKind::Apot5, ConvWeightKind::Int8})
-      for (int shift : {1, 9, 24, 40, 62})
-        for (int act = 0; act < 3; ++act) {
-          ConvParams p;
-          p.l = 7, p.c = 13, p.kernel = kernel, p.kind = kind, p.shift = shift;
-          p.act = static_cast<Activation>(act);
-          p.outFrac = act == 2 ? 20 : 16;
-          auto x = edgyVec(rng, size_t(p.l + kernel - 1) * p.c, kInt32Min, kInt32Max);
-          std::vector<uint8_t> w(size_t(p.c) * kernel);
-          for (auto &v : w)
-            v = uint8_t(rng());
-          std::vector<uint16_t> scale(p.c);
-          for (auto &v : scale)
-            v = uint16_t(rng());
-          auto bias = edgyVec(rng, size_t(p.c), kInt32Min, kInt32Max);
-          std::vector<int32_t> yRef(size_t(p.l) * p.c), y(yRef.size(), 12345);
-          convEngineHls(p, x.data(), w.data(), scale.data(), bias.data(), yRef.data());
-          ASSERT_TRUE(convEngineSim(p, x.data(), w.data(), scale.data(), bias.data(), y.data()));
-          EXPECT_EQ(y, yRef) << "kernel " << kernel << " shift " << shift << " act " << act;
-        }
+  struct Shape {
+    int l, c;
+  };
+  for (Shape sh : {Shape{7, 13}, Shape{45, 400}}) // the second splits over threads
+    for (int kernel = 1; kernel <= kMaxConvKernel; ++kernel)
+      for (ConvWeightKind kind : {ConvWeightKind::Apot5, ConvWeightKind::Int8})
+        for (int shift : {1, 9, 24, 40, 62})
+          for (int act = 0; act < 3; ++act) {
+            ConvParams p;
+            p.l = sh.l, p.c = sh.c, p.kernel = kernel, p.kind = kind, p.shift = shift;
+            p.act = static_cast<Activation>(act);
+            p.outFrac = act == 2 ? 20 : 16;
+            auto x = edgyVec(rng, size_t(p.l + kernel - 1) * p.c, kInt32Min, kInt32Max);
+            std::vector<uint8_t> w(size_t(p.c) * kernel);
+            for (auto &v : w)
+              v = uint8_t(rng());
+            std::vector<uint16_t> scale(p.c);
+            for (auto &v : scale)
+              v = uint16_t(rng());
+            auto bias = edgyVec(rng, size_t(p.c), kInt32Min, kInt32Max);
+            std::vector<int32_t> yRef(size_t(p.l) * p.c);
+            convEngineHls(p, x.data(), w.data(), scale.data(), bias.data(), yRef.data());
+            forEachSimConfig([&](SimPath) {
+              std::vector<int32_t> y(yRef.size(), 12345);
+              ASSERT_TRUE(
+                  convEngineSim(p, x.data(), w.data(), scale.data(), bias.data(), y.data()));
+              EXPECT_EQ(y, yRef) << "kernel " << kernel << " shift " << shift << " act " << act;
+            });
+          }
   ConvParams p;
   p.l = p.c = 1, p.kernel = 1, p.shift = 0; // a left shift: the loop's 128-bit form
   int32_t x = 5, y = 0;
