@@ -4,23 +4,30 @@
 // compiler vectorises without reassociating any sum. Four rows of C share each loaded row of B
 // (register reuse), and the j/k blocks keep a B panel (KB x NB) in L2 and four C row segments
 // in L1 while they are reused. For C = A · Wᵀ (vimq.Linear's [N, K] weights) each panel is
-// packed from W just before use, so W is read once and never transposed as a whole.
+// packed from W just before use, so W is read once and never transposed as a whole. Where the
+// CPU has AVX (checked at run time) the f32 kernel holds a 6 x 16 tile of C in registers;
+// every variant computes each C element with the same operations in the same order, so the
+// results do not depend on the CPU.
 //
 //===----------------------------------------------------------------------------------------===//
 #include "Gemm.h"
 #include "Parallel.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <vector>
 
 #ifdef __SSE2__
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
 namespace vimq::interp::detail {
 
 namespace {
+
+/// setGemmAvx: tests run both kernels and compare them.
+std::atomic<bool> avxAllowed{true};
 
 constexpr int64_t kNB = 512; // columns per block: 4 C rows x 512 x 4 B = 8 KiB in L1
 constexpr int64_t kKB = 128; // depth per block: a 128 x 512 f32 B panel = 256 KiB in L2
@@ -74,8 +81,7 @@ void blockUpdate(int64_t M, int64_t jn, int64_t kn, const T *A, int64_t lda, con
 /// broadcasts of A feed eight multiply-adds, instead of loading and storing C for every k.
 /// Each element still accumulates c += a * b (a separate multiply and add, no FMA) in
 /// increasing k, so the result equals the generic loop bit for bit.
-template <>
-void blockUpdate<float>(int64_t M, int64_t jn, int64_t kn, const float *A, int64_t lda,
+void blockUpdateSse2(int64_t M, int64_t jn, int64_t kn, const float *A, int64_t lda,
                         const float *P, int64_t ldp, float *C, int64_t ldc) {
   int64_t i = 0;
   int64_t j8 = jn / 8 * 8;
@@ -121,6 +127,88 @@ void blockUpdate<float>(int64_t M, int64_t jn, int64_t kn, const float *A, int64
   if (i < M)
     blockUpdateGeneric<float>(M - i, jn, kn, A + i * lda, lda, P, ldp, C + i * ldc, ldc);
 }
+
+#if defined(__x86_64__) || defined(__i386__)
+/// The same 8-wide tiles with AVX, 6 rows x 16 columns: twelve accumulators, two loads of P and
+/// six broadcasts per k. A separate multiply then add per product (the target is "avx", not
+/// "fma", and the project does not contract), in increasing k, so every C element is
+/// bit-identical to the SSE2 and generic kernels; only the speed depends on the CPU.
+__attribute__((target("avx"))) void blockUpdateAvx(int64_t M, int64_t jn, int64_t kn,
+                                                    const float *A, int64_t lda, const float *P,
+                                                    int64_t ldp, float *C, int64_t ldc) {
+  int64_t i = 0;
+  int64_t j16 = jn / 16 * 16;
+  for (; i + 6 <= M; i += 6) {
+    const float *a[6];
+    float *c[6];
+    for (int r = 0; r < 6; ++r) {
+      a[r] = A + (i + r) * lda;
+      c[r] = C + (i + r) * ldc;
+    }
+    for (int64_t j = 0; j < j16; j += 16) {
+      __m256 x00 = _mm256_loadu_ps(c[0] + j), x01 = _mm256_loadu_ps(c[0] + j + 8);
+      __m256 x10 = _mm256_loadu_ps(c[1] + j), x11 = _mm256_loadu_ps(c[1] + j + 8);
+      __m256 x20 = _mm256_loadu_ps(c[2] + j), x21 = _mm256_loadu_ps(c[2] + j + 8);
+      __m256 x30 = _mm256_loadu_ps(c[3] + j), x31 = _mm256_loadu_ps(c[3] + j + 8);
+      __m256 x40 = _mm256_loadu_ps(c[4] + j), x41 = _mm256_loadu_ps(c[4] + j + 8);
+      __m256 x50 = _mm256_loadu_ps(c[5] + j), x51 = _mm256_loadu_ps(c[5] + j + 8);
+      const float *b = P + j;
+      for (int64_t k = 0; k < kn; ++k, b += ldp) {
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+        __m256 v = _mm256_broadcast_ss(a[0] + k);
+        x00 = _mm256_add_ps(x00, _mm256_mul_ps(v, b0));
+        x01 = _mm256_add_ps(x01, _mm256_mul_ps(v, b1));
+        v = _mm256_broadcast_ss(a[1] + k);
+        x10 = _mm256_add_ps(x10, _mm256_mul_ps(v, b0));
+        x11 = _mm256_add_ps(x11, _mm256_mul_ps(v, b1));
+        v = _mm256_broadcast_ss(a[2] + k);
+        x20 = _mm256_add_ps(x20, _mm256_mul_ps(v, b0));
+        x21 = _mm256_add_ps(x21, _mm256_mul_ps(v, b1));
+        v = _mm256_broadcast_ss(a[3] + k);
+        x30 = _mm256_add_ps(x30, _mm256_mul_ps(v, b0));
+        x31 = _mm256_add_ps(x31, _mm256_mul_ps(v, b1));
+        v = _mm256_broadcast_ss(a[4] + k);
+        x40 = _mm256_add_ps(x40, _mm256_mul_ps(v, b0));
+        x41 = _mm256_add_ps(x41, _mm256_mul_ps(v, b1));
+        v = _mm256_broadcast_ss(a[5] + k);
+        x50 = _mm256_add_ps(x50, _mm256_mul_ps(v, b0));
+        x51 = _mm256_add_ps(x51, _mm256_mul_ps(v, b1));
+      }
+      _mm256_storeu_ps(c[0] + j, x00);
+      _mm256_storeu_ps(c[0] + j + 8, x01);
+      _mm256_storeu_ps(c[1] + j, x10);
+      _mm256_storeu_ps(c[1] + j + 8, x11);
+      _mm256_storeu_ps(c[2] + j, x20);
+      _mm256_storeu_ps(c[2] + j + 8, x21);
+      _mm256_storeu_ps(c[3] + j, x30);
+      _mm256_storeu_ps(c[3] + j + 8, x31);
+      _mm256_storeu_ps(c[4] + j, x40);
+      _mm256_storeu_ps(c[4] + j + 8, x41);
+      _mm256_storeu_ps(c[5] + j, x50);
+      _mm256_storeu_ps(c[5] + j + 8, x51);
+    }
+    if (j16 < jn) // the last jn % 16 columns
+      blockUpdateSse2(6, jn - j16, kn, A + i * lda, lda, P + j16, ldp, C + i * ldc + j16, ldc);
+  }
+  if (i < M)
+    blockUpdateSse2(M - i, jn, kn, A + i * lda, lda, P, ldp, C + i * ldc, ldc);
+}
+
+bool cpuHasAvx() {
+  static const bool has = __builtin_cpu_supports("avx");
+  return has;
+}
+#endif
+
+template <>
+void blockUpdate<float>(int64_t M, int64_t jn, int64_t kn, const float *A, int64_t lda,
+                        const float *P, int64_t ldp, float *C, int64_t ldc) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (cpuHasAvx() && avxAllowed.load(std::memory_order_relaxed))
+    return blockUpdateAvx(M, jn, kn, A, lda, P, ldp, C, ldc);
+#endif
+  blockUpdateSse2(M, jn, kn, A, lda, P, ldp, C, ldc);
+}
 #endif
 
 template <typename T> void zeroRows(int64_t M, int64_t N, T *C, int64_t ldc) {
@@ -148,8 +236,17 @@ void gemmBTSerial(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, cons
     int64_t jn = std::min(kNB, N - j0);
     for (int64_t k0 = 0; k0 < K; k0 += kKB) {
       int64_t kn = std::min(kKB, K - k0);
-      // Pack the transposed block: panel[k][j] = W[j0 + j][k0 + k] (W rows read contiguously).
-      for (int64_t j = 0; j < jn; ++j) {
+      // Pack the transposed block: panel[k][j] = W[j0 + j][k0 + k], eight W rows at a time
+      // so that each k writes eight adjacent panel elements (one element per k would store
+      // with a stride of jn elements, a power of two that maps every store to one cache set).
+      int64_t j = 0;
+      for (; j + 8 <= jn; j += 8) {
+        const T *w = W + (j0 + j) * ldw + k0;
+        for (int64_t k = 0; k < kn; ++k)
+          for (int64_t r = 0; r < 8; ++r)
+            panel[size_t(k * jn + j + r)] = w[r * ldw + k];
+      }
+      for (; j < jn; ++j) {
         const T *w = W + (j0 + j) * ldw + k0;
         for (int64_t k = 0; k < kn; ++k)
           panel[size_t(k * jn + j)] = w[k];
@@ -188,6 +285,16 @@ void gemmBT(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *W
       },
       /*align=*/16);
 }
+
+bool gemmAvxAvailable() {
+#if defined(__SSE2__) && (defined(__x86_64__) || defined(__i386__))
+  return cpuHasAvx();
+#else
+  return false;
+#endif
+}
+
+void setGemmAvx(bool allowed) { avxAllowed.store(allowed, std::memory_order_relaxed); }
 
 template <typename T> void transposeMatrix(const T *src, int64_t R, int64_t C, T *dst) {
   constexpr int64_t kTile = 32; // 32 x 32 x 4 B = 4 KiB per tile side: both fit in L1

@@ -22,6 +22,11 @@ template <typename T>
 void gemmBT(int64_t M, int64_t N, int64_t K, const T *A, int64_t lda, const T *W, int64_t ldw,
             T *C, int64_t ldc);
 
+/// Whether this CPU runs the AVX variant of the f32 kernel (8-wide, bit-identical to SSE2).
+bool gemmAvxAvailable();
+/// Allows (default) or forbids the AVX kernel; tests compare both variants bit for bit.
+void setGemmAvx(bool allowed);
+
 /// dst[C, R] = src[R, C]^T, in cache-sized tiles (a row-by-row transpose of a large weight
 /// writes with a stride of R elements and misses the cache and TLB on every store).
 template <typename T> void transposeMatrix(const T *src, int64_t R, int64_t C, T *dst);
