@@ -91,7 +91,7 @@ template <WeightKind Kind> static int32_t blockDot(const int8_t *x, const uint8_
 // independent), so the block dot product is an int8 x int8 loop that vectorises (int8 weights
 // are their own decoding). 16 * sum(x * L) == sum(16 * x * L) exactly: |sum| <= block * 127 *
 // 160 < 2^31 (block <= 2^16). Output columns are split over the SimPool's threads; with AVX2 and
-// block 32 eight columns run at a time (below). The synthesised engine is the shift-add loop
+// block 32 or 16 eight columns run at a time (below). The synthesised engine is the shift-add loop
 // above; this changes no bit.
 static constexpr int8_t kApot4Sixteenths[16] = {0, 1, 2, 3, 4, 6, 8, 10, 0, -1, -2, -3, -4, -6, -8, -10};
 
@@ -158,20 +158,53 @@ static void linearColumnsScalar(const LinearParams &p, const int8_t *x, const ui
 
 #if defined(__x86_64__) || defined(__i386__)
 #define VIMQ_SIM_AVX2 1
-//===-- AVX2 form of the APoT-4 fast path (block 32) -----------------------------------------===//
+//===-- AVX2 form of the APoT-4 fast path (block 32 or 16) -----------------------------------===//
 //
 // Eight output columns at a time. A weight sixteenth L is in [-10, 10], so the engine's block
 // sum 16 * sum(x * L) is computed as 16 * (sum(x * (L + 10)) - 10 * sum(x)): pmaddubsw multiplies
 // the unsigned L + 10 <= 20 by the signed x (pairs <= 2 * 20 * 128, no int16 saturation),
 // pmaddwd widens to int32, and sum(x) per (token, block) is computed once. All exact integers.
+/// The eight columns' block sums for one token and one block of Block (32 or 16) bytes, column
+/// j in lane j. Block 16: column j shares a vector with column j + 4 (low and high half).
+template <int Block>
+__attribute__((target("avx2"))) static inline __m256i blockSums8(const int8_t *xb,
+                                                                const uint8_t *lv, size_t k) {
+  const __m256i ones16 = _mm256_set1_epi16(1);
+  if constexpr (Block == 32) {
+    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(xb));
+    __m256i s[8];
+    for (int j = 0; j < 8; ++j) {
+      const __m256i lj = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(lv + j * k));
+      s[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(lj, xv), ones16);
+    }
+    const __m256i h01 = _mm256_hadd_epi32(s[0], s[1]), h23 = _mm256_hadd_epi32(s[2], s[3]);
+    const __m256i h45 = _mm256_hadd_epi32(s[4], s[5]), h67 = _mm256_hadd_epi32(s[6], s[7]);
+    const __m256i q0 = _mm256_hadd_epi32(h01, h23), q1 = _mm256_hadd_epi32(h45, h67);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(q0, q1, 0x20),
+                            _mm256_permute2x128_si256(q0, q1, 0x31));
+  } else {
+    static_assert(Block == 16);
+    const __m256i xv =
+        _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(xb)));
+    __m256i s[4];
+    for (int j = 0; j < 4; ++j) {
+      const __m256i lj = _mm256_inserti128_si256(
+          _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i *>(lv + j * k))),
+          _mm_loadu_si128(reinterpret_cast<const __m128i *>(lv + (j + 4) * k)), 1);
+      s[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(lj, xv), ones16);
+    }
+    return _mm256_hadd_epi32(_mm256_hadd_epi32(s[0], s[1]), _mm256_hadd_epi32(s[2], s[3]));
+  }
+}
+
+template <int Block>
 __attribute__((target("avx2"))) static void
 linearColumnsAvx2(const LinearParams &p, const int8_t *x, const uint8_t *w, const uint16_t *wscale,
                   const int32_t *xabs, const int32_t *bias, int32_t *y, int n0, int n1,
                   const int32_t *xsum) {
-  const int nb = p.k / 32;
+  const int nb = p.k / Block;
   std::vector<uint8_t> lv(size_t(8) * p.k);  // 8 decoded rows, L + 10
   std::vector<int64_t> ws(size_t(nb) * 8);    // [block][column]
-  const __m256i ones16 = _mm256_set1_epi16(1);
   for (int nt = n0; nt < n1; nt += 8) {
     for (int j = 0; j < 8; ++j) {
       const uint8_t *wr = w + int64_t(nt + j) * p.k;
@@ -184,20 +217,8 @@ linearColumnsAvx2(const LinearParams &p, const int8_t *x, const uint8_t *w, cons
       const int8_t *xr = x + int64_t(m) * p.k;
       __m256i totLo = _mm256_setzero_si256(), totHi = _mm256_setzero_si256();
       for (int b = 0; b < nb; ++b) {
-        const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(xr + b * 32));
-        __m256i s[8];
-        for (int j = 0; j < 8; ++j) {
-          const __m256i lj =
-              _mm256_loadu_si256(reinterpret_cast<const __m256i *>(&lv[size_t(j) * p.k + b * 32]));
-          s[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(lj, xv), ones16);
-        }
-        // Horizontal sums: column j's block sum ends up in lane j.
-        const __m256i h01 = _mm256_hadd_epi32(s[0], s[1]), h23 = _mm256_hadd_epi32(s[2], s[3]);
-        const __m256i h45 = _mm256_hadd_epi32(s[4], s[5]), h67 = _mm256_hadd_epi32(s[6], s[7]);
-        const __m256i q0 = _mm256_hadd_epi32(h01, h23), q1 = _mm256_hadd_epi32(h45, h67);
-        const __m256i sum = _mm256_add_epi32(_mm256_permute2x128_si256(q0, q1, 0x20),
-                                             _mm256_permute2x128_si256(q0, q1, 0x31));
-        // acc = 16 * (sum - 10 * sum(x)), |acc| <= 32 * 127 * 160 < 2^20: int32.
+        const __m256i sum = blockSums8<Block>(xr + b * Block, &lv[size_t(b) * Block], size_t(p.k));
+        // acc = 16 * (sum - 10 * sum(x)), |acc| <= 32 * 128 * 160 < 2^20: int32.
         const __m256i acc = _mm256_slli_epi32(
             _mm256_sub_epi32(sum, _mm256_set1_epi32(10 * xsum[int64_t(m) * nb + b])), 4);
         const __m256i wsLo = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(&ws[size_t(b) * 8]));
@@ -230,8 +251,8 @@ bool linearEngineSim(const LinearParams &p, const int8_t *x, const uint8_t *w,
     return false;
   bool vec = false;
 #ifdef VIMQ_SIM_AVX2
-  vec = path != SimPath::Scalar && p.kind == WeightKind::Apot4 && p.block == 32 &&
-        p.k % 32 == 0 && cpuHasAvx2();
+  vec = path != SimPath::Scalar && p.kind == WeightKind::Apot4 &&
+        (p.block == 32 || p.block == 16) && p.k % p.block == 0 && cpuHasAvx2();
 #endif
   if (path == SimPath::Vector && !vec)
     return false;
@@ -242,13 +263,13 @@ bool linearEngineSim(const LinearParams &p, const int8_t *x, const uint8_t *w,
   std::vector<int32_t> xsum;
 #ifdef VIMQ_SIM_AVX2
   if (vec) {
-    const int nb = p.k / 32;
+    const int nb = p.k / p.block;
     xsum.resize(size_t(p.m) * nb);
     for (int m = 0; m < p.m; ++m)
       for (int b = 0; b < nb; ++b) {
         int32_t sum = 0;
-        for (int k = 0; k < 32; ++k)
-          sum += x[int64_t(m) * p.k + b * 32 + k];
+        for (int k = 0; k < p.block; ++k)
+          sum += x[int64_t(m) * p.k + b * p.block + k];
         xsum[size_t(m) * nb + b] = sum;
       }
   }
@@ -256,8 +277,8 @@ bool linearEngineSim(const LinearParams &p, const int8_t *x, const uint8_t *w,
   SimPool::get().parallelFor(groups, minGroups, [&](int64_t g0, int64_t g1) {
 #ifdef VIMQ_SIM_AVX2
     if (vec)
-      return linearColumnsAvx2(p, x, w, wscale, xabs, bias, y, int(g0 * group), int(g1 * group),
-                               xsum.data());
+      return (p.block == 32 ? linearColumnsAvx2<32> : linearColumnsAvx2<16>)(
+          p, x, w, wscale, xabs, bias, y, int(g0 * group), int(g1 * group), xsum.data());
 #endif
     linearColumnsScalar(p, x, w, wscale, xabs, bias, y, int(g0), int(g1));
   });

@@ -121,7 +121,8 @@ TEST(SimFastPath, LinearMatchesHlsLoop) {
   };
   for (Case cs : {Case{1, 32, 8, 32, WeightKind::Apot4}, Case{197, 192, 64, 32, WeightKind::Apot4},
                   Case{5, 96, 21, 32, WeightKind::Apot4}, Case{3, 70, 13, 32, WeightKind::Apot4},
-                  Case{9, 16, 11, 16, WeightKind::Apot4}, Case{4, 64, 9, 64, WeightKind::Apot4},
+                  Case{9, 16, 11, 16, WeightKind::Apot4}, Case{5, 48, 19, 16, WeightKind::Apot4},
+                  Case{4, 64, 9, 64, WeightKind::Apot4},
                   Case{6, 96, 17, 32, WeightKind::Int8}, Case{2, 45, 5, 45, WeightKind::Int8}}) {
     for (int shift : {0, 1, 20, 31, 45, 62, 70}) {
       for (int variant = 0; variant < 6; ++variant) {
