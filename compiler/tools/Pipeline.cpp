@@ -1,7 +1,10 @@
 //===- Pipeline.cpp - the pass pipeline of the tools ------------------------------------------===//
 #include "Pipeline.h"
+#include "ToolOptions.h"
 
 #include "vimq/onnx/Importer.h"
+#include "vimq/quant/CommandLine.h"
+#include "vimq/quant/Driver.h"
 #include "vimq/support/Error.h"
 
 namespace vimq::tools {
@@ -25,6 +28,68 @@ buildPipeline(const Instrumentation &instr,
   if (llvm::Error e = pm->checkInstrumentationNames())
     return e;
   return pm;
+}
+
+llvm::Expected<ModelPipeline> modelPipelineFromCommandLine(llvm::StringRef scheme,
+                                                           llvm::StringRef pipelineWithVimq) {
+  if (llvm::Error e = checkScheme(scheme))
+    return std::move(e);
+  ModelPipeline p;
+  p.vimq = scheme == "vimq";
+  p.instr = instrumentationFromOptions();
+  p.passNames = customPipeline();
+  if (p.vimq && p.passNames)
+    return makeError("{0}", pipelineWithVimq);
+  if (p.vimq) {
+    auto parsed = quant::quantOptionsFromCommandLine();
+    if (!parsed)
+      return parsed.takeError();
+    p.quantOpts = *parsed;
+  }
+  return p;
+}
+
+llvm::Expected<std::unique_ptr<ir::Graph>> importAndLower(llvm::StringRef modelPath,
+                                                          const ModelPipeline &pipeline,
+                                                          AfterImport afterImport) {
+  registerAllPasses();
+  // The vimq pipeline is built (and its pass names checked) inside quant::quantizeForVimq.
+  std::unique_ptr<PassManager> pm;
+  if (!pipeline.vimq) {
+    auto built = buildPipeline(pipeline.instr, pipeline.passNames);
+    if (!built)
+      return built.takeError();
+    pm = std::move(*built);
+  }
+  auto graph = importOnnxFile(modelPath);
+  if (!graph)
+    return graph.takeError();
+  if (afterImport)
+    if (llvm::Error e = afterImport(**graph))
+      return std::move(e);
+  llvm::Error e = pipeline.vimq
+                      ? quant::quantizeForVimq(**graph, pipeline.quantOpts, pipeline.instr)
+                      : pm->run(**graph);
+  if (e)
+    return std::move(e);
+  return graph;
+}
+
+llvm::Expected<LoweredModel> importAndLower(llvm::StringRef modelPath,
+                                            const ModelPipeline &pipeline,
+                                            llvm::ArrayRef<std::string> inputArgs) {
+  LoweredModel model;
+  auto graph = importAndLower(modelPath, pipeline, [&](const ir::Graph &g) -> llvm::Error {
+    auto inputs = loadInputs(g, inputArgs);
+    if (!inputs)
+      return inputs.takeError();
+    model.inputs = std::move(*inputs);
+    return llvm::Error::success();
+  });
+  if (!graph)
+    return graph.takeError();
+  model.graph = std::move(*graph);
+  return model;
 }
 
 } // namespace vimq::tools

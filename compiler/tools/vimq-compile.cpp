@@ -17,9 +17,7 @@
 
 #include "vimq/backend/Compile.h"
 #include "vimq/isa/Bundle.h"
-#include "vimq/onnx/Importer.h"
 #include "vimq/quant/CommandLine.h"
-#include "vimq/quant/Driver.h"
 #include "vimq/support/Error.h"
 #include "vimq/support/FileUtil.h"
 
@@ -83,19 +81,12 @@ llvm::Error compile() {
   Emit what = emit;
   if (what == Emit::Auto)
     what = target.empty() ? Emit::IR : Emit::Bundle;
-  const bool vimq = scheme == "vimq";
-  if (llvm::Error e = tools::checkScheme(scheme))
-    return e;
-  if (vimq && tools::customPipeline())
-    return makeError("--pipeline cannot be combined with --scheme vimq (its pipeline is fixed: "
-                     "frontend + ViM-Q passes)");
-  quant::QuantOptions quantOpts;
-  if (vimq) {
-    auto parsed = quant::quantOptionsFromCommandLine();
-    if (!parsed)
-      return parsed.takeError();
-    quantOpts = *parsed;
-  }
+  auto pipeline = tools::modelPipelineFromCommandLine(
+      scheme, "--pipeline cannot be combined with --scheme vimq (its pipeline is fixed: "
+              "frontend + ViM-Q passes)");
+  if (!pipeline)
+    return pipeline.takeError();
+  const bool vimq = pipeline->vimq;
   if ((what == Emit::Quant || backendEmit(what)) && !vimq)
     return makeError("--emit={0} needs a quantized graph: add --scheme vimq",
                      what == Emit::Quant ? "quant" : "tiled|asm|bundle");
@@ -113,27 +104,11 @@ llvm::Error compile() {
   if (llvm::Error e = tools::checkOutputFile(outputPath))
     return e;
 
-  tools::registerAllPasses();
-  // --scheme vimq: the fixed frontend + ViM-Q pipeline of quant::quantizeForVimq, the same call
-  // as vimq-ref's, so the bundle and the golden model start from the identical q graph.
-  std::unique_ptr<PassManager> pm;
-  if (!vimq) {
-    auto built =
-        tools::buildPipeline(tools::instrumentationFromOptions(), tools::customPipeline());
-    if (!built)
-      return built.takeError();
-    pm = std::move(*built);
-  }
-  auto graph = importOnnxFile(modelPath);
+  // --scheme vimq: the same quant::quantizeForVimq call as vimq-ref's, so the bundle and the
+  // golden model start from the identical q graph.
+  auto graph = tools::importAndLower(modelPath, *pipeline);
   if (!graph)
     return graph.takeError();
-  if (vimq) {
-    if (llvm::Error e =
-            quant::quantizeForVimq(**graph, quantOpts, tools::instrumentationFromOptions()))
-      return e;
-  } else if (llvm::Error e = pm->run(**graph)) {
-    return e;
-  }
 
   std::string text;
   llvm::raw_string_ostream os(text);

@@ -19,9 +19,7 @@
 #include "vimq/golden/Golden.h"
 #include "vimq/isa/Asm.h"
 #include "vimq/isa/Isa.h"
-#include "vimq/onnx/Importer.h"
 #include "vimq/quant/CommandLine.h"
-#include "vimq/quant/Driver.h"
 #include "vimq/runtime/Session.h"
 #include "vimq/support/Error.h"
 
@@ -90,38 +88,39 @@ llvm::Expected<int> compare() {
   if (modelPath.empty())
     return makeError("no input model (usage: vimq-debug-compare MODEL.onnx --input "
                      "NAME=FILE.npy ...; see --help)");
+  // Always the ViM-Q pipeline, and without the instrumentation flags: the pass dumps of
+  // vimq-compile are not what this tool is for.
+  tools::ModelPipeline pipeline;
+  pipeline.vimq = true;
   auto quantOpts = quant::quantOptionsFromCommandLine();
   if (!quantOpts)
     return quantOpts.takeError();
+  pipeline.quantOpts = *quantOpts;
   auto targetInfo = backend::TargetInfo::load(target);
   if (!targetInfo)
     return targetInfo.takeError();
-  tools::registerAllPasses();
-  auto graph = importOnnxFile(modelPath);
-  if (!graph)
-    return graph.takeError();
-  auto inputs = tools::loadInputs(**graph, inputArgs);
-  if (!inputs)
-    return inputs.takeError();
-  if (llvm::Error e = quant::quantizeForVimq(**graph, *quantOpts, {}))
-    return e;
+  auto model = tools::importAndLower(modelPath, pipeline, inputArgs);
+  if (!model)
+    return model.takeError();
+  ir::Graph &graph = *model->graph;
+  const interp::NamedTensors &inputs = model->inputs;
 
   backend::CompileOptions opts;
   opts.model = modelPath;
   opts.scheme = "vimq";
   opts.lower.checkpointOutputs = true;
-  auto compiled = backend::compileGraph(**graph, *targetInfo, opts);
+  auto compiled = backend::compileGraph(graph, *targetInfo, opts);
   if (!compiled)
     return compiled.takeError();
 
   // Golden model: keep every op's results by value name.
   llvm::StringMap<Tensor> golden;
-  golden::Evaluator evaluator(**graph);
+  golden::Evaluator evaluator(graph);
   evaluator.onOpDone = [&](const ir::Op &op, llvm::ArrayRef<Tensor> results) {
     for (unsigned i = 0; i < results.size(); ++i)
       golden.insert({op.result(i)->name(), results[i]});
   };
-  auto goldenOut = evaluator.run(*inputs);
+  auto goldenOut = evaluator.run(inputs);
   if (!goldenOut)
     return goldenOut.takeError();
 
@@ -144,7 +143,7 @@ llvm::Expected<int> compare() {
   if (!session)
     return session.takeError();
   rt::TensorMap feeds;
-  for (const auto &[name, t] : *inputs)
+  for (const auto &[name, t] : inputs)
     feeds.emplace(name, t);
   auto sim = session->run(feeds);
   if (!sim)

@@ -17,9 +17,7 @@
 
 #include "vimq/interp/Interpreter.h"
 #include "vimq/golden/Golden.h"
-#include "vimq/onnx/Importer.h"
 #include "vimq/quant/CommandLine.h"
-#include "vimq/quant/Driver.h"
 #include "vimq/quant/Passes.h"
 #include "vimq/support/Error.h"
 
@@ -84,6 +82,21 @@ private:
   std::chrono::steady_clock::time_point last_;
 };
 
+/// Runs `g` with the progress line: a q graph on the golden model, else on the FP32 interpreter.
+llvm::Expected<interp::NamedTensors> evaluate(const ir::Graph &g, bool quantized,
+                                              const interp::NamedTensors &inputs) {
+  Progress progress(g.numOps());
+  auto onOpDone = [&](const ir::Op &op, llvm::ArrayRef<Tensor>) { progress.step(op); };
+  if (quantized) {
+    golden::Evaluator evaluator(g);
+    evaluator.onOpDone = onOpDone;
+    return evaluator.run(inputs);
+  }
+  interp::Interpreter interpreter(g);
+  interpreter.onOpDone = onOpDone;
+  return interpreter.run(inputs);
+}
+
 llvm::Error runReference() {
   if (tools::listPassesRequested()) {
     tools::registerAllPasses();
@@ -96,70 +109,26 @@ llvm::Error runReference() {
                      "--output DIR; see --help)");
   if (outputDir.empty())
     return makeError("no --output folder given");
-  bool vimq = scheme == "vimq";
-  if (llvm::Error e = tools::checkScheme(scheme))
-    return e;
-  quant::QuantOptions quantOpts;
-  if (vimq && tools::customPipeline())
-    return makeError("--pipeline does not apply to --scheme vimq (its pipeline is fixed: "
-                     "frontend, then the ViM-Q passes)");
-  if (vimq) {
-    auto parsed = quant::quantOptionsFromCommandLine();
-    if (!parsed)
-      return parsed.takeError();
-    quantOpts = *parsed;
-  }
+  auto pipeline = tools::modelPipelineFromCommandLine(
+      scheme, "--pipeline does not apply to --scheme vimq (its pipeline is fixed: frontend, "
+              "then the ViM-Q passes)");
+  if (!pipeline)
+    return pipeline.takeError();
   if (llvm::Error e = tools::checkOutputDir(outputDir))
     return e;
 
-  tools::registerAllPasses();
-  // --scheme vimq runs the fixed frontend + ViM-Q pipeline of quant::quantizeForVimq (whose pass
-  // manager checks the instrumentation's pass names); fp32 runs the frontend or --pipeline.
-  std::unique_ptr<PassManager> pm;
-  if (!vimq) {
-    auto built =
-        tools::buildPipeline(tools::instrumentationFromOptions(), tools::customPipeline());
-    if (!built)
-      return built.takeError();
-    pm = std::move(*built);
-  }
-  auto graph = importOnnxFile(modelPath);
-  if (!graph)
-    return graph.takeError();
-  // The inputs are checked against the imported graph, before the pipeline: a wrong file
-  // should not cost a full pipeline run to be reported.
-  auto inputs = tools::loadInputs(**graph, inputArgs);
-  if (!inputs)
-    return inputs.takeError();
-  interp::NamedTensors outputs;
-  if (vimq) {
-    if (llvm::Error e = quant::quantizeForVimq(**graph, quantOpts,
-                                               tools::instrumentationFromOptions()))
-      return e;
-    golden::Evaluator evaluator(**graph);
-    Progress progress((*graph)->numOps());
-    evaluator.onOpDone = [&](const ir::Op &op, llvm::ArrayRef<Tensor>) { progress.step(op); };
-    auto result = evaluator.run(*inputs);
-    if (!result)
-      return result.takeError();
-    outputs = std::move(*result);
-  } else if (llvm::Error e = pm->run(**graph)) {
-    return e;
-  } else {
-    interp::Interpreter interpreter(**graph);
-    Progress progress((*graph)->numOps());
-    interpreter.onOpDone = [&](const ir::Op &op, llvm::ArrayRef<Tensor>) { progress.step(op); };
-    auto result = interpreter.run(*inputs);
-    if (!result)
-      return result.takeError();
-    outputs = std::move(*result);
-  }
+  auto model = tools::importAndLower(modelPath, *pipeline, inputArgs);
+  if (!model)
+    return model.takeError();
+  auto outputs = evaluate(*model->graph, pipeline->vimq, model->inputs);
+  if (!outputs)
+    return outputs.takeError();
 
-  auto written = tools::writeOutputs(outputDir, outputs);
+  auto written = tools::writeOutputs(outputDir, *outputs);
   if (!written)
     return written.takeError();
   if (printOutputs)
-    for (const auto &[name, tensor] : outputs)
+    for (const auto &[name, tensor] : *outputs)
       tools::printTensorSummary(llvm::outs(), name, tensor);
   return tools::flushStdout();
 }
