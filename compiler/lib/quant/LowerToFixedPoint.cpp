@@ -19,6 +19,7 @@
 #include "vimq/support/Error.h"
 
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <cmath>
 
@@ -128,6 +129,14 @@ private:
   Value *constant(llvm::StringRef base, Tensor t) {
     return g.addConstant(g.uniqueName(base), std::move(t));
   }
+  /// `t` in Q(frac) as a new constant named after `base`.
+  llvm::Expected<Value *> fixedConstant(const Op &op, const Tensor &t, int64_t frac,
+                                        llvm::StringRef base) {
+    auto q = toFixed(t, frac, op);
+    if (!q)
+      return q.takeError();
+    return constant(base, std::move(*q));
+  }
 
   /// The calibrated result range of an FP value (its definer's calib.absmax).
   double rangeOf(const Value *v) const {
@@ -140,6 +149,16 @@ private:
     return 0;
   }
   int64_t fracOf(const Value *v) const { return fracFor(rangeOf(v)); }
+
+  /// q.FromFloat of the graph input `v` into `type` (the runtime's conversion), in the format
+  /// of the anchor's calibrated input range.
+  QVal fromFloat(Value *v, TensorType type, llvm::StringRef layout) {
+    Op *in = emit("q.FromFloat", {v}, {std::move(type)}, ".in");
+    int64_t f = fracFor(anchor->getFloat(attrs::kInputAbsMax, 0));
+    in->setAttr("frac", f);
+    in->setAttr("layout", layout.str());
+    return {in->result(), f};
+  }
 
   llvm::Expected<QVal> get(Value *v) {
     auto it = map.find(v);
@@ -155,11 +174,7 @@ private:
     Shape s(v->shape().begin(), v->shape().end());
     if (s.size() == 2)
       s.insert(s.begin() + 1, 1);
-    Op *in = emit("q.FromFloat", {v}, {i32(s)}, ".in");
-    int64_t f = fracFor(anchor->getFloat(attrs::kInputAbsMax, 0));
-    in->setAttr("frac", f);
-    in->setAttr("layout", std::string("tokens"));
-    return map[v] = QVal{in->result(), f};
+    return map[v] = fromFloat(v, i32(s), "tokens");
   }
 
   QVal rescale(QVal x, int64_t frac) {
@@ -174,6 +189,53 @@ private:
 
   void define(Value *fp, Value *q, int64_t frac) { map[fp] = {q, frac}; }
 
+  /// Emits the q op that computes the FP value `result` and maps `result` to it in Q(frac).
+  Op *emitFor(Value *result, llvm::StringRef kind, llvm::ArrayRef<Value *> operands,
+              TensorType type, int64_t frac) {
+    Op *q = emit(kind, operands, {std::move(type)});
+    define(result, q->result(), frac);
+    return q;
+  }
+  /// emitFor for the arithmetic q ops, which carry their result's format as "frac".
+  Op *emitArith(Value *result, llvm::StringRef kind, llvm::ArrayRef<Value *> operands,
+                TensorType type, int64_t frac) {
+    Op *q = emitFor(result, kind, operands, std::move(type), frac);
+    q->setAttr("frac", frac);
+    return q;
+  }
+  /// A product in Q(productFrac) (q.MulImm, q.Mul, q.Scale) shifted right to Q(fy); never
+  /// shifted left: a result format finer than the product's is the product's.
+  Op *emitProduct(Op &op, llvm::StringRef kind, llvm::ArrayRef<Value *> operands,
+                  int64_t productFrac, int64_t fy) {
+    int64_t shift = productFrac - fy;
+    if (shift < 0) {
+      fy = productFrac;
+      shift = 0;
+    }
+    Op *q = emitArith(op.result(), kind, operands, operands[0]->type(), fy);
+    q->setAttr("shift", shift);
+    return q;
+  }
+
+  /// The second operand of an op whose operands and result share the format `f` (q.Add,
+  /// q.InsertToken), which is lowered to fit it: a constant is stored in that format (laid out
+  /// by `layout`, if given), an activation rescaled to it.
+  llvm::Expected<Value *>
+  sharedFormatOperand(const Op &op, Value *b, int64_t &f,
+                      llvm::function_ref<Tensor(const Tensor &)> layout = nullptr) {
+    if (b->isConstant()) {
+      const Tensor &c = *b->constant();
+      f = std::min(f, fracFor(tensorAbsMax(c)));
+      return layout ? fixedConstant(op, layout(c), f, b->name() + ".q")
+                    : fixedConstant(op, c, f, b->name() + ".q");
+    }
+    auto q = get(b);
+    if (!q)
+      return q.takeError();
+    f = std::min(f, q->frac);
+    return rescale(*q, f).v;
+  }
+
   /// A packed-weight tensor attribute of rank `rank` (quantize-weights), or null: a graph
   /// resumed from a hand-edited dump must give an error, not a crash.
   static const Tensor *packedAttr(const Op &op, llvm::StringRef name, int64_t rank) {
@@ -182,49 +244,107 @@ private:
     return t && t->rank() == rank ? t : nullptr;
   }
 
+  struct Packed {
+    const Tensor &codes, &scales; // [N, K] codes, [N, blocks] f64 scales
+  };
+  /// The packed weight of a LINEAR (`blocked`: several scales per row) or CONV1D op.
+  llvm::Expected<Packed> packedWeight(const Op &op, bool blocked) {
+    const Tensor *codes = packedAttr(op, attrs::kWCodes, 2);
+    const Tensor *scales = packedAttr(op, attrs::kWScales, 2);
+    if (!codes || !scales || scales->dtype() != DType::F64 ||
+        scales->dim(0) != codes->dim(0) || (!blocked && scales->dim(1) != 1))
+      return unsupported(op, "its weight was not quantized (run quantize-weights first)");
+    return Packed{*codes, *scales};
+  }
+
+  struct WeightScaling {
+    int64_t frac, shift;
+  };
+  /// Appends the weight operands of a LINEAR / CONV1D `op` — codes, the weight scales as 16-bit
+  /// mantissas `ws` (shaped `wsShape`), the bias — for an input in Q(xFrac) that the engine
+  /// sees divided by `inDivisor`. The result's format is lowered until the largest mantissa
+  /// fits 16 bits; `shift` scales the mantissas up to use all 16.
+  llvm::Expected<WeightScaling> appendWeightOperands(const Op &op, const Packed &w,
+                                                     int64_t xFrac, double inDivisor,
+                                                     llvm::ArrayRef<int64_t> wsShape,
+                                                     llvm::SmallVectorImpl<Value *> &operands) {
+    int64_t fy = fracOf(op.result());
+    const double *scales = w.scales.data<double>();
+    double maxScale = 0;
+    for (int64_t i = 0; i < w.scales.numel(); ++i)
+      maxScale = std::fmax(maxScale, scales[i]);
+    auto mantissaOf = [&](double s, int64_t f) {
+      return s * std::ldexp(1.0, int(f - xFrac)) / inDivisor;
+    };
+    while (fy > 0 && mantissaOf(maxScale, fy) > 65535)
+      --fy;
+    double maxM = mantissaOf(maxScale, fy);
+    int64_t shift = maxM > 0 ? int64_t(std::floor(std::log2(65535 / maxM))) : 0;
+    shift = std::clamp<int64_t>(shift, 0, kMaxShift);
+    Tensor ws(DType::I32, wsShape);
+    for (int64_t i = 0; i < ws.numel(); ++i) {
+      double m = std::nearbyint(std::ldexp(mantissaOf(scales[i], fy), int(shift)));
+      if (m > 65535)
+        return unsupported(op, "its weight scales do not fit 16-bit mantissas");
+      ws.data<int32_t>()[i] = int32_t(m);
+    }
+    operands.push_back(constant(op.operand(1)->name() + ".codes", w.codes));
+    operands.push_back(constant(op.operand(1)->name() + ".ws", std::move(ws)));
+    if (Value *b = op.operand(2)) {
+      auto bq = fixedConstant(op, *b->constant(), fy, b->name() + ".q");
+      if (!bq)
+        return bq.takeError();
+      operands.push_back(*bq);
+    }
+    return WeightScaling{fy, shift};
+  }
+
   llvm::Error unsupported(const Op &op, llvm::StringRef why) {
     return makeError("{0}: cannot be expressed in ViM-Q fixed point: {1}", op.describe(), why);
   }
 
   // ---- ops ------------------------------------------------------------------------------
+  using LowerFn = llvm::Error (Lowering::*)(Op &);
+  using LowerUnaryFn = llvm::Error (Lowering::*)(Op &, QVal);
+
+  /// The lowering of an op whose first operand is the activation it transforms.
+  template <LowerUnaryFn F> llvm::Error withInput(Op &op) {
+    auto x = get(op.operand(0));
+    if (!x)
+      return x.takeError();
+    return (this->*F)(op, *x);
+  }
+
   llvm::Error lower(Op &op) {
-    llvm::StringRef k = op.kind();
-    if (k == "vimq.PatchEmbed")
-      return lowerPatchEmbed(op);
-    if (k == "vimq.Linear")
-      return lowerLinear(op);
-    if (k == "vimq.CausalConv1d")
-      return lowerConv(op);
-    if (k == "vimq.SiLU" || k == "vimq.Softplus")
-      return lowerActivation(op);
-    if (k == "vimq.RMSNorm")
-      return lowerNorm(op);
-    if (k == "vimq.SelectiveScan")
-      return lowerScan(op);
-    if (k == "onnx.Mul")
-      return lowerMul(op);
-    if (k == "onnx.Div")
-      return lowerDiv(op);
-    if (k == "onnx.Add" || k == "vimq.PositionEmbed")
-      return lowerAdd(op);
-    if (k == "vimq.Flip")
-      return lowerFlip(op);
-    if (k == "onnx.Slice")
-      return lowerSlice(op);
-    if (k == "onnx.Split")
-      return lowerSplit(op);
-    if (k == "vimq.InsertToken")
-      return lowerInsertToken(op);
-    if (k == "vimq.TakeToken")
-      return lowerTakeToken(op);
-    if (k == "onnx.Identity") { // kept by the frontend only when it names a graph output
-      auto x = get(op.operand(0));
-      if (!x)
-        return x.takeError();
-      define(op.result(), x->v, x->frac);
-      return llvm::Error::success();
-    }
+    static const std::pair<llvm::StringLiteral, LowerFn> kLowerings[] = {
+        {"vimq.PatchEmbed", &Lowering::lowerPatchEmbed},
+        {"vimq.Linear", &Lowering::withInput<&Lowering::emitLinear>},
+        {"vimq.CausalConv1d", &Lowering::withInput<&Lowering::lowerConv>},
+        {"vimq.SiLU", &Lowering::withInput<&Lowering::lowerActivation>},
+        {"vimq.Softplus", &Lowering::withInput<&Lowering::lowerActivation>},
+        {"vimq.RMSNorm", &Lowering::withInput<&Lowering::lowerNorm>},
+        {"vimq.SelectiveScan", &Lowering::lowerScan},
+        {"onnx.Mul", &Lowering::lowerMul},
+        {"onnx.Div", &Lowering::lowerDiv},
+        {"onnx.Add", &Lowering::lowerAdd},
+        {"vimq.PositionEmbed", &Lowering::lowerAdd},
+        {"vimq.Flip", &Lowering::withInput<&Lowering::lowerFlip>},
+        {"onnx.Slice", &Lowering::withInput<&Lowering::lowerSlice>},
+        {"onnx.Split", &Lowering::withInput<&Lowering::lowerSplit>},
+        {"vimq.InsertToken", &Lowering::withInput<&Lowering::lowerInsertToken>},
+        {"vimq.TakeToken", &Lowering::withInput<&Lowering::lowerTakeToken>},
+        // Kept by the frontend only when it names a graph output.
+        {"onnx.Identity", &Lowering::withInput<&Lowering::lowerIdentity>},
+    };
+    for (const auto &[kind, lowerFn] : kLowerings)
+      if (op.kind() == kind)
+        return (this->*lowerFn)(op);
     return unsupported(op, "the overlay has no instruction for it");
+  }
+
+  llvm::Error lowerIdentity(Op &op, QVal x) {
+    define(op.result(), x.v, x.frac);
+    return llvm::Error::success();
   }
 
   llvm::Error lowerPatchEmbed(Op &op) {
@@ -235,31 +355,15 @@ private:
     llvm::ArrayRef<int64_t> ws = op.operand(1)->shape();
     int64_t b = img->shape()[0], c = img->shape()[1], ph = ws[2], pw = ws[3];
     int64_t hp = img->shape()[2] / ph, wp = img->shape()[3] / pw;
-    Op *in = emit("q.FromFloat", {img}, {i32({b, hp * wp, c * ph * pw})}, ".in");
-    int64_t f = fracFor(op.getFloat(attrs::kInputAbsMax, 0));
-    in->setAttr("frac", f);
-    in->setAttr("layout", std::string("patches"));
-    in->setAttr("patch", std::vector<int64_t>{ph, pw});
-    return emitLinear(op, QVal{in->result(), f});
-  }
-
-  llvm::Error lowerLinear(Op &op) {
-    auto x = get(op.operand(0));
-    if (!x)
-      return x.takeError();
-    return emitLinear(op, *x);
+    QVal in = fromFloat(img, i32({b, hp * wp, c * ph * pw}), "patches");
+    in.v->definingOp()->setAttr("patch", std::vector<int64_t>{ph, pw});
+    return emitLinear(op, in);
   }
 
   llvm::Error emitLinear(Op &op, QVal x) {
-    const Tensor *codesP = packedAttr(op, attrs::kWCodes, 2);
-    const Tensor *scalesP = packedAttr(op, attrs::kWScales, 2);
-    if (!codesP || !scalesP || scalesP->dtype() != DType::F64 ||
-        scalesP->dim(0) != codesP->dim(0))
-      return unsupported(op, "its weight was not quantized (run quantize-weights first)");
-    const Tensor &codes = *codesP;
-    const Tensor &scales = *scalesP;
-    int64_t n = codes.dim(0), nb = scales.dim(1), block = op.getInt(attrs::kWBlock, 32);
-    std::string fmt = op.getString(attrs::kWFormat, "");
+    auto w = packedWeight(op, /*blocked=*/true);
+    if (!w)
+      return w.takeError();
     llvm::ArrayRef<int64_t> xs = x.v->shape();
     // Per-token int8 quantization of the input (VECTOR quant).
     Op *qt = emit("q.QuantizeTokens", {x.v},
@@ -270,127 +374,63 @@ private:
         a = std::ldexp(op.getFloat(attrs::kInputAbsMax, 0), int(x.frac));
       qt->setAttr("static_absmax", int64_t(std::fmin(std::fmax(std::nearbyint(a), 1), 2147483647)));
     }
-    // Output format; lowered when the weight-scale mantissas would not fit 16 bits.
-    int64_t fy = fracOf(op.result());
-    double maxScale = 0;
-    for (int64_t i = 0; i < scales.numel(); ++i)
-      maxScale = std::fmax(maxScale, scales.data<double>()[i]);
-    auto mantissaOf = [&](double s, int64_t fyv) {
-      return s * std::ldexp(1.0, int(fyv - x.frac)) / 127;
-    };
-    while (fy > 0 && mantissaOf(maxScale, fy) > 65535)
-      --fy;
-    double maxM = mantissaOf(maxScale, fy);
-    int64_t shift = maxM > 0 ? int64_t(std::floor(std::log2(65535 / maxM))) : 0;
-    shift = std::clamp<int64_t>(shift, 0, kMaxShift);
-    Tensor ws(DType::I32, {n, nb});
-    for (int64_t i = 0; i < scales.numel(); ++i) {
-      double m = std::nearbyint(std::ldexp(mantissaOf(scales.data<double>()[i], fy), int(shift)));
-      if (m > 65535)
-        return unsupported(op, "its weight scales do not fit 16-bit mantissas");
-      ws.data<int32_t>()[i] = int32_t(m);
-    }
-    llvm::SmallVector<Value *, 5> operands = {
-        qt->result(0), qt->result(1),
-        constant(op.operand(1)->name() + ".codes", codes),
-        constant(op.operand(1)->name() + ".ws", std::move(ws))};
-    if (Value *b = op.operand(2)) {
-      auto bq = toFixed(*b->constant(), fy, op);
-      if (!bq)
-        return bq.takeError();
-      operands.push_back(constant(b->name() + ".q", std::move(*bq)));
-    }
-    Op *lin = emit("q.Linear", operands, {i32({xs[0], xs[1], n})});
-    lin->setAttr("wfmt", std::string(fmt == "apot4" ? "apot4" : "int8"));
-    lin->setAttr("block", block);
-    lin->setAttr("shift", shift);
-    lin->setAttr("frac", fy);
+    // The engine multiplies int8 tokens, x·127/absmax: the scales take the 1/127.
+    llvm::SmallVector<Value *, 5> operands = {qt->result(0), qt->result(1)};
+    int64_t n = w->codes.dim(0);
+    auto s = appendWeightOperands(op, *w, x.frac, 127, {n, w->scales.dim(1)}, operands);
+    if (!s)
+      return s.takeError();
+    Op *lin = emitArith(op.result(), "q.Linear", operands, i32({xs[0], xs[1], n}), s->frac);
+    lin->setAttr("wfmt", std::string(op.getString(attrs::kWFormat, "") == "apot4" ? "apot4"
+                                                                                 : "int8"));
+    lin->setAttr("block", op.getInt(attrs::kWBlock, 32));
+    lin->setAttr("shift", s->shift);
     lin->setAttr("act", std::string("none"));
-    define(op.result(), lin->result(), fy);
     return llvm::Error::success();
   }
 
-  llvm::Error lowerConv(Op &op) {
-    auto x = get(op.operand(0));
-    if (!x)
-      return x.takeError();
-    const Tensor *codesP = packedAttr(op, attrs::kWCodes, 2);
-    const Tensor *scalesP = packedAttr(op, attrs::kWScales, 2);
-    if (!codesP || !scalesP || scalesP->dtype() != DType::F64 ||
-        scalesP->dim(0) != codesP->dim(0))
-      return unsupported(op, "its weight was not quantized (run quantize-weights first)");
-    const Tensor &codes = *codesP;
-    const Tensor &scales = *scalesP;
-    if (codes.dim(1) > 4)
+  llvm::Error lowerConv(Op &op, QVal x) {
+    auto w = packedWeight(op, /*blocked=*/false);
+    if (!w)
+      return w.takeError();
+    if (w->codes.dim(1) > 4)
       return unsupported(op, "CONV1D takes kernels of at most 4 taps");
-    int64_t c = codes.dim(0);
     // With a following SiLU (fused later) the conv's format is the SiLU's, so both agree.
-    int64_t fy = fracOf(op.result());
-    double maxScale = 0;
-    for (int64_t i = 0; i < c; ++i)
-      maxScale = std::fmax(maxScale, scales.data<double>()[i]);
-    auto mant = [&](double s, int64_t f) { return s * std::ldexp(1.0, int(f - x->frac)); };
-    while (fy > 0 && mant(maxScale, fy) > 65535)
-      --fy;
-    double maxM = mant(maxScale, fy);
-    int64_t shift =
-        std::clamp<int64_t>(maxM > 0 ? int64_t(std::floor(std::log2(65535 / maxM))) : 0, 0,
-                            kMaxShift);
-    Tensor ws(DType::I32, {c});
-    for (int64_t i = 0; i < c; ++i)
-      ws.data<int32_t>()[i] =
-          int32_t(std::nearbyint(std::ldexp(mant(scales.data<double>()[i], fy), int(shift))));
-    llvm::SmallVector<Value *, 4> operands = {
-        x->v, constant(op.operand(1)->name() + ".codes", codes),
-        constant(op.operand(1)->name() + ".ws", std::move(ws))};
-    if (Value *b = op.operand(2)) {
-      auto bq = toFixed(*b->constant(), fy, op);
-      if (!bq)
-        return bq.takeError();
-      operands.push_back(constant(b->name() + ".q", std::move(*bq)));
-    }
-    Op *conv = emit("q.Conv1d", operands, {x->v->type()});
+    llvm::SmallVector<Value *, 4> operands = {x.v};
+    auto s = appendWeightOperands(op, *w, x.frac, 1, {w->codes.dim(0)}, operands);
+    if (!s)
+      return s.takeError();
+    Op *conv = emitArith(op.result(), "q.Conv1d", operands, x.v->type(), s->frac);
     conv->setAttr("wfmt", std::string("apot5"));
-    conv->setAttr("shift", shift);
-    conv->setAttr("frac", fy);
+    conv->setAttr("shift", s->shift);
     conv->setAttr("silu", int64_t(op.getString("activation", "none") == "silu"));
-    define(op.result(), conv->result(), fy);
     return llvm::Error::success();
   }
 
-  llvm::Error lowerActivation(Op &op) {
-    auto x = get(op.operand(0));
-    if (!x)
-      return x.takeError();
-    QVal in = *x;
+  llvm::Error lowerActivation(Op &op, QVal x) {
     // A SiLU that gates a scan works in the scan's format (see lowerScan), so that fuse-q-ops
     // can move it into the SSM instruction without changing a bit.
     auto gate = gateFrac.find(op.result());
     if (gate != gateFrac.end())
-      in = rescale(in, gate->second);
-    Op *a = emit(op.is("vimq.SiLU") ? "q.SiLU" : "q.Softplus", {in.v}, {in.v->type()});
-    a->setAttr("frac", in.frac);
-    define(op.result(), a->result(), in.frac);
+      x = rescale(x, gate->second);
+    emitArith(op.result(), op.is("vimq.SiLU") ? "q.SiLU" : "q.Softplus", {x.v}, x.v->type(),
+              x.frac);
     return llvm::Error::success();
   }
 
-  llvm::Error lowerNorm(Op &op) {
-    auto x = get(op.operand(0));
-    if (!x)
-      return x.takeError();
+  llvm::Error lowerNorm(Op &op, QVal x) {
     Value *w = op.operand(1);
     if (!w->isConstant())
       return unsupported(op, "the norm weight must be a constant");
-    // The result's format is the weight's (y = t·rq·w / 2^(24+f), docs/numerics.md).
+    // The result's format is the weight's (y = t·rq·w / 2^(24+f), docs/numerics.md); the q
+    // op's "frac" is its input's.
     int64_t fy = std::min(fracOf(op.result()), fracFor(tensorAbsMax(*w->constant()), 30));
-    auto wq = toFixed(*w->constant(), fy, op);
+    auto wq = fixedConstant(op, *w->constant(), fy, w->name() + ".q");
     if (!wq)
       return wq.takeError();
-    Op *n = emit("q.RMSNorm", {x->v, constant(w->name() + ".q", std::move(*wq))},
-                 {x->v->type()});
-    n->setAttr("frac", x->frac);
+    Op *n = emitFor(op.result(), "q.RMSNorm", {x.v, *wq}, x.v->type(), fy);
+    n->setAttr("frac", x.frac);
     n->setAttr("eps", double(float(op.getFloat("eps", 1e-5))));
-    define(op.result(), n->result(), fy);
     return llvm::Error::success();
   }
 
@@ -439,21 +479,17 @@ private:
     }
     for (QVal &a : acts)
       a = rescale(a, f);
-    auto aq = toFixed(*A->constant(), f, op);
+    auto aq = fixedConstant(op, *A->constant(), f, A->name() + ".q");
     if (!aq)
       return aq.takeError();
-    llvm::SmallVector<Value *, 6> operands = {acts[0].v, acts[1].v,
-                                              constant(A->name() + ".q", std::move(*aq)),
-                                              acts[2].v, acts[3].v};
+    llvm::SmallVector<Value *, 6> operands = {acts[0].v, acts[1].v, *aq, acts[2].v, acts[3].v};
     if (D) {
-      auto dq = toFixed(*D->constant(), f, op);
+      auto dq = fixedConstant(op, *D->constant(), f, D->name() + ".q");
       if (!dq)
         return dq.takeError();
-      operands.push_back(constant(D->name() + ".q", std::move(*dq)));
+      operands.push_back(*dq);
     }
-    Op *scan = emit("q.SelectiveScan", operands, {acts[0].v->type()});
-    scan->setAttr("frac", f);
-    define(op.result(), scan->result(), f);
+    emitArith(op.result(), "q.SelectiveScan", operands, acts[0].v->type(), f);
     return llvm::Error::success();
   }
 
@@ -471,16 +507,8 @@ private:
       imm /= 2;
       --p;
     }
-    int64_t shift = p + a.frac - fy;
-    if (shift < 0) {
-      fy = p + a.frac;
-      shift = 0;
-    }
-    Op *m = emit("q.MulImm", {a.v}, {a.v->type()});
+    Op *m = emitProduct(op, "q.MulImm", {a.v}, p + a.frac, fy);
     m->setAttr("imm", imm);
-    m->setAttr("shift", shift);
-    m->setAttr("frac", fy);
-    define(op.result(), m->result(), fy);
     return llvm::Error::success();
   }
 
@@ -524,15 +552,7 @@ private:
     int64_t fy = fracOf(op.result());
     if (gateMul.count(&op)) // the scan's gate: exactly y·SiLU(z) / 2^f in the scan's format
       fy = a->frac;
-    int64_t shift = a->frac + b->frac - fy;
-    if (shift < 0) {
-      fy = a->frac + b->frac;
-      shift = 0;
-    }
-    Op *m = emit("q.Mul", {a->v, b->v}, {a->v->type()});
-    m->setAttr("shift", shift);
-    m->setAttr("frac", fy);
-    define(op.result(), m->result(), fy);
+    emitProduct(op, "q.Mul", {a->v, b->v}, a->frac + b->frac, fy);
     return llvm::Error::success();
   }
 
@@ -542,19 +562,10 @@ private:
     if (!x)
       return x.takeError();
     int64_t fc = fracFor(tensorAbsMax(c), kMaxParamFrac);
-    auto cq = toFixed(c.reshaped({c.numel()}), fc, op);
+    auto cq = fixedConstant(op, c.reshaped({c.numel()}), fc, op.name() + ".c");
     if (!cq)
       return cq.takeError();
-    int64_t fy = fracOf(op.result());
-    int64_t shift = fc + x->frac - fy;
-    if (shift < 0) {
-      fy = fc + x->frac;
-      shift = 0;
-    }
-    Op *s = emit("q.Scale", {x->v, constant(op.name() + ".c", std::move(*cq))}, {x->v->type()});
-    s->setAttr("shift", shift);
-    s->setAttr("frac", fy);
-    define(op.result(), s->result(), fy);
+    emitProduct(op, "q.Scale", {x->v, *cq}, fc + x->frac, fracOf(op.result()));
     return llvm::Error::success();
   }
 
@@ -566,62 +577,42 @@ private:
     if (!qa)
       return qa.takeError();
     int64_t f = std::min(fracOf(op.result()), qa->frac);
-    Value *qb = nullptr;
-    if (b->isConstant()) {
-      // A constant addend (position embedding) is stored as [1, L, C] in the sum's format.
-      llvm::ArrayRef<int64_t> s = qa->v->shape();
-      const Tensor &c = *b->constant();
-      if (c.numel() != s[1] * s[2] && c.numel() != s[2])
-        return unsupported(op, "a constant addend must be [1, L, C] or [C]");
-      f = std::min(f, fracFor(tensorAbsMax(c)));
+    // A constant addend (position embedding) is stored as [1, L, C] in the sum's format.
+    llvm::ArrayRef<int64_t> s = qa->v->shape();
+    if (b->isConstant() && b->constant()->numel() != s[1] * s[2] &&
+        b->constant()->numel() != s[2])
+      return unsupported(op, "a constant addend must be [1, L, C] or [C]");
+    auto qb = sharedFormatOperand(op, b, f, [&](const Tensor &c) {
       Tensor full(DType::F32, {1, s[1], s[2]});
       for (int64_t i = 0; i < s[1] * s[2]; ++i)
         full.data<float>()[i] = float(c.getDouble(i % c.numel()));
-      auto cq = toFixed(full, f, op);
-      if (!cq)
-        return cq.takeError();
-      qb = constant(b->name() + ".q", std::move(*cq));
-    } else {
-      auto q = get(b);
-      if (!q)
-        return q.takeError();
-      if (q->v->shape() != qa->v->shape())
-        return unsupported(op, "q.Add adds tensors of one shape");
-      f = std::min(f, q->frac);
-      qb = rescale(*q, f).v;
-    }
+      return full;
+    });
+    if (!qb)
+      return qb.takeError();
+    if (!b->isConstant() && (*qb)->shape() != s)
+      return unsupported(op, "q.Add adds tensors of one shape");
     QVal ra = rescale(*qa, f);
-    Op *add = emit("q.Add", {ra.v, qb}, {ra.v->type()});
-    add->setAttr("frac", f);
-    define(op.result(), add->result(), f);
+    emitArith(op.result(), "q.Add", {ra.v, *qb}, ra.v->type(), f);
     return llvm::Error::success();
   }
 
-  llvm::Error lowerFlip(Op &op) {
-    auto x = get(op.operand(0));
-    if (!x)
-      return x.takeError();
+  llvm::Error lowerFlip(Op &op, QVal x) {
     int64_t axis = op.getInt("axis", 0), rank = op.operand(0)->rank();
     if (rank != 3 || (axis != 1 && axis != -2))
       return unsupported(op, "only the token axis of [B, L, C] can be reversed");
-    Op *f = emit("q.Flip", {x->v}, {x->v->type()});
-    define(op.result(), f->result(), x->frac);
+    emitFor(op.result(), "q.Flip", {x.v}, x.v->type(), x.frac);
     return llvm::Error::success();
   }
 
-  llvm::Error emitSlice(QVal x, int64_t begin, int64_t end, Value *result) {
+  void emitSlice(QVal x, int64_t begin, int64_t end, Value *result) {
     llvm::ArrayRef<int64_t> s = x.v->shape();
-    Op *sl = emit("q.Slice", {x.v}, {i32({s[0], s[1], end - begin})});
+    Op *sl = emitFor(result, "q.Slice", {x.v}, i32({s[0], s[1], end - begin}), x.frac);
     sl->setAttr("begin", begin);
     sl->setAttr("end", end);
-    define(result, sl->result(), x.frac);
-    return llvm::Error::success();
   }
 
-  llvm::Error lowerSlice(Op &op) {
-    auto x = get(op.operand(0));
-    if (!x)
-      return x.takeError();
+  llvm::Error lowerSlice(Op &op, QVal x) {
     Value *in = op.operand(0);
     int64_t rank = in->rank(), c = in->shape().back();
     auto ints = [&](unsigned i, std::vector<int64_t> dflt) -> std::optional<std::vector<int64_t>> {
@@ -642,62 +633,39 @@ private:
     int64_t b = clampIdx((*starts)[0]), e = clampIdx((*ends)[0]);
     if (e <= b)
       return unsupported(op, "empty column range");
-    return emitSlice(*x, b, e, op.result());
+    emitSlice(x, b, e, op.result());
+    return llvm::Error::success();
   }
 
-  llvm::Error lowerSplit(Op &op) {
-    auto x = get(op.operand(0));
-    if (!x)
-      return x.takeError();
+  llvm::Error lowerSplit(Op &op, QVal x) {
     int64_t off = 0;
     unsigned idx = 0;
     if (!matchLastAxisSplit(op.result(0), off, idx))
       return unsupported(op, "only splits of the last axis are column ranges");
     for (unsigned i = 0; i < op.numResults(); ++i) {
       int64_t w = op.result(i)->shape().back();
-      if (llvm::Error e = emitSlice(*x, off, off + w, op.result(i)))
-        return e;
+      emitSlice(x, off, off + w, op.result(i));
       off += w;
     }
     return llvm::Error::success();
   }
 
-  llvm::Error lowerInsertToken(Op &op) {
-    auto x = get(op.operand(0));
-    if (!x)
-      return x.takeError();
-    Value *tok = op.operand(1);
-    int64_t f = std::min(x->frac, fracOf(op.result()));
-    Value *qt = nullptr;
-    if (tok->isConstant()) {
-      f = std::min(f, fracFor(tensorAbsMax(*tok->constant())));
-      auto tq = toFixed(*tok->constant(), f, op);
-      if (!tq)
-        return tq.takeError();
-      qt = constant(tok->name() + ".q", std::move(*tq));
-    } else {
-      auto t = get(tok);
-      if (!t)
-        return t.takeError();
-      f = std::min(f, t->frac);
-      qt = rescale(*t, f).v;
-    }
-    QVal rx = rescale(*x, f);
+  llvm::Error lowerInsertToken(Op &op, QVal x) {
+    int64_t f = std::min(x.frac, fracOf(op.result()));
+    auto qt = sharedFormatOperand(op, op.operand(1), f);
+    if (!qt)
+      return qt.takeError();
+    QVal rx = rescale(x, f);
     llvm::ArrayRef<int64_t> s = rx.v->shape();
-    Op *ins = emit("q.InsertToken", {rx.v, qt}, {i32({s[0], s[1] + 1, s[2]})});
+    Op *ins = emitFor(op.result(), "q.InsertToken", {rx.v, *qt}, i32({s[0], s[1] + 1, s[2]}), f);
     ins->setAttr("index", op.getInt("index", 0));
-    define(op.result(), ins->result(), f);
     return llvm::Error::success();
   }
 
-  llvm::Error lowerTakeToken(Op &op) {
-    auto x = get(op.operand(0));
-    if (!x)
-      return x.takeError();
-    llvm::ArrayRef<int64_t> s = x->v->shape();
-    Op *t = emit("q.TakeToken", {x->v}, {i32({s[0], 1, s[2]})});
+  llvm::Error lowerTakeToken(Op &op, QVal x) {
+    llvm::ArrayRef<int64_t> s = x.v->shape();
+    Op *t = emitFor(op.result(), "q.TakeToken", {x.v}, i32({s[0], 1, s[2]}), x.frac);
     t->setAttr("index", op.getInt("index", 0));
-    define(op.result(), t->result(), x->frac);
     return llvm::Error::success();
   }
 
