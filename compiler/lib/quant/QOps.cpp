@@ -37,52 +37,44 @@ bool isPatchLayout(const Op &op) { return op.getString("layout", "tokens") == "p
 int64_t getBegin(const Op &op) { return op.getInt("begin", 0); }
 int64_t getEnd(const Op &op) { return op.getInt("end", 0); }
 
-llvm::StringRef weightFormatName(WeightFormat f) {
-  switch (f) {
-  case WeightFormat::APoT4:
-    return "apot4";
-  case WeightFormat::APoT5:
-    return "apot5";
-  case WeightFormat::Int8:
-    return "int8";
-  }
-  return "?";
+namespace {
+
+/// The attribute spellings of an enum, in the enum's order: the one table that both the
+/// printer (enum -> name) and the parser (name -> enum) read.
+constexpr llvm::StringLiteral kWeightFormatNames[] = {"apot4", "apot5", "int8"};
+constexpr llvm::StringLiteral kLinearActNames[] = {"none", "silu", "softplus"};
+
+template <size_t N> llvm::StringRef nameOf(const llvm::StringLiteral (&names)[N], size_t i) {
+  return i < N ? llvm::StringRef(names[i]) : llvm::StringRef("?");
 }
 
-llvm::StringRef linearActName(LinearAct a) {
-  switch (a) {
-  case LinearAct::None:
-    return "none";
-  case LinearAct::SiLU:
-    return "silu";
-  case LinearAct::Softplus:
-    return "softplus";
-  }
-  return "?";
+/// The enum value spelled by the string attribute `attr` of `op` (`dflt` when absent); an
+/// unknown spelling is an error listing the known ones ("a, b or c").
+template <typename E, size_t N>
+llvm::Expected<E> parseEnumAttr(const Op &op, llvm::StringRef attr, llvm::StringRef dflt,
+                                const llvm::StringLiteral (&names)[N], llvm::StringRef what) {
+  std::string s = op.getString(attr, dflt);
+  for (size_t i = 0; i < N; ++i)
+    if (s == names[i])
+      return E(i);
+  std::string known;
+  for (size_t i = 0; i < N; ++i)
+    known += (i == 0 ? "" : i + 1 == N ? " or " : ", ") + names[i].str();
+  return makeError("{0}: unknown {1} {2} = '{3}' ({4})", op.describe(), what, attr, s, known);
 }
+
+} // namespace
+
+llvm::StringRef weightFormatName(WeightFormat f) { return nameOf(kWeightFormatNames, size_t(f)); }
+
+llvm::StringRef linearActName(LinearAct a) { return nameOf(kLinearActNames, size_t(a)); }
 
 llvm::Expected<WeightFormat> getWeightFormat(const Op &op) {
-  std::string f = op.getString("wfmt", "");
-  if (f == "apot4")
-    return WeightFormat::APoT4;
-  if (f == "apot5")
-    return WeightFormat::APoT5;
-  if (f == "int8")
-    return WeightFormat::Int8;
-  return makeError("{0}: unknown weight format wfmt = '{1}' (apot4, apot5 or int8)",
-                   op.describe(), f);
+  return parseEnumAttr<WeightFormat>(op, "wfmt", "", kWeightFormatNames, "weight format");
 }
 
 llvm::Expected<LinearAct> getLinearAct(const Op &op) {
-  std::string a = op.getString("act", "none");
-  if (a == "none")
-    return LinearAct::None;
-  if (a == "silu")
-    return LinearAct::SiLU;
-  if (a == "softplus")
-    return LinearAct::Softplus;
-  return makeError("{0}: unknown activation act = '{1}' (none, silu or softplus)",
-                   op.describe(), a);
+  return parseEnumAttr<LinearAct>(op, "act", "none", kLinearActNames, "activation");
 }
 
 namespace {
@@ -120,6 +112,29 @@ public:
                        op.describe(), i);
     return llvm::Error::success();
   }
+  /// The packed weight codes at operand `i` in the op's `wfmt`: `apot` (the APoT variant the
+  /// engine takes) as u8, or int8 as i8.
+  llvm::Error weightCodes(unsigned i, WeightFormat apot) const {
+    auto fmt = getWeightFormat(op);
+    if (!fmt)
+      return fmt.takeError();
+    if (*fmt != apot && *fmt != WeightFormat::Int8)
+      return makeError("{0}: {1} takes {2} or int8 weights, not {3}", op.describe(), op.kind(),
+                       weightFormatName(apot), weightFormatName(*fmt));
+    return operand(i, *fmt == WeightFormat::Int8 ? DType::I8 : DType::U8, 2);
+  }
+  /// The optional bias at operand `i`: a constant i32[len], `len` being the `dim` dimension.
+  llvm::Error bias(unsigned i, int64_t len, const char *dim) const {
+    if (op.numOperands() <= i)
+      return llvm::Error::success();
+    if (llvm::Error e = constant(i))
+      return e;
+    if (llvm::Error e = operand(i, DType::I32, 1))
+      return e;
+    if (shapeOf(i)[0] != len)
+      return makeError("{0}: bias length differs from {1}", op.describe(), dim);
+    return llvm::Error::success();
+  }
   llvm::Error fail(const char *what) const {
     return makeError("{0}: {1}", op.describe(), what);
   }
@@ -141,12 +156,7 @@ llvm::Error verifyLinear(const Checker &c) {
   CHECK(c.operand(1, DType::I32, 2));
   CHECK(c.constant(2));
   CHECK(c.constant(3));
-  auto fmt = getWeightFormat(op);
-  if (!fmt)
-    return fmt.takeError();
-  if (*fmt == WeightFormat::APoT5)
-    return c.fail("q.Linear takes apot4 or int8 weights, not apot5");
-  CHECK(c.operand(2, *fmt == WeightFormat::Int8 ? DType::I8 : DType::U8, 2));
+  CHECK(c.weightCodes(2, WeightFormat::APoT4));
   Shape x = c.shapeOf(0), w = c.shapeOf(2);
   int64_t k = x[2], n = w[0], block = getBlock(op);
   if (w[1] != k)
@@ -162,12 +172,7 @@ llvm::Error verifyLinear(const Checker &c) {
   for (int32_t m : op.operand(3)->constant()->values<int32_t>())
     if (m < 0 || m > 65535)
       return c.fail("weight scale mantissa outside the uint16 range");
-  if (op.numOperands() > 4) {
-    CHECK(c.constant(4));
-    CHECK(c.operand(4, DType::I32, 1));
-    if (c.shapeOf(4)[0] != n)
-      return c.fail("bias length differs from N");
-  }
+  CHECK(c.bias(4, n, "N"));
   auto act = getLinearAct(op);
   if (!act)
     return act.takeError();
@@ -181,12 +186,7 @@ llvm::Error verifyConv(const Checker &c) {
   CHECK(c.operand(0, DType::I32, 3));
   CHECK(c.constant(1));
   CHECK(c.constant(2));
-  auto fmt = getWeightFormat(op);
-  if (!fmt)
-    return fmt.takeError();
-  if (*fmt == WeightFormat::APoT4)
-    return c.fail("q.Conv1d takes apot5 or int8 weights, not apot4");
-  CHECK(c.operand(1, *fmt == WeightFormat::Int8 ? DType::I8 : DType::U8, 2));
+  CHECK(c.weightCodes(1, WeightFormat::APoT5));
   Shape x = c.shapeOf(0), w = c.shapeOf(1);
   if (w[0] != x[2])
     return c.fail("weight rows differ from the channels");
@@ -194,12 +194,7 @@ llvm::Error verifyConv(const Checker &c) {
   CHECK(c.operand(2, DType::I32, 1));
   if (c.shapeOf(2)[0] != x[2])
     return c.fail("weight scales must be i32[C]");
-  if (op.numOperands() > 3) {
-    CHECK(c.constant(3));
-    CHECK(c.operand(3, DType::I32, 1));
-    if (c.shapeOf(3)[0] != x[2])
-      return c.fail("bias length differs from C");
-  }
+  CHECK(c.bias(3, x[2], "C"));
   CHECK(c.range("shift", getShift(op), 0, kMaxShift));
   CHECK(c.range("frac", getFrac(op), 0, kMaxFrac));
   return c.result(0, DType::I32, x);
