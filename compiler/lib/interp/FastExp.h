@@ -14,7 +14,8 @@
 // the project compiles with -std=c++20 (no FMA contraction).
 //
 // Range: x < kExpF32Lo (where e^x would be subnormal) gives +0, x > kExpF32Hi gives +inf,
-// NaN gives NaN.
+// NaN gives NaN. The functions are always inlined so that callers compiled for a wider
+// target (AVX2 variants) get them in their own vector width.
 //
 //===----------------------------------------------------------------------------------------===//
 #pragma once
@@ -30,18 +31,18 @@ constexpr float kExpF32Lo = -87.33654f;
 /// The largest f32 whose e^x is finite (ln(FLT_MAX) = 88.7228391...).
 constexpr float kExpF32Hi = 88.72283f;
 
-inline uint32_t bitsOf(float f) {
+[[gnu::always_inline]] inline uint32_t bitsOf(float f) {
   uint32_t u;
   std::memcpy(&u, &f, sizeof u);
   return u;
 }
-inline float floatOf(uint32_t u) {
+[[gnu::always_inline]] inline float floatOf(uint32_t u) {
   float f;
   std::memcpy(&f, &u, sizeof f);
   return f;
 }
 
-inline float expF32(float x) {
+[[gnu::always_inline]] inline float expF32(float x) {
   constexpr float kMagic = 12582912.0f; // 1.5 * 2^23: adding it rounds to an integer (RNE)
   // Clamp to [Lo, Hi] (NaN passes unchanged). Selects on bit patterns rather than ?: on
   // floats: under GCC's default -ftrapping-math a float ?: is not if-converted and the loop
@@ -80,7 +81,7 @@ inline void expF32Array(const float *x, float *y, int64_t n) {
 
 /// silu(x) = x·sigmoid(x) with e^−|x| so that nothing overflows: x / (1 + e^−x) for x ≥ 0,
 /// x·e^x / (1 + e^x) for x < 0. Sign tests on bits, for the reason given in expF32.
-inline float siluF32(float x) {
+[[gnu::always_inline]] inline float siluF32(float x) {
   uint32_t neg = 0u - (bitsOf(x) >> 31);
   float e = expF32(-floatOf(bitsOf(x) & 0x7fffffffu));
   float num = floatOf((bitsOf(x * e) & neg) | (bitsOf(x) & ~neg));
