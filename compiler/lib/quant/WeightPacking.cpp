@@ -1,6 +1,14 @@
 //===- WeightPacking.cpp - APoT-4 / APoT-5 / int codes of weights ----------------------------===//
+//
+// Packing is on the compile path of every linear (ViM-base: ~100M weights), so each block is
+// quantized in one pass over its row segment with branch-free, table-driven rounding. The codes
+// are exactly those of the definition "nearest level, ties toward the smaller magnitude"
+// (WeightPackingTest checks the table form against that definition at every decision point).
+//
+//===----------------------------------------------------------------------------------------===//
 #include "vimq/quant/WeightPacking.h"
 
+#include <array>
 #include <cassert>
 #include <cmath>
 
@@ -33,24 +41,58 @@ int32_t maxLevel(CodeKind kind) {
   return 1;
 }
 
-/// The code whose level is nearest to `v` (in level units). Ties go to the smaller magnitude so
-/// the result does not depend on the order of the level table.
-static uint8_t nearestCode(CodeKind kind, double v) {
-  if (kind == CodeKind::Int4 || kind == CodeKind::Int8) {
-    double m = maxLevel(kind);
-    double r = std::nearbyint(std::fmin(std::fmax(v, -m), m));
-    return static_cast<uint8_t>(static_cast<int8_t>(r));
-  }
-  llvm::ArrayRef<int32_t> levels =
-      kind == CodeKind::APoT4 ? llvm::ArrayRef<int32_t>(kAPoT4Levels) : kAPoT5Levels;
-  double a = std::fabs(v);
-  unsigned best = 0;
-  for (unsigned i = 1; i < levels.size(); ++i)
-    if (std::fabs(a - levels[i]) < std::fabs(a - levels[best]))
-      best = i;
-  uint8_t sign = (v < 0 && best != 0) ? (kind == CodeKind::APoT4 ? 8 : 16) : 0;
-  return static_cast<uint8_t>(best | sign);
+namespace {
+
+/// The decision points between neighbouring magnitudes of an ascending level table.
+template <size_t N> constexpr std::array<double, N - 1> midpoints(const int32_t (&levels)[N]) {
+  std::array<double, N - 1> m{};
+  for (size_t i = 0; i + 1 < N; ++i)
+    m[i] = (double(levels[i]) + double(levels[i + 1])) / 2;
+  return m;
 }
+
+constexpr std::array<double, 7> kAPoT4Mid = midpoints(kAPoT4Levels);
+constexpr std::array<double, 15> kAPoT5Mid = midpoints(kAPoT5Levels);
+
+/// The nearest magnitude index of a = |v| (ties toward the smaller magnitude) is the number of
+/// decision points strictly below a. This equals the definition's argmin of |a - level| bit
+/// for bit: every midpoint is exact, and around a midpoint between levels lo < hi the
+/// differences a - lo and hi - a are exact (Sterbenz; hi <= 3·lo or lo = 0 for both tables),
+/// so "a > mid" and "|a - hi| < |a - lo|" decide alike; a NaN maps to index 0 in both.
+template <size_t M>
+void quantizeAPoT(const float *src, uint8_t *codes, int64_t n, double scale,
+                  const std::array<double, M> &mid, uint8_t signBit) {
+  for (int64_t c = 0; c < n; ++c) {
+    double v = double(src[c]) / scale;
+    double a = std::fabs(v);
+    unsigned best = 0;
+    for (size_t i = 0; i < M; ++i)
+      best += a > mid[i];
+    codes[c] = static_cast<uint8_t>(best | ((v < 0 && best != 0) ? signBit : 0));
+  }
+}
+
+/// Int4 / Int8: round half to even after clamping to ±maxLevel.
+void quantizeInt(const float *src, uint8_t *codes, int64_t n, double scale, double m) {
+  for (int64_t c = 0; c < n; ++c) {
+    double v = double(src[c]) / scale;
+    double r = std::nearbyint(std::fmin(std::fmax(v, -m), m));
+    codes[c] = static_cast<uint8_t>(static_cast<int8_t>(r));
+  }
+}
+
+/// max |x| over a block, as double (exact: |x| and the max are exact in float). NaNs are
+/// skipped, as std::fmax does.
+double blockAbsMax(const float *src, int64_t n) {
+  float m = 0;
+  for (int64_t c = 0; c < n; ++c) {
+    float a = std::fabs(src[c]);
+    m = a > m ? a : m;
+  }
+  return double(m);
+}
+
+} // namespace
 
 PackedWeight packWeight(const Tensor &w, CodeKind kind, int64_t block) {
   assert(w.rank() == 2 && w.dtype() == DType::F32);
@@ -64,30 +106,51 @@ PackedWeight packWeight(const Tensor &w, CodeKind kind, int64_t block) {
   const float *src = w.data<float>();
   uint8_t *codes = p.codes.raw();
   double *scales = p.scales.data<double>();
+  double top = maxLevel(kind);
   for (int64_t r = 0; r < n; ++r)
     for (int64_t b = 0; b < nb; ++b) {
-      int64_t lo = b * block, hi = std::min(k, lo + block);
-      double amax = 0;
-      for (int64_t c = lo; c < hi; ++c)
-        amax = std::fmax(amax, std::fabs(double(src[r * k + c])));
-      // An all-zero block keeps scale 0 and codes 0 (the engine multiplies by mantissa 0).
-      double scale = amax / maxLevel(kind);
+      int64_t lo = b * block, len = std::min(k, lo + block) - lo;
+      const float *in = src + r * k + lo;
+      uint8_t *out = codes + r * k + lo;
+      // An all-zero block keeps scale 0 and codes 0 (the engine multiplies by mantissa 0);
+      // the codes are already zero.
+      double scale = blockAbsMax(in, len) / top;
       scales[r * nb + b] = scale;
-      for (int64_t c = lo; c < hi; ++c)
-        codes[r * k + c] = scale > 0 ? nearestCode(kind, src[r * k + c] / scale) : 0;
+      if (!(scale > 0))
+        continue;
+      switch (kind) {
+      case CodeKind::APoT4:
+        quantizeAPoT(in, out, len, scale, kAPoT4Mid, 8);
+        break;
+      case CodeKind::APoT5:
+        quantizeAPoT(in, out, len, scale, kAPoT5Mid, 16);
+        break;
+      case CodeKind::Int4:
+      case CodeKind::Int8:
+        quantizeInt(in, out, len, scale, top);
+        break;
+      }
     }
   return p;
 }
 
 Tensor dequantize(const PackedWeight &p, CodeKind kind) {
   int64_t n = p.codes.dim(0), k = p.codes.dim(1), nb = p.scales.dim(1);
+  // Every code byte's level, so the inner loop is a lookup and one multiply.
+  std::array<double, 256> level;
+  for (unsigned c = 0; c < 256; ++c)
+    level[c] = codeLevel(kind, uint8_t(c));
   Tensor out(DType::F32, {n, k});
   float *dst = out.data<float>();
+  const uint8_t *codes = p.codes.raw();
   const double *scales = p.scales.data<double>();
   for (int64_t r = 0; r < n; ++r)
-    for (int64_t c = 0; c < k; ++c)
-      dst[r * k + c] = static_cast<float>(codeLevel(kind, p.codes.raw()[r * k + c]) *
-                                          scales[r * nb + c / p.block]);
+    for (int64_t b = 0; b < nb; ++b) {
+      int64_t lo = b * p.block, hi = std::min(k, lo + p.block);
+      double scale = scales[r * nb + b];
+      for (int64_t c = lo; c < hi; ++c)
+        dst[r * k + c] = static_cast<float>(level[codes[r * k + c]] * scale);
+    }
   return out;
 }
 
