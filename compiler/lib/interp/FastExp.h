@@ -79,6 +79,41 @@ inline void expF32Array(const float *x, float *y, int64_t n) {
     y[i] = expF32(x[i]);
 }
 
+/// log1p(e) for e in [0, 1] (Softplus's log1p(e^−|x|)), vectorisable like expF32. u = 1 + e
+/// is split as 2^k·m with m in [sqrt(1/2), sqrt(2)), log m by Cephes' logf polynomial in
+/// m − 1 (exact), and the rounding of 1 + e is put back to first order: log1p(e) = log u +
+/// (e − (u − 1)) / u. For e < 2^-24, u = 1 and the result is that correction, e.
+[[gnu::always_inline]] inline float log1pUnitF32(float e) {
+  float u = 1.0f + e;
+  uint32_t hi = 0u - uint32_t(u >= 1.41421356f);   // k = 1: m = u / 2
+  float kf = floatOf(bitsOf(1.0f) & hi);           // 0 or 1
+  float m = u * floatOf((bitsOf(0.5f) & hi) | (bitsOf(1.0f) & ~hi));
+  float x = m - 1.0f;
+  float z = x * x;
+  float p = 7.0376836292e-2f;
+  p = p * x - 1.1514610310e-1f;
+  p = p * x + 1.1676998740e-1f;
+  p = p * x - 1.2420140846e-1f;
+  p = p * x + 1.4249322787e-1f;
+  p = p * x - 1.6668057665e-1f;
+  p = p * x + 2.0000714765e-1f;
+  p = p * x - 2.4999993993e-1f;
+  p = p * x + 3.3333331174e-1f;
+  float y = x * (z * p);
+  y = y + kf * -2.12194440e-4f;
+  y = y - 0.5f * z;
+  float r = x + y;
+  r = r + kf * 0.693359375f;
+  return r + (e - (u - 1.0f)) / u;
+}
+
+/// softplus(x) = max(x, 0) + log1p(e^−|x|), never overflowing; in f32 on expF32 and
+/// log1pUnitF32.
+[[gnu::always_inline]] inline float softplusF32(float x) {
+  float pos = floatOf(bitsOf(x) & ~(0u - (bitsOf(x) >> 31))); // max(x, 0) up to the sign of 0
+  return pos + log1pUnitF32(expF32(-floatOf(bitsOf(x) & 0x7fffffffu)));
+}
+
 /// silu(x) = x·sigmoid(x) with e^−|x| so that nothing overflows: x / (1 + e^−x) for x ≥ 0,
 /// x·e^x / (1 + e^x) for x < 0. Sign tests on bits, for the reason given in expF32.
 [[gnu::always_inline]] inline float siluF32(float x) {
@@ -86,6 +121,42 @@ inline void expF32Array(const float *x, float *y, int64_t n) {
   float e = expF32(-floatOf(bitsOf(x) & 0x7fffffffu));
   float num = floatOf((bitsOf(x * e) & neg) | (bitsOf(x) & ~neg));
   return num / (1.0f + e);
+}
+
+/// Whether the CPU runs the AVX2 variants of the element-wise kernels (runtime dispatch; the
+/// variants perform the same IEEE operations, so they give the same bits).
+inline bool cpuHasAvx2() {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+#else
+  return false;
+#endif
+}
+
+/// y[i] = F(x[i]) for an always-inlined f32 function F, in the widest vectors the CPU has.
+template <float (*F)(float)> void mapRowsF32(const float *x, float *y, int64_t n);
+
+namespace mapimpl {
+template <float (*F)(float)> void base(const float *x, float *y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    y[i] = F(x[i]);
+}
+#if defined(__x86_64__) || defined(__i386__)
+template <float (*F)(float)>
+__attribute__((target("avx2"))) void avx2(const float *x, float *y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    y[i] = F(x[i]);
+}
+#endif
+} // namespace mapimpl
+
+template <float (*F)(float)> void mapRowsF32(const float *x, float *y, int64_t n) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (cpuHasAvx2())
+    return mapimpl::avx2<F>(x, y, n);
+#endif
+  mapimpl::base<F>(x, y, n);
 }
 
 } // namespace vimq::interp::detail

@@ -145,22 +145,6 @@ llvm::Expected<Results> gatedRmsNorm(const ir::Op &op, Inputs in) {
   return one(std::move(y));
 }
 
-/// y = silu(x) element-wise, in f32 (siluF32).
-void siluRows(const float *x, float *y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i)
-    y[i] = siluF32(x[i]);
-}
-
-/// y = softplus(x) = max(x, 0) + log1p(e^−|x|) element-wise, in f32; the exps in one
-/// vectorised pass first.
-void softplusRows(const float *x, float *y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i)
-    y[i] = -std::fabs(x[i]);
-  expF32Array(y, y, n);
-  for (int64_t i = 0; i < n; ++i)
-    y[i] = std::max(x[i], 0.0f) + std::log1p(y[i]);
-}
-
 template <void (*F)(const float *, float *, int64_t)>
 llvm::Expected<Results> unary(const ir::Op &, Inputs in) {
   VIMQ_TRY_F32(x, in, 0, "x");
@@ -210,7 +194,7 @@ llvm::Expected<Results> causalConv1d(const ir::Op &op, Inputs in) {
         for (int64_t c = 0; c < C; ++c)
           row[c] += (*bias)->data<float>()[c];
       if (act == "silu")
-        siluRows(row, row, C);
+        mapRowsF32<siluF32>(row, row, C);
     }
   return one(std::move(y));
 }
@@ -419,10 +403,6 @@ __attribute__((target("avx2"))) void scanChannelsAvx2(const ScanArgs &a, int64_t
   scanChannelsBody(a, d0, d1);
 }
 
-bool cpuHasAvx2() {
-  static const bool has = __builtin_cpu_supports("avx2");
-  return has;
-}
 #endif
 
 llvm::Expected<Results> selectiveScan(const ir::Op &, Inputs in) {
@@ -543,8 +523,8 @@ void registerLiftedOps(OpTable &t) {
   t["vimq.Linear"] = {linear, false};
   t["vimq.RMSNorm"] = {rmsNorm, false};
   t["vimq.GatedRMSNorm"] = {gatedRmsNorm, false};
-  t["vimq.SiLU"] = {unary<siluRows>, false};
-  t["vimq.Softplus"] = {unary<softplusRows>, false};
+  t["vimq.SiLU"] = {unary<mapRowsF32<siluF32>>, false};
+  t["vimq.Softplus"] = {unary<mapRowsF32<softplusF32>>, false};
   t["vimq.CausalConv1d"] = {causalConv1d, false};
   t["vimq.Flip"] = {flip, false};
   t["vimq.PatchEmbed"] = {patchEmbed, false};

@@ -104,4 +104,62 @@ TEST(FastExp, SiluAgainstDouble) {
   EXPECT_LT(std::fabs(siluF32(std::nextafter(kExpF32Lo, -100.0f))), 90 * 0x1p-126);
 }
 
+/// Max ulp error of f against ref (double) over the f32 bit patterns [a, b] with stride `step`.
+template <typename F, typename R>
+double ulpSweep(uint32_t a, uint32_t b, uint32_t step, F f, R ref, float &worstX) {
+  double worst = 0;
+  for (uint64_t u = a; u <= b; u += step) {
+    float x = floatOf(uint32_t(u));
+    double r = ref(double(x));
+    float rf = float(r);
+    if (rf == 0.0f)
+      continue;
+    double ulp = double(std::nextafter(rf, std::numeric_limits<float>::infinity())) - double(rf);
+    double err = std::fabs(double(f(x)) - r) / ulp;
+    if (err > worst) {
+      worst = err;
+      worstX = x;
+    }
+  }
+  return worst;
+}
+
+TEST(FastExp, Log1pAndSoftplus) {
+  // log1pUnitF32 on [0, 1]: a full sweep measured 1.23 ulp (at e = 0.4018); the polynomial
+  // (Cephes logf, ~1 ulp) plus the rounding of the first-order correction. Bound 1.5 ulp.
+  float worstX = 0;
+  double l = ulpSweep(0u, bitsOf(1.0f), 101, log1pUnitF32,
+                      [](double e) { return std::log1p(e); }, worstX);
+  EXPECT_LE(l, 1.5) << "at e = " << worstX;
+  EXPECT_EQ(log1pUnitF32(0.0f), 0.0f);
+  EXPECT_EQ(log1pUnitF32(0x1p-30f), 0x1p-30f);
+  // softplusF32 = max(x, 0) + log1p(e^-|x|): both parts within ~1 ulp and one rounding of the
+  // sum; a sweep of every 97th pattern measured 1.88 ulp (at x = -1.297). Bound 2.5 ulp, for
+  // x >= kExpF32Lo (below, e^x is flushed: an absolute error under 2^-126).
+  auto ref = [](double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x))); };
+  double pos = ulpSweep(0u, 0x7f7fffffu, 397, softplusF32, ref, worstX);
+  EXPECT_LE(pos, 2.5) << "at x = " << worstX;
+  double neg = ulpSweep(0x80000000u, bitsOf(kExpF32Lo), 397, softplusF32, ref, worstX);
+  EXPECT_LE(neg, 2.5) << "at x = " << worstX;
+  EXPECT_EQ(softplusF32(std::numeric_limits<float>::infinity()),
+            std::numeric_limits<float>::infinity());
+  EXPECT_EQ(softplusF32(-std::numeric_limits<float>::infinity()), 0.0f);
+  EXPECT_EQ(softplusF32(-100.0f), 0.0f);
+  EXPECT_TRUE(std::isnan(softplusF32(std::numeric_limits<float>::quiet_NaN())));
+}
+
+TEST(FastExp, MapRowsEqualsScalar) {
+  // The AVX2 variant (if the CPU has it) and the scalar function give the same bits.
+  std::vector<float> x;
+  for (float v = -100.0f; v < 100.0f; v += 0.37f)
+    x.push_back(v);
+  std::vector<float> s(x.size()), p(x.size());
+  mapRowsF32<siluF32>(x.data(), p.data(), int64_t(x.size()));
+  for (size_t i = 0; i < x.size(); ++i)
+    EXPECT_EQ(bitsOf(p[i]), bitsOf(siluF32(x[i]))) << x[i];
+  mapRowsF32<softplusF32>(x.data(), p.data(), int64_t(x.size()));
+  for (size_t i = 0; i < x.size(); ++i)
+    EXPECT_EQ(bitsOf(p[i]), bitsOf(softplusF32(x[i]))) << x[i];
+}
+
 } // namespace

@@ -79,8 +79,8 @@ TEST(Lifted, SiLUSoftplusMatchOnnx) {
   // pattern rounds Sigmoid from double, then the product. 1e-6 relative, 1e-7 absolute near 0.
   EXPECT_TRUE(allClose(s, onnx("onnx.Mul", {x, onnx("onnx.Sigmoid", {x})}), 1e-6, 1e-7));
   Tensor sp = OpCase("vimq.Softplus", {x}).run0();
-  // Same formula; vimq.Softplus evaluates it in f32 (expF32 <= 1 ulp, log1pf, the sum), the ONNX
-  // op in double rounded once: within 3 ulp (3.6e-7 relative).
+  // Same formula; vimq.Softplus evaluates it in f32 (softplusF32, < 2 ulp: FastExpTest), the
+  // ONNX op in double rounded once: within 3 ulp (3.6e-7 relative).
   EXPECT_TRUE(allClose(sp, onnx("onnx.Softplus", {x}), 3.6e-7, 0));
   // Stable form: no overflow to inf for large inputs, no underflow to 0 for x << 0 too early.
   // exp(-80) ~ 1.8e-35 is still a normal float: expect it to within float rounding (2^-24).
