@@ -9,6 +9,21 @@
 
 namespace vimq::tools {
 
+namespace {
+
+llvm::cl::opt<std::string> modelPathOption(llvm::cl::Positional,
+                                           llvm::cl::desc("<model.onnx>"),
+                                           llvm::cl::cat(toolCategory()));
+
+} // namespace
+
+void parseModelToolCommandLine(int argc, char **argv, llvm::StringRef overview) {
+  quant::addQuantOptionsTo(toolCategory());
+  parseToolCommandLine(argc, argv, overview);
+}
+
+llvm::StringRef modelPath() { return modelPathOption; }
+
 void registerAllPasses() {
   registerGenericPasses();
   registerFrontendPasses();
@@ -33,7 +48,7 @@ buildPipeline(const Instrumentation &instr,
 llvm::Expected<ModelPipeline> modelPipelineFromCommandLine(llvm::StringRef scheme,
                                                            llvm::StringRef pipelineWithVimq) {
   if (llvm::Error e = checkScheme(scheme))
-    return std::move(e);
+    return e;
   ModelPipeline p;
   p.vimq = scheme == "vimq";
   p.instr = instrumentationFromOptions();
@@ -66,12 +81,12 @@ llvm::Expected<std::unique_ptr<ir::Graph>> importAndLower(llvm::StringRef modelP
     return graph.takeError();
   if (afterImport)
     if (llvm::Error e = afterImport(**graph))
-      return std::move(e);
+      return e;
   llvm::Error e = pipeline.vimq
                       ? quant::quantizeForVimq(**graph, pipeline.quantOpts, pipeline.instr)
                       : pm->run(**graph);
   if (e)
-    return std::move(e);
+    return e;
   return graph;
 }
 

@@ -25,6 +25,13 @@
 
 namespace vimq::tools {
 
+/// parseToolCommandLine for a tool that lowers a model: adds the quantization flags (which
+/// modelPipelineFromCommandLine reads) to the tool's options first.
+void parseModelToolCommandLine(int argc, char **argv, llvm::StringRef overview);
+
+/// The positional MODEL.onnx of the tools (empty when none was given).
+llvm::StringRef modelPath();
+
 /// Registers every pass the tools know (generic and frontend). Idempotent.
 void registerAllPasses();
 

@@ -17,7 +17,6 @@
 
 #include "vimq/backend/Compile.h"
 #include "vimq/isa/Bundle.h"
-#include "vimq/quant/CommandLine.h"
 #include "vimq/support/Error.h"
 #include "vimq/support/FileUtil.h"
 
@@ -34,8 +33,6 @@ constexpr const char *toolName = "vimq-compile";
 
 enum class Emit { Auto, IR, Summary, Quant, Tiled, Asm, Bundle };
 
-cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx>"),
-                               cl::cat(tools::toolCategory()));
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::cat(tools::toolCategory()));
@@ -76,7 +73,7 @@ llvm::Error compile() {
     tools::printPassList(llvm::outs());
     return tools::flushStdout();
   }
-  if (modelPath.empty())
+  if (tools::modelPath().empty())
     return makeError("no input model (usage: vimq-compile MODEL.onnx [options]; see --help)");
   Emit what = emit;
   if (what == Emit::Auto)
@@ -106,7 +103,7 @@ llvm::Error compile() {
 
   // --scheme vimq: the same quant::quantizeForVimq call as vimq-ref's, so the bundle and the
   // golden model start from the identical q graph.
-  auto graph = tools::importAndLower(modelPath, *pipeline);
+  auto graph = tools::importAndLower(tools::modelPath(), *pipeline);
   if (!graph)
     return graph.takeError();
 
@@ -121,7 +118,7 @@ llvm::Error compile() {
   }
 
   backend::CompileOptions opts;
-  opts.model = llvm::sys::path::stem(modelPath).str();
+  opts.model = llvm::sys::path::stem(tools::modelPath()).str();
   opts.scheme = scheme;
   opts.schedule.serialize = serialize;
   auto compiled = backend::compileGraph(**graph, *targetInfo, opts);
@@ -145,10 +142,9 @@ llvm::Error compile() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  quant::addQuantOptionsTo(tools::toolCategory());
-  tools::parseToolCommandLine(argc, argv,
-                              "vimq-compile: compile an ONNX state-space model for the vimq "
-                              "FPGA overlay\n");
+  tools::parseModelToolCommandLine(argc, argv,
+                                   "vimq-compile: compile an ONNX state-space model for the vimq "
+                                   "FPGA overlay\n");
   if (llvm::Error e = compile())
     return reportError(toolName, std::move(e));
   return 0;

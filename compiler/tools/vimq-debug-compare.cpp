@@ -34,8 +34,6 @@ namespace {
 
 constexpr const char *toolName = "vimq-debug-compare";
 
-cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx>"),
-                               cl::cat(tools::toolCategory()));
 cl::list<std::string> inputArgs("input", cl::desc("An input tensor: NAME=FILE.npy"),
                                 cl::value_desc("NAME=FILE"), cl::cat(tools::toolCategory()));
 cl::opt<std::string> target("target", cl::desc("Hardware target (default zcu102, the sim's)"),
@@ -85,7 +83,7 @@ llvm::Optional<unsigned> writerOf(const isa::Bundle &b, const backend::Checkpoin
 }
 
 llvm::Expected<int> compare() {
-  if (modelPath.empty())
+  if (tools::modelPath().empty())
     return makeError("no input model (usage: vimq-debug-compare MODEL.onnx --input "
                      "NAME=FILE.npy ...; see --help)");
   // Always the ViM-Q pipeline, and without the instrumentation flags: the pass dumps of
@@ -99,14 +97,14 @@ llvm::Expected<int> compare() {
   auto targetInfo = backend::TargetInfo::load(target);
   if (!targetInfo)
     return targetInfo.takeError();
-  auto model = tools::importAndLower(modelPath, pipeline, inputArgs);
+  auto model = tools::importAndLower(tools::modelPath(), pipeline, inputArgs);
   if (!model)
     return model.takeError();
   ir::Graph &graph = *model->graph;
   const interp::NamedTensors &inputs = model->inputs;
 
   backend::CompileOptions opts;
-  opts.model = modelPath;
+  opts.model = tools::modelPath();
   opts.scheme = "vimq";
   opts.lower.checkpointOutputs = true;
   auto compiled = backend::compileGraph(graph, *targetInfo, opts);
@@ -203,11 +201,10 @@ llvm::Expected<int> compare() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  quant::addQuantOptionsTo(tools::toolCategory());
-  tools::parseToolCommandLine(argc, argv,
-                              "vimq-debug-compare: run a model on the sim and the golden "
-                              "model side by side and name the first instruction whose "
-                              "output differs\n");
+  tools::parseModelToolCommandLine(argc, argv,
+                                   "vimq-debug-compare: run a model on the sim and the golden "
+                                   "model side by side and name the first instruction whose "
+                                   "output differs\n");
   auto status = compare();
   if (!status)
     return reportError(toolName, status.takeError());

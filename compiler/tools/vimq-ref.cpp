@@ -17,7 +17,6 @@
 
 #include "vimq/interp/Interpreter.h"
 #include "vimq/golden/Golden.h"
-#include "vimq/quant/CommandLine.h"
 #include "vimq/quant/Passes.h"
 #include "vimq/support/Error.h"
 
@@ -34,8 +33,6 @@ namespace {
 
 constexpr const char *toolName = "vimq-ref";
 
-cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx>"),
-                               cl::cat(tools::toolCategory()));
 cl::list<std::string> inputArgs("input",
                                 cl::desc("A model input: NAME=FILE.npy (or FILE.npy for a "
                                          "one-input model); repeat for each input"),
@@ -104,7 +101,7 @@ llvm::Error runReference() {
     tools::printPassList(llvm::outs());
     return tools::flushStdout();
   }
-  if (modelPath.empty())
+  if (tools::modelPath().empty())
     return makeError("no input model (usage: vimq-ref MODEL.onnx --input NAME=FILE.npy ... "
                      "--output DIR; see --help)");
   if (outputDir.empty())
@@ -117,7 +114,7 @@ llvm::Error runReference() {
   if (llvm::Error e = tools::checkOutputDir(outputDir))
     return e;
 
-  auto model = tools::importAndLower(modelPath, *pipeline, inputArgs);
+  auto model = tools::importAndLower(tools::modelPath(), *pipeline, inputArgs);
   if (!model)
     return model.takeError();
   auto outputs = evaluate(*model->graph, pipeline->vimq, model->inputs);
@@ -137,10 +134,9 @@ llvm::Error runReference() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  quant::addQuantOptionsTo(tools::toolCategory());
-  tools::parseToolCommandLine(argc, argv,
-                              "vimq-ref: run an ONNX model on vimq's FP32 reference "
-                              "interpreter\n");
+  tools::parseModelToolCommandLine(argc, argv,
+                                   "vimq-ref: run an ONNX model on vimq's FP32 reference "
+                                   "interpreter\n");
   if (llvm::Error e = runReference())
     return reportError(toolName, std::move(e));
   return 0;
