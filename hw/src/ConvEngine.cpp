@@ -67,9 +67,7 @@ bool convEngineSim(const ConvParams &p, const int32_t *x, const uint8_t *w, cons
           v += bias[c];
         yr[c] = sat32From64(v);
       }
-      if (p.act != Activation::None)
-        for (int c = 0; c < p.c; ++c)
-          yr[c] = applyActivation(yr[c], p.act, p.outFrac);
+      applyActivationSim(yr, p.c, p.act, p.outFrac);
     }
   });
   return true;

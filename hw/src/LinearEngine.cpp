@@ -12,6 +12,7 @@
 
 #ifndef __SYNTHESIS__
 #include "ExpPwlRom.h"
+#include "SimAvx512.h"
 #include "vimq/hw/SimThreads.h"
 
 #include <immintrin.h>
@@ -68,6 +69,39 @@ int32_t applyActivation(int32_t v, Activation act, int frac) {
   return v;
 }
 
+#ifndef __SYNTHESIS__
+#ifdef VIMQ_SIM_AVX512
+/// applyActivationSim's AVX-512 form: eight values per step, the tail masked.
+VIMQ_AVX512 static void applyActivationAvx512(int32_t *v, int64_t count, Activation act,
+                                              int frac) {
+  const int s = frac - kExpInFrac;
+  const simd::Rne64x8 rS = simd::rneConsts(s), r3 = simd::rneConsts(kExpOutFrac - kExpInFrac),
+                      r15 = simd::rneConsts(kExpOutFrac);
+  for (int64_t i = 0; i < count; i += 8) {
+    const __mmask8 m = count - i >= 8 ? __mmask8(0xff) : __mmask8((1u << (count - i)) - 1);
+    const __m512i x = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, v + i));
+    const __m512i r =
+        act == Activation::Silu ? simd::siluRomX8(x, rS, r15) : simd::softplusActX8(x, rS, r3, s);
+    _mm256_mask_storeu_epi32(v + i, m, _mm512_cvtepi64_epi32(r));
+  }
+}
+#endif
+
+void applyActivationSim(int32_t *v, int64_t count, Activation act, int frac) {
+  if (act == Activation::None)
+    return;
+#ifdef VIMQ_SIM_AVX512
+  // The vector forms cover the shifts where the scalar ones take their 64-bit forms.
+  const int s = frac - kExpInFrac;
+  const bool vecOk = act == Activation::Silu ? s > 0 && s <= 62 : s > 0 && s <= 31;
+  if (vecOk && simd::cpuHasAvx512())
+    return applyActivationAvx512(v, count, act, frac);
+#endif
+  for (int64_t i = 0; i < count; ++i)
+    v[i] = applyActivation(v[i], act, frac);
+}
+#endif
+
 // One block's exact int32 dot product; the weight format is a template parameter so that each
 // format is its own pipelined loop (two datapaths in hardware, no per-element select).
 template <WeightKind Kind> static int32_t blockDot(const int8_t *x, const uint8_t *w, int len) {
@@ -113,7 +147,8 @@ static int32_t dotI8(const int8_t *x, const int8_t *w, int len) {
   return acc;
 }
 
-/// The engine's epilogue for one output from the exact block sum `total` (int64 here: with
+/// The engine's epilogue (before the activation) for one output from the exact block sum
+/// `total` (int64 here: with
 /// k <= kFastMaxK, |total| <= 2^14 * 128 * 160 * 2^16 < 2^59); the shiftRne/sat32 steps in
 /// 64-bit arithmetic when the product with xabs fits, else in 128-bit.
 static inline int32_t linearOutput(const LinearParams &p, int64_t total, int32_t xabs,
@@ -123,12 +158,19 @@ static inline int32_t linearOutput(const LinearParams &p, int64_t total, int32_t
     int64_t v = shiftRne64(prod, p.shift); // |v| < 2^62: the bias cannot overflow it
     if (bias)
       v += bias[n];
-    return applyActivation(sat32From64(v), p.act, p.outFrac);
+    return sat32From64(v);
   }
   i128 v = shiftRne(static_cast<i128>(total) * xabs, p.shift);
   if (bias)
     v += bias[n];
-  return applyActivation(sat32(v), p.act, p.outFrac);
+  return sat32(v);
+}
+
+/// The fused activation over the outputs of columns [n0, n1), every token row.
+static void activateColumns(const LinearParams &p, int32_t *y, int n0, int n1) {
+  if (p.act != Activation::None)
+    for (int m = 0; m < p.m; ++m)
+      applyActivationSim(y + int64_t(m) * p.n + n0, n1 - n0, p.act, p.outFrac);
 }
 
 /// Output columns [n0, n1), any block: one weight row decoded to int8 (APoT-4: the sixteenths;
@@ -275,15 +317,20 @@ bool linearEngineSim(const LinearParams &p, const int8_t *x, const uint8_t *w,
   }
 #endif
   SimPool::get().parallelFor(groups, minGroups, [&](int64_t g0, int64_t g1) {
+    const int n0 = int(g0 * group), n1 = int(g1 * group);
 #ifdef VIMQ_SIM_AVX2
     if (vec)
-      return (p.block == 32 ? linearColumnsAvx2<32> : linearColumnsAvx2<16>)(
-          p, x, w, wscale, xabs, bias, y, int(g0 * group), int(g1 * group), xsum.data());
+      (p.block == 32 ? linearColumnsAvx2<32> : linearColumnsAvx2<16>)(p, x, w, wscale, xabs, bias,
+                                                                     y, n0, n1, xsum.data());
+    else
 #endif
-    linearColumnsScalar(p, x, w, wscale, xabs, bias, y, int(g0), int(g1));
+      linearColumnsScalar(p, x, w, wscale, xabs, bias, y, n0, n1);
+    activateColumns(p, y, n0, n1);
   });
-  if (groups * group < p.n) // the last n % 8 columns of the AVX2 form
+  if (groups * group < p.n) { // the last n % 8 columns of the AVX2 form
     linearColumnsScalar(p, x, w, wscale, xabs, bias, y, int(groups * group), p.n);
+    activateColumns(p, y, int(groups * group), p.n);
+  }
   return true;
 }
 #endif

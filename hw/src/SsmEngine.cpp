@@ -11,9 +11,9 @@
 
 #ifndef __SYNTHESIS__
 #include "ExpPwlRom.h"
+#include "SimAvx512.h"
 #include "vimq/hw/SimThreads.h"
 
-#include <immintrin.h>
 #include <vector>
 #endif
 
@@ -117,37 +117,8 @@ inline void scanLanesScalar(int n, int32_t dv, int32_t xdt, const int32_t *a, co
   }
 }
 
-#if defined(__x86_64__) || defined(__i386__)
-#define VIMQ_SIM_AVX512 1
-#define VIMQ_AVX512 __attribute__((target("avx512f,avx512vl")))
-
-/// shiftRne64 on eight lanes (the same steps: floor, remainder, round half to even).
-VIMQ_AVX512 inline __m512i rne64x8(__m512i v, __m128i cnt, __m512i mask, __m512i half) {
-  const __m512i q = _mm512_sra_epi64(v, cnt);
-  const __m512i rem = _mm512_and_si512(v, mask);
-  const __m512i t = _mm512_add_epi64(rem, _mm512_and_si512(q, _mm512_set1_epi64(1)));
-  return _mm512_mask_add_epi64(q, _mm512_cmpgt_epi64_mask(t, half), q, _mm512_set1_epi64(1));
-}
-
-VIMQ_AVX512 inline __m512i sat32x8(__m512i v) {
-  return _mm512_min_epi64(_mm512_max_epi64(v, _mm512_set1_epi64(kInt32Min)),
-                          _mm512_set1_epi64(kInt32Max));
-}
-
-struct Rne64x8 {
-  __m128i cnt;
-  __m512i mask, half;
-};
-
-VIMQ_AVX512 inline Rne64x8 rneConsts(int s) {
-  return {_mm_cvtsi32_si128(s), _mm512_set1_epi64((int64_t(1) << s) - 1),
-          _mm512_set1_epi64(int64_t(1) << (s - 1))};
-}
-
-/// Rne64x8 with the shift's constants, applied.
-VIMQ_AVX512 inline __m512i rne(__m512i v, const Rne64x8 &r) {
-  return rne64x8(v, r.cnt, r.mask, r.half);
-}
+#ifdef VIMQ_SIM_AVX512
+using namespace simd;
 
 /// scanChannels' AVX-512 form: eight channels per vector (one 64-bit lane each), the state lanes
 /// n in turn, so that the per-channel work (xdt, the output, the skip and the gate) is vector
@@ -169,12 +140,8 @@ VIMQ_AVX512 void scanChannelsAvx512(const SelectiveScanParams &p, const ScanShif
                 rB = rneConsts(s.fracB), rX = rneConsts(s.xdt), rOut = rneConsts(s.out),
                 rSkip = rneConsts(s.skip), rGate = rneConsts(s.gate),
                 rQ12 = rneConsts(gateVec ? s.gate - kExpInFrac : 1);
-  const __m512i zero = _mm512_setzero_si512(), romEnd = _mm512_set1_epi64(kExpPwlRomSize);
-  const __m512i low32 = _mm512_set1_epi64(0xffffffff), low16 = _mm512_set1_epi64(0xffff);
+  const __m512i zero = _mm512_setzero_si512(), low32 = _mm512_set1_epi64(0xffffffff);
   const __m512i hiLimit = _mm512_set1_epi64(int64_t(1) << 29);
-  const __m512i one15 = _mm512_set1_epi64(32768), i32max = _mm512_set1_epi64(kInt32Max);
-  const long long *expRom = reinterpret_cast<const long long *>(kExpPwlRom.v);
-  const long long *sigRom = reinterpret_cast<const long long *>(kSigmoidRom.v);
   for (int t = 0; t < p.l; ++t) {
     const int32_t *bt = b + t * n, *ct = c + t * n;
     for (int g = 0; g < w; g += 8) {
@@ -188,13 +155,8 @@ VIMQ_AVX512 void scanChannelsAvx512(const SelectiveScanParams &p, const ScanShif
         int32_t *hp = &hT[size_t(j) * w + g];
         const __m512i av = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, &aT[size_t(j) * w + g]));
         const __m512i hv = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, hp));
-        // decay = expUnit(sat32(RNE(delta * A))): ROM index -min(arg, 0), clamped to the zero
-        // entry at kExpPwlRomSize; 8 bytes gathered at byte offset 2 * idx (the ROM is padded),
-        // the low 16 bits kept.
-        const __m512i arg = sat32x8(rne(_mm512_mul_epi32(dv, av), rDecay));
-        const __m512i idx =
-            _mm512_min_epi64(_mm512_sub_epi64(zero, _mm512_min_epi64(arg, zero)), romEnd);
-        const __m512i decay = _mm512_and_si512(_mm512_i64gather_epi64(idx, expRom, 2), low16);
+        // decay = expUnit(sat32(RNE(delta * A))).
+        const __m512i decay = expRom(sat32x8(rne(_mm512_mul_epi32(dv, av), rDecay)));
         const __m512i kept = rne(_mm512_mul_epi32(decay, hv), rKeep);
         const __m512i inj = rne(_mm512_mul_epi32(xdt, _mm512_set1_epi64(bt[j])), rB);
         const __m512i hn = sat32x8(_mm512_add_epi64(kept, inj));
@@ -225,17 +187,8 @@ VIMQ_AVX512 void scanChannelsAvx512(const SelectiveScanParams &p, const ScanShif
       }
       __m512i v = sat32x8(yv);
       if (z) {
-        // siluRom(z, fz): xq12 = sat32(RNE(z / 2^(fz-12))), sigmoid from the padded ROM
-        // (entries past the domain hold 32768), mirrored for negative arguments.
         const __m512i zv = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, z + at));
-        const __m512i xq = sat32x8(rne(zv, rQ12));
-        const __m512i ax = _mm512_min_epi64(_mm512_abs_epi64(xq), i32max);
-        const __m512i si = _mm512_and_si512(
-            _mm512_i64gather_epi64(_mm512_min_epi64(ax, romEnd), sigRom, 2), low16);
-        const __mmask8 neg = _mm512_cmplt_epi64_mask(xq, zero);
-        const __m512i sg = _mm512_mask_sub_epi64(si, neg, one15, si);
-        const __m512i silu = sat32x8(rne(_mm512_mul_epi32(zv, sg), rKeep));
-        v = sat32x8(rne(_mm512_mul_epi32(v, silu), rGate));
+        v = sat32x8(rne(_mm512_mul_epi32(v, siluRomX8(zv, rQ12, rKeep)), rGate));
       }
       _mm256_mask_storeu_epi32(y + at, m, _mm512_cvtepi64_epi32(v));
     }
@@ -245,10 +198,6 @@ VIMQ_AVX512 void scanChannelsAvx512(const SelectiveScanParams &p, const ScanShif
       state[(d0 + d) * n + j] = hT[size_t(j) * w + d];
 }
 
-bool cpuHasAvx512() {
-  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-  return has;
-}
 #endif
 
 /// Channels [d0, d1), every token, lane by lane (tokens outer as in the HLS loop: the channels

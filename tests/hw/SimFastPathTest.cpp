@@ -253,6 +253,23 @@ TEST(SimFastPath, SoftplusActivationMatchesPwlUnit) {
   }
 }
 
+TEST(SimFastPath, ActivationRowsMatchScalarUnit) {
+  std::mt19937 rng(16);
+  for (Activation act : {Activation::None, Activation::Silu, Activation::Softplus})
+    for (int frac : {0, 8, 12, 13, 16, 20, 31, 43, 44, 60})
+      for (int count : {1, 7, 8, 13, 4099}) {
+        std::vector<int32_t> v(static_cast<size_t>(count));
+        for (int i = 0; i < count; ++i)
+          v[size_t(i)] = i % 3 == 0 ? edgy(rng, kInt32Min, kInt32Max)
+                                    : int32_t(rng() % 400001) - 200000; // around the ROM domain
+        std::vector<int32_t> ref = v;
+        for (int32_t &x : ref)
+          x = applyActivation(x, act, frac);
+        applyActivationSim(v.data(), count, act, frac);
+        ASSERT_EQ(v, ref) << "act " << int(act) << " frac " << frac << " count " << count;
+      }
+}
+
 TEST(SimFastPath, PoolCoversEveryIndexOnce) {
   const int saved = simThreads();
   for (int threads : {1, 2, 5}) {
