@@ -109,9 +109,13 @@ Tensor::Tensor(DType dtype, llvm::ArrayRef<int64_t> shape)
     : dtype_(dtype), shape_(shape.begin(), shape.end()),
       bytes_(size_t(numElements(shape)) * dtypeSize(dtype), 0) {}
 
-Tensor Tensor::reshaped(llvm::ArrayRef<int64_t> shape) const {
+Tensor Tensor::reshaped(llvm::ArrayRef<int64_t> shape) const & {
+  return Tensor(*this).reshaped(shape);
+}
+
+Tensor Tensor::reshaped(llvm::ArrayRef<int64_t> shape) && {
   assert(numElements(shape) == numel());
-  Tensor t = *this;
+  Tensor t = std::move(*this);
   t.shape_.assign(shape.begin(), shape.end());
   return t;
 }

@@ -21,6 +21,8 @@
 #include "vimq/quant/WeightPacking.h"
 #include "vimq/support/Error.h"
 
+#include <optional>
+
 namespace vimq::quant {
 
 using ir::Op;
@@ -111,10 +113,12 @@ private:
     if (!w || !w->isConstant() || w->dtype() != DType::F32)
       return makeError("{0}: the weight must be an f32 constant",
                        op.describe());
-    Tensor w2 = *w->constant();
+    // Only the (small) patch-embedding weight needs a reshaped copy; linears pack in place.
+    const Tensor &wc = *w->constant();
+    std::optional<Tensor> flat;
     if (reshape) // PatchEmbed [D, C, ph, pw] -> [D, C·ph·pw], the patch column order
-      w2 = w2.reshaped({w2.dim(0), w2.numel() / w2.dim(0)});
-    PackedWeight p = packWeight(w2, kind, block);
+      flat = wc.reshaped({wc.dim(0), wc.numel() / wc.dim(0)});
+    PackedWeight p = packWeight(flat ? *flat : wc, kind, block);
     Tensor dq = dequantize(p, kind).reshaped(w->shape());
     op.setAttr(attrs::kWFormat, kindName(kind).str());
     op.setAttr(attrs::kWBlock, p.block);

@@ -38,10 +38,28 @@ double clampFactor(double s) {
 Tensor scaleColumns(const Tensor &w, llvm::ArrayRef<double> s) {
   Tensor out(DType::F32, w.shape());
   int64_t n = w.dim(0), k = w.dim(1);
+  const float *src = w.data<float>();
+  float *dst = out.data<float>();
+  const double *sp = s.data();
   for (int64_t r = 0; r < n; ++r)
     for (int64_t c = 0; c < k; ++c)
-      out.data<float>()[r * k + c] = float(double(w.data<float>()[r * k + c]) * s[size_t(c)]);
+      dst[r * k + c] = float(double(src[r * k + c]) * sp[c]);
   return out;
+}
+
+/// max_n |W[n, j]| per column j, as double (exact in float). Row-major sweep: a column walk
+/// would stride through the whole weight once per column. NaNs are skipped, as std::fmax does.
+std::vector<double> columnAbsMax(const Tensor &w) {
+  int64_t n = w.dim(0), k = w.dim(1);
+  const float *src = w.data<float>();
+  std::vector<float> m(size_t(k), 0.0f);
+  float *mp = m.data();
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t j = 0; j < k; ++j) {
+      float a = std::fabs(src[r * k + j]);
+      mp[j] = a > mp[j] ? a : mp[j];
+    }
+  return std::vector<double>(m.begin(), m.end());
 }
 
 class Smooth : public Pass {
@@ -63,19 +81,15 @@ public:
       Value *x = op->operand(0), *w = op->operand(1);
       if (xmax.empty() || !w->isConstant() || w->dtype() != DType::F32)
         continue;
-      int64_t n = w->shape()[0], k = w->shape()[1];
+      int64_t k = w->shape()[1];
       if (int64_t(xmax.size()) != k)
         return makeError("{0}: calibration has {1} channels, the weight {2}",
                          op->describe(), xmax.size(), k);
-      const float *wp = w->constant()->data<float>();
+      std::vector<double> wmax = columnAbsMax(*w->constant());
       std::vector<double> s(static_cast<size_t>(k));
-      for (int64_t j = 0; j < k; ++j) {
-        double wmax = 0;
-        for (int64_t r = 0; r < n; ++r)
-          wmax = std::fmax(wmax, std::fabs(double(wp[r * k + j])));
+      for (int64_t j = 0; j < k; ++j)
         s[size_t(j)] = clampFactor(std::pow(xmax[size_t(j)], opts_.smoothAlpha) /
-                                   std::pow(wmax, 1 - opts_.smoothAlpha));
-      }
+                                   std::pow(wmax[size_t(j)], 1 - opts_.smoothAlpha));
       for (int64_t j = 0; j < k; ++j)
         xmax[size_t(j)] /= s[size_t(j)];
       std::string fold = foldInverse(g, uses, *op, x, s, xmax);

@@ -12,6 +12,10 @@
 #include <cassert>
 #include <cmath>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace vimq::quant {
 
 int32_t codeLevel(CodeKind kind, uint8_t code) {
@@ -62,7 +66,34 @@ constexpr std::array<double, 15> kAPoT5Mid = midpoints(kAPoT5Levels);
 template <size_t M>
 void quantizeAPoT(const float *src, uint8_t *codes, int64_t n, double scale,
                   const std::array<double, M> &mid, uint8_t signBit) {
-  for (int64_t c = 0; c < n; ++c) {
+  int64_t c = 0;
+#if defined(__SSE2__)
+  // The same operations two doubles at a time (SSE2 is the x86-64 baseline, so no dispatch):
+  // IEEE division and ordered compares give the scalar loop's results exactly.
+  const __m128d vscale = _mm_set1_pd(scale), zero = _mm_setzero_pd();
+  const __m128d absMask = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffffLL));
+  const __m128i vsign = _mm_set1_epi64x(signBit);
+  auto half = [&](__m128d v) {
+    __m128d a = _mm_and_pd(v, absMask);
+    __m128d above0 = _mm_cmpgt_pd(a, _mm_set1_pd(mid[0]));
+    __m128i count = _mm_sub_epi64(_mm_setzero_si128(), _mm_castpd_si128(above0));
+    for (size_t i = 1; i < M; ++i)
+      count = _mm_sub_epi64(count, _mm_castpd_si128(_mm_cmpgt_pd(a, _mm_set1_pd(mid[i]))));
+    __m128d negative = _mm_and_pd(_mm_cmplt_pd(v, zero), above0);
+    return _mm_or_si128(count, _mm_and_si128(_mm_castpd_si128(negative), vsign));
+  };
+  for (; c + 4 <= n; c += 4) {
+    __m128 x = _mm_loadu_ps(src + c);
+    __m128i lo = half(_mm_div_pd(_mm_cvtps_pd(x), vscale));
+    __m128i hi = half(_mm_div_pd(_mm_cvtps_pd(_mm_movehl_ps(x, x)), vscale));
+    alignas(16) int64_t out[4];
+    _mm_store_si128(reinterpret_cast<__m128i *>(out), lo);
+    _mm_store_si128(reinterpret_cast<__m128i *>(out + 2), hi);
+    for (int j = 0; j < 4; ++j)
+      codes[c + j] = static_cast<uint8_t>(out[j]);
+  }
+#endif
+  for (; c < n; ++c) {
     double v = double(src[c]) / scale;
     double a = std::fabs(v);
     unsigned best = 0;
@@ -85,7 +116,19 @@ void quantizeInt(const float *src, uint8_t *codes, int64_t n, double scale, doub
 /// skipped, as std::fmax does.
 double blockAbsMax(const float *src, int64_t n) {
   float m = 0;
-  for (int64_t c = 0; c < n; ++c) {
+  int64_t c = 0;
+#if defined(__SSE2__)
+  // maxps(|x|, m) returns m when |x| is a NaN, as the scalar loop does.
+  const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+  __m128 vm = _mm_setzero_ps();
+  for (; c + 4 <= n; c += 4)
+    vm = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(src + c), absMask), vm);
+  alignas(16) float lanes[4];
+  _mm_store_ps(lanes, vm);
+  for (float l : lanes)
+    m = l > m ? l : m;
+#endif
+  for (; c < n; ++c) {
     float a = std::fabs(src[c]);
     m = a > m ? a : m;
   }

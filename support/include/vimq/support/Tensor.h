@@ -85,8 +85,10 @@ public:
   }
   template <typename T> llvm::ArrayRef<T> values() const { return {data<T>(), size_t(numel())}; }
 
-  /// Same bytes, new shape (element count must match).
-  Tensor reshaped(llvm::ArrayRef<int64_t> shape) const;
+  /// Same bytes, new shape (element count must match). On a temporary the bytes are moved,
+  /// not copied (weights are hundreds of MB).
+  Tensor reshaped(llvm::ArrayRef<int64_t> shape) const &;
+  Tensor reshaped(llvm::ArrayRef<int64_t> shape) &&;
   /// Element-wise conversion (float <-> int truncates toward zero, like ONNX Cast).
   Tensor cast(DType to) const;
   /// Element i as double / int64 whatever the dtype (for shape arithmetic, printing, tests).
