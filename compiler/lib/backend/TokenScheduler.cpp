@@ -18,6 +18,8 @@
 // earlier access entirely supersedes it: the writer itself was ordered after that access (it
 // conflicts with it), so anything ordered after the writer is ordered after the access too.
 // Double-buffered tiles overwrite the same halves over and over, so the lists stay short.
+// Reads and writes are kept apart: a read conflicts only with writes, so it never scans the
+// reads (weights are read once each and never written: that list grows to thousands).
 //
 //===----------------------------------------------------------------------------------------===//
 #include "vimq/backend/Program.h"
@@ -37,7 +39,6 @@ struct Access {
   uint64_t begin, end;
   unsigned instr;
   isa::Module module;
-  bool write;
 };
 
 constexpr int kNone = -1;
@@ -54,7 +55,10 @@ PerModule noneForAll() {
 ScheduleStats backend::scheduleTokens(Program &p, const ScheduleOptions &opts) {
   ScheduleStats stats;
   auto &instrs = p.instrs();
-  llvm::DenseMap<unsigned, std::vector<Access>> live;
+  struct Live {
+    std::vector<Access> reads, writes;
+  };
+  llvm::DenseMap<unsigned, Live> live;
   // Vector clocks: known[B][A] = the latest instruction of module A known to have completed
   // when module B's next instruction starts (through tokens, transitively, and in-order
   // execution); after[i] = the same knowledge once instruction i has completed.
@@ -102,13 +106,18 @@ ScheduleStats backend::scheduleTokens(Program &p, const ScheduleOptions &opts) {
     ProgInstr &pi = instrs[i];
     isa::Module mod = isa::opcodeModule(isa::opcodeOf(pi.in));
     PerModule dep = noneForAll();
+    auto scanList = [&](const Region &r, const std::vector<Access> &list) {
+      for (const Access &a : list)
+        if (a.begin < r.end && r.begin < a.end && a.module != mod)
+          dep[unsigned(a.module)] = std::max(dep[unsigned(a.module)], int(a.instr));
+    };
     auto scan = [&](const Region &r, bool write) {
       auto it = live.find(r.space);
       if (it == live.end())
         return;
-      for (const Access &a : it->second)
-        if ((write || a.write) && a.begin < r.end && r.begin < a.end && a.module != mod)
-          dep[unsigned(a.module)] = std::max(dep[unsigned(a.module)], int(a.instr));
+      scanList(r, it->second.writes);
+      if (write)
+        scanList(r, it->second.reads);
     };
     for (const Region &r : pi.reads)
       scan(r, false);
@@ -125,11 +134,13 @@ ScheduleStats backend::scheduleTokens(Program &p, const ScheduleOptions &opts) {
     waitForAll(dep, i);
     complete(i);
     for (const Region &r : pi.reads)
-      live[r.space].push_back({r.begin, r.end, i, mod, false});
+      live[r.space].reads.push_back({r.begin, r.end, i, mod});
     for (const Region &r : pi.writes) {
-      std::vector<Access> &list = live[r.space];
-      llvm::erase_if(list, [&](const Access &a) { return r.begin <= a.begin && a.end <= r.end; });
-      list.push_back({r.begin, r.end, i, mod, true});
+      Live &l = live[r.space];
+      auto covered = [&](const Access &a) { return r.begin <= a.begin && a.end <= r.end; };
+      llvm::erase_if(l.reads, covered);
+      llvm::erase_if(l.writes, covered);
+      l.writes.push_back({r.begin, r.end, i, mod});
     }
     last[unsigned(mod)] = int(i);
   }
