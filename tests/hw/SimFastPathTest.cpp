@@ -178,10 +178,10 @@ TEST(SimFastPath, QuantizerMatchesDivider) {
   std::vector<int8_t> qRef(x.size());
   std::vector<int32_t> aRef(rows);
   vecAbsmaxQuantizeHls(rows, cols, x.data(), qRef.data(), aRef.data());
-  forEachSimConfig([&](SimPath) {
+  forEachSimConfig([&](SimPath path) {
     std::vector<int8_t> q(x.size(), 99);
     std::vector<int32_t> a(rows, -1);
-    vecAbsmaxQuantizeSim(rows, cols, x.data(), q.data(), a.data());
+    vecAbsmaxQuantizeSim(rows, cols, x.data(), q.data(), a.data(), path);
     EXPECT_EQ(q, qRef);
     EXPECT_EQ(a, aRef);
   });
@@ -193,12 +193,16 @@ TEST(SimFastPath, QuantizerExhaustiveSmallAbsmax) {
     std::vector<int32_t> x(2 * a + 1);
     for (int32_t i = -a; i <= a; ++i)
       x[i + a] = i;
-    std::vector<int8_t> q(x.size()), qRef(x.size());
-    int32_t am = 0, amRef = 0;
+    std::vector<int8_t> qRef(x.size());
+    int32_t amRef = 0;
     vecAbsmaxQuantizeHls(1, int(x.size()), x.data(), qRef.data(), &amRef);
-    vecAbsmaxQuantizeSim(1, int(x.size()), x.data(), q.data(), &am);
-    ASSERT_EQ(q, qRef) << "absmax " << a;
-    ASSERT_EQ(am, amRef);
+    for (SimPath path : {SimPath::Scalar, SimPath::Vector}) {
+      std::vector<int8_t> q(x.size());
+      int32_t am = 0;
+      vecAbsmaxQuantizeSim(1, int(x.size()), x.data(), q.data(), &am, path);
+      ASSERT_EQ(q, qRef) << "absmax " << a << " path " << int(path);
+      ASSERT_EQ(am, amRef);
+    }
   }
 }
 

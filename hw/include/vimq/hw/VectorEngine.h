@@ -22,6 +22,10 @@
 
 #include <cstdint>
 
+#ifndef __SYNTHESIS__
+#include "vimq/hw/SimThreads.h"
+#endif
+
 namespace vimq::hw {
 
 void vecAdd(int n, const int32_t *a, const int32_t *b, int32_t *y);
@@ -44,8 +48,10 @@ void vecAbsmaxQuantize(int rows, int cols, const int32_t *x, int8_t *q, int32_t 
 /// The quantizer's loop exactly as synthesised (what vecAbsmaxQuantize is in synthesis).
 void vecAbsmaxQuantizeHls(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax);
 #ifndef __SYNTHESIS__
-/// Simulation only: the same results without a divider, token rows over the SimPool.
-void vecAbsmaxQuantizeSim(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax);
+/// Simulation only: the same results without a divider, token rows over the SimPool, AVX-512
+/// per `path` when the CPU has it (Vector without it takes the scalar form).
+void vecAbsmaxQuantizeSim(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax,
+                          SimPath path);
 #endif
 void vecQuantizeStatic(int n, const int32_t *x, uint16_t m, int shift, int8_t *q);
 void vecNarrow16(int n, const int32_t *x, int shift, int16_t *y);
