@@ -107,7 +107,11 @@ uint16_t floatToHalf(float f) {
 
 Tensor::Tensor(DType dtype, llvm::ArrayRef<int64_t> shape)
     : dtype_(dtype), shape_(shape.begin(), shape.end()),
-      bytes_(size_t(numElements(shape)) * dtypeSize(dtype), 0) {}
+      bytes_(size_t(numElements(shape)) * dtypeSize(dtype), /*zero=*/true) {}
+
+Tensor::Tensor(DType dtype, llvm::ArrayRef<int64_t> shape, UninitializedTag)
+    : dtype_(dtype), shape_(shape.begin(), shape.end()),
+      bytes_(size_t(numElements(shape)) * dtypeSize(dtype), /*zero=*/false) {}
 
 Tensor Tensor::reshaped(llvm::ArrayRef<int64_t> shape) const & {
   return Tensor(*this).reshaped(shape);

@@ -196,7 +196,7 @@ static void transposeInto32(const uint32_t *src, uint32_t *dst, int64_t r, int64
 
 Tensor transpose2D(const Tensor &t) {
   int64_t r = t.dim(0), c = t.dim(1);
-  Tensor out(t.dtype(), {c, r});
+  Tensor out(t.dtype(), {c, r}, Tensor::Uninitialized); // every element is written
   switch (dtypeSize(t.dtype())) {
   case 8:
     transposeInto(reinterpret_cast<const uint64_t *>(t.raw()),

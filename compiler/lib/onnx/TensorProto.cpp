@@ -100,7 +100,6 @@ llvm::Expected<Tensor> tensorFromProto(const TensorProto &t, llvm::StringRef wha
     shape.push_back(d);
     numel *= d;
   }
-  Tensor out(*dt, shape);
   size_t elemSize = dtypeSize(*dt);
   if (t.has_raw_data()) {
     const std::string &raw = t.raw_data();
@@ -108,10 +107,12 @@ llvm::Expected<Tensor> tensorFromProto(const TensorProto &t, llvm::StringRef wha
       return makeError("{0}: raw_data has {1} bytes, expected {2} for {3} x {4}", what,
                        raw.size(), size_t(numel) * elemSize, shapeStr(shape),
                        dtypeName(*dt));
+    Tensor out(*dt, shape, Tensor::Uninitialized); // every byte is copied below
     if (numel)
       std::memcpy(out.raw(), raw.data(), raw.size());
     return out;
   }
+  Tensor out(*dt, shape);
   // Typed fields. Which field holds which type is fixed by onnx.proto.
   int64_t have = 0;
   switch (t.data_type()) {

@@ -36,7 +36,7 @@ double clampFactor(double s) {
 }
 
 Tensor scaleColumns(const Tensor &w, llvm::ArrayRef<double> s) {
-  Tensor out(DType::F32, w.shape());
+  Tensor out(DType::F32, w.shape(), Tensor::Uninitialized); // every element is written
   int64_t n = w.dim(0), k = w.dim(1);
   const float *src = w.data<float>();
   float *dst = out.data<float>();

@@ -183,7 +183,7 @@ Tensor dequantize(const PackedWeight &p, CodeKind kind) {
   std::array<double, 256> level;
   for (unsigned c = 0; c < 256; ++c)
     level[c] = codeLevel(kind, uint8_t(c));
-  Tensor out(DType::F32, {n, k});
+  Tensor out(DType::F32, {n, k}, Tensor::Uninitialized); // every element is written
   float *dst = out.data<float>();
   const uint8_t *codes = p.codes.raw();
   const double *scales = p.scales.data<double>();

@@ -14,6 +14,7 @@
 #include <cassert>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,11 +54,16 @@ uint16_t floatToHalf(float f);
 class Tensor {
 public:
   Tensor() = default;
+  /// Zero-filled.
   Tensor(DType dtype, llvm::ArrayRef<int64_t> shape);
+  /// Storage left uninitialised, for producers that write every element (weights run to
+  /// hundreds of MB: a zero fill would be one more pass over all of them).
+  enum UninitializedTag { Uninitialized };
+  Tensor(DType dtype, llvm::ArrayRef<int64_t> shape, UninitializedTag);
 
   template <typename T>
   static Tensor fromVector(llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<T> values) {
-    Tensor t(dtypeOf<T>(), shape);
+    Tensor t(dtypeOf<T>(), shape, Uninitialized);
     assert(static_cast<int64_t>(values.size()) == t.numel());
     if (!values.empty())
       std::memcpy(t.raw(), values.data(), values.size() * sizeof(T));
@@ -103,9 +109,45 @@ public:
   }
 
 private:
+  /// Owned bytes; unlike std::vector<uint8_t> it can be allocated without a zero fill.
+  class Bytes {
+  public:
+    Bytes() = default;
+    Bytes(size_t n, bool zero) : p_(n ? new uint8_t[n] : nullptr), n_(n) {
+      if (zero && n)
+        std::memset(p_.get(), 0, n);
+    }
+    Bytes(const Bytes &o) : Bytes(o.n_, false) {
+      if (n_)
+        std::memcpy(p_.get(), o.p_.get(), n_);
+    }
+    Bytes(Bytes &&o) noexcept : p_(std::move(o.p_)), n_(o.n_) { o.n_ = 0; }
+    Bytes &operator=(const Bytes &o) {
+      if (this != &o)
+        *this = Bytes(o);
+      return *this;
+    }
+    Bytes &operator=(Bytes &&o) noexcept {
+      p_ = std::move(o.p_);
+      n_ = o.n_;
+      o.n_ = 0;
+      return *this;
+    }
+    uint8_t *data() { return p_.get(); }
+    const uint8_t *data() const { return p_.get(); }
+    size_t size() const { return n_; }
+    bool operator==(const Bytes &o) const {
+      return n_ == o.n_ && (n_ == 0 || std::memcmp(p_.get(), o.p_.get(), n_) == 0);
+    }
+
+  private:
+    std::unique_ptr<uint8_t[]> p_;
+    size_t n_ = 0;
+  };
+
   DType dtype_ = DType::F32;
   Shape shape_;
-  std::vector<uint8_t> bytes_;
+  Bytes bytes_;
 };
 
 } // namespace vimq
