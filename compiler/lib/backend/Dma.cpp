@@ -5,7 +5,6 @@
 
 using namespace vimq;
 using namespace vimq::backend;
-namespace fld = vimq::isa::fld;
 
 static Region ddrBlock(const Dma &d) {
   uint64_t bytes = uint64_t((d.rows - 1) * d.stride + d.cols * isa::dtypeBytes(d.dtype));
@@ -17,40 +16,54 @@ DdrRef backend::ddrRef(const DdrPlan &plan, unsigned tensor) {
   return {uint32_t(t.kind), t.offset};
 }
 
-llvm::Error backend::emitLoad(Program &prog, llvm::StringRef origin, const Dma &d) {
-  InstrBuilder b(isa::Opcode::LOAD);
-  b.setEnum(fld::LOAD_buf, d.buf)
-      .setEnum(fld::LOAD_dtype, d.dtype)
-      .set(fld::LOAD_reverse, d.reverse)
-      .set(fld::LOAD_addr, d.addr)
-      .set(fld::LOAD_pitch, d.pitch)
-      .set(fld::LOAD_rows, d.rows)
-      .set(fld::LOAD_cols, d.cols)
-      .set(fld::LOAD_ddr_buf, d.ddr.buffer)
-      .set(fld::LOAD_ddr_off, int64_t(d.ddr.offset))
-      .set(fld::LOAD_ddr_stride, d.stride);
+namespace {
+
+/// LOAD and STORE have the same operands in their own fields; only the direction differs.
+struct DmaFields {
+  isa::Opcode opcode;
+  isa::Field buf, dtype, reverse, addr, pitch, rows, cols, ddrBuf, ddrOff, ddrStride;
+};
+
+namespace fld = vimq::isa::fld;
+constexpr DmaFields kLoad{isa::Opcode::LOAD, fld::LOAD_buf,     fld::LOAD_dtype,
+                          fld::LOAD_reverse, fld::LOAD_addr,    fld::LOAD_pitch,
+                          fld::LOAD_rows,    fld::LOAD_cols,    fld::LOAD_ddr_buf,
+                          fld::LOAD_ddr_off, fld::LOAD_ddr_stride};
+constexpr DmaFields kStore{isa::Opcode::STORE, fld::STORE_buf,     fld::STORE_dtype,
+                           fld::STORE_reverse, fld::STORE_addr,    fld::STORE_pitch,
+                           fld::STORE_rows,    fld::STORE_cols,    fld::STORE_ddr_buf,
+                           fld::STORE_ddr_off, fld::STORE_ddr_stride};
+
+/// A LOAD reads DDR and writes on chip; a STORE the other way round.
+llvm::Error emitDma(Program &prog, llvm::StringRef origin, const Dma &d, const DmaFields &f) {
+  InstrBuilder b(f.opcode);
+  b.setEnum(f.buf, d.buf)
+      .setEnum(f.dtype, d.dtype)
+      .set(f.reverse, d.reverse)
+      .set(f.addr, d.addr)
+      .set(f.pitch, d.pitch)
+      .set(f.rows, d.rows)
+      .set(f.cols, d.cols)
+      .set(f.ddrBuf, d.ddr.buffer)
+      .set(f.ddrOff, int64_t(d.ddr.offset))
+      .set(f.ddrStride, d.stride);
   auto in = b.take(origin);
   if (!in)
     return in.takeError();
-  prog.append(*in, {ddrBlock(d)}, {onChipBlock(d.buf, d.addr, d.pitch, d.rows, d.cols)}, origin);
+  Region chip = onChipBlock(d.buf, d.addr, d.pitch, d.rows, d.cols), ddr = ddrBlock(d);
+  if (f.opcode == isa::Opcode::LOAD)
+    prog.append(*in, {ddr}, {chip}, origin);
+  else
+    prog.append(*in, {chip}, {ddr}, origin);
   return llvm::Error::success();
 }
 
+} // namespace
+
+llvm::Error backend::emitLoad(Program &prog, llvm::StringRef origin, const Dma &d) {
+  return emitDma(prog, origin, d, kLoad);
+}
+
 llvm::Error backend::emitStore(Program &prog, llvm::StringRef origin, const Dma &d) {
-  InstrBuilder b(isa::Opcode::STORE);
-  b.setEnum(fld::STORE_buf, d.buf)
-      .setEnum(fld::STORE_dtype, d.dtype)
-      .set(fld::STORE_reverse, d.reverse)
-      .set(fld::STORE_addr, d.addr)
-      .set(fld::STORE_pitch, d.pitch)
-      .set(fld::STORE_rows, d.rows)
-      .set(fld::STORE_cols, d.cols)
-      .set(fld::STORE_ddr_buf, d.ddr.buffer)
-      .set(fld::STORE_ddr_off, int64_t(d.ddr.offset))
-      .set(fld::STORE_ddr_stride, d.stride);
-  auto in = b.take(origin);
-  if (!in)
-    return in.takeError();
-  prog.append(*in, {onChipBlock(d.buf, d.addr, d.pitch, d.rows, d.cols)}, {ddrBlock(d)}, origin);
-  return llvm::Error::success();
+  return emitDma(prog, origin, d, kStore);
 }

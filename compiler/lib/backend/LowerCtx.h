@@ -58,6 +58,20 @@ inline int64_t tileSize(int64_t fit, int64_t total, int64_t q) {
   return fit >= total ? total : roundDownTo(fit, q);
 }
 
+/// How a q.Linear is tiled (LowerLinear.cpp): token tiles of `mt` rows of all K codes, output
+/// tiles of `nt` weight rows; each half of vec starts with a token tile's absmax [mt].
+struct LinearTiling {
+  const ir::Op *op = nullptr;
+  int64_t m = 0, k = 0, n = 0, nb = 0, block = 0, nt = 0, mt = 0;
+  bool int8 = false;
+  isa::Act act = isa::Act::none;
+};
+llvm::Expected<LinearTiling> planLinear(const TargetInfo &target, const ir::Op &op);
+/// The output tiles of token rows [t0, t0 + rows), whose codes are on chip at `aq` (act) and
+/// their absmax at `va` (vec): LOAD weights/scales/bias, LINEAR, STORE per output tile.
+llvm::Error emitLinearRows(LowerCtx &c, const LinearTiling &l, int64_t t0, int64_t rows,
+                           int64_t aq, int64_t va, TileInfo &info);
+
 // Per-op lowerings (one file per family). Each names `op` in its errors.
 llvm::Error lowerQLinear(LowerCtx &c, const ir::Op &op);
 /// A row chain (RowChains.h): its VECTOR ops and q.QuantizeTokens as one tiled loop.

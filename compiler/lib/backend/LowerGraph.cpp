@@ -58,11 +58,12 @@ llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo
   const DdrKind scratchKind = opts.checkpointOutputs ? DdrKind::output : DdrKind::scratch;
   LowerCtx c(target, out.plan, out.prog);
 
-  // Row chains: consecutive row-wise ops sharing one tiled loop (not in debug mode, where
-  // every value must reach DDR).
+  // Row chains: consecutive row-wise ops sharing one tiled loop. Debug mode keeps them, so
+  // that it checks the program that really runs; a value a chain keeps on chip is not
+  // compared there.
   const UseMap uses = collectUses(g);
   const std::vector<RowChain> chains =
-      findRowChains(g, uses, target, opts.fuseRowChains && !opts.checkpointOutputs);
+      findRowChains(g, uses, target, opts.fuseRowChains);
   llvm::DenseMap<const ir::Op *, const RowChain *> chainOf;
   for (const RowChain &ch : chains)
     for (const ir::Op *op : ch.ops)

@@ -5,7 +5,8 @@
 // over a row): per tile, LOAD the chain's external row inputs and per-channel vectors into the
 // tile's vec half, one VECTOR instruction per op on the slots RowChains.cpp assigned, and a
 // STORE after each op whose result is needed outside the chain. The quantizer writes its codes
-// into the act half of the tile and the absmax into vec. An operand broadcast over the batch
+// into the act half of the tile and the absmax into vec; a linear in the chain runs its output
+// tiles on them right there (LowerLinear.cpp emitLinearRows). An operand broadcast over the batch
 // ([1, L, C], e.g. the position embedding) makes the tiles run per batch element so that the
 // same rows of it are loaded for each.
 //
@@ -26,10 +27,11 @@ namespace fld = vimq::isa::fld;
 
 namespace {
 
-/// One token tile of a chain: where its rows live on chip and in DDR.
+/// One token tile of a chain: where its rows live on chip and in DDR. `act` and `absmax` are
+/// where its quantizer writes its rows of codes and absmax.
 struct ChainTile {
   const RowChain &ch;
-  int64_t rows, row0, t0, base, act;
+  int64_t rows, row0, t0, base, act, absmax;
   int64_t at(const ir::Value *v) const { return base + ch.vecAt.lookup(v); }
   /// First row of `v` in DDR for this tile (a broadcast operand restarts per batch element).
   int64_t ddrRow(const ir::Value *v) const { return ch.broadcast(v) ? t0 : row0; }
@@ -51,7 +53,7 @@ llvm::Error emitRowOp(LowerCtx &c, const ChainTile &t, const ir::Op &op) {
 
   if (form.vop == isa::VOp::quant) {
     const ir::Value *codes = op.result(0), *absmax = op.result(1);
-    const int64_t vs = t.at(absmax);
+    const int64_t vs = t.absmax;
     ib.set(fld::VECTOR_c_addr, vs).set(fld::VECTOR_o_addr, t.act).set(fld::VECTOR_o_pitch, C);
     if (auto e = c.emit(origin, ib, reads,
                         {Region::onChip(isa::Buf::vec, vs, rows),
@@ -103,6 +105,29 @@ llvm::Error emitRowOp(LowerCtx &c, const ChainTile &t, const ir::Op &op) {
 }
 
 /// The chain's first op reading `v` (the origin of its LOAD).
+const ir::Op &firstReader(const RowChain &ch, const ir::Value *v);
+
+/// LOAD the tile's inputs, then its row ops back to back (not the linear).
+llvm::Error emitChainTile(LowerCtx &c, const ChainTile &t) {
+  const RowChain &ch = t.ch;
+  const int64_t C = ch.cols;
+  for (const ir::Value *v : ch.rowInputs)
+    if (auto e = c.load(firstReader(ch, v).describe(),
+                        {isa::Buf::vec, isa::DType::i32, t.at(v), C, t.rows, C,
+                         at(c.ref(v), t.ddrRow(v) * C * 4), C * 4}))
+      return e;
+  for (const ir::Value *v : ch.chanInputs)
+    if (auto e = c.load(firstReader(ch, v).describe(),
+                        {isa::Buf::vec, isa::DType::i32, t.at(v), C, 1, C, c.ref(v), C * 4}))
+      return e;
+  for (const ir::Op *op : ch.ops)
+    if (op != ch.linear)
+      if (auto e = emitRowOp(c, t, *op))
+        return e;
+  return llvm::Error::success();
+}
+
+
 const ir::Op &firstReader(const RowChain &ch, const ir::Value *v) {
   for (const ir::Op *op : ch.ops)
     if (llvm::is_contained(op->operands(), v))
@@ -127,24 +152,41 @@ llvm::Error backend::lowerRowChain(LowerCtx &c, const RowChain &ch) {
   const char *kind = ch.ops.size() > 1 ? "row-chain" : ch.quantize ? "quantize" : "vector";
   TileInfo info{ch.ops.size() > 1 ? ch.describe() : head.describe(), kind, mt, C, 0};
   const int64_t actHalf = c.target.half(isa::Buf::act);
-  for (int64_t b = 0; b < B; ++b) {
-    for (int64_t t0 = 0; t0 < L; t0 += mt, ++info.tiles) {
-      const int64_t h = c.nextHalf();
-      const ChainTile t{ch, std::min(mt, L - t0), b * L + t0, t0, c.vecBase(h), h * actHalf};
-      for (const ir::Value *v : ch.rowInputs)
-        if (auto e = c.load(firstReader(ch, v).describe(),
-                            {isa::Buf::vec, isa::DType::i32, t.at(v), C, t.rows, C,
-                             at(c.ref(v), t.ddrRow(v) * C * 4), C * 4}))
+  if (!ch.linear) {
+    for (int64_t b = 0; b < B; ++b) {
+      for (int64_t t0 = 0; t0 < L; t0 += mt, ++info.tiles) {
+        const int64_t h = c.nextHalf();
+        const int64_t base = c.vecBase(h);
+        // A quantizer's absmax is at the start of the half.
+        const ChainTile t{ch, std::min(mt, L - t0), b * L + t0, t0, base, h * actHalf, base};
+        if (auto e = emitChainTile(c, t))
           return e;
-      for (const ir::Value *v : ch.chanInputs)
-        if (auto e = c.load(firstReader(ch, v).describe(),
-                            {isa::Buf::vec, isa::DType::i32, t.at(v), C, 1, C, c.ref(v), C * 4}))
-          return e;
-      for (const ir::Op *op : ch.ops)
-        if (auto e = emitRowOp(c, t, *op))
-          return e;
+      }
     }
+    c.tiles.push_back(info);
+    return llvm::Error::success();
+  }
+
+  // With a linear: per linear token tile, the chain's sub-tiles write its codes and absmax
+  // rows where the LINEARs then read them (no broadcast operand here: B = 1).
+  auto lin = planLinear(c.target, *ch.linear);
+  if (!lin)
+    return lin.takeError();
+  TileInfo linInfo{ch.linear->describe(), "linear", lin->mt, lin->nt, 0};
+  for (int64_t T0 = 0; T0 < ch.rows; T0 += lin->mt) {
+    const int64_t rowsL = std::min(lin->mt, ch.rows - T0), hL = c.nextHalf();
+    const int64_t aq = hL * actHalf, va = c.vecBase(hL);
+    for (int64_t t0 = T0; t0 < T0 + rowsL; t0 += mt, ++info.tiles) {
+      const int64_t h = c.nextHalf();
+      const ChainTile t{ch, std::min(mt, T0 + rowsL - t0), t0, t0, c.vecBase(h),
+                        aq + (t0 - T0) * C, va + (t0 - T0)};
+      if (auto e = emitChainTile(c, t))
+        return e;
+    }
+    if (auto e = emitLinearRows(c, *lin, T0, rowsL, aq, va, linInfo))
+      return e;
   }
   c.tiles.push_back(info);
+  c.tiles.push_back(linInfo);
   return llvm::Error::success();
 }

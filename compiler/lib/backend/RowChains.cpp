@@ -92,6 +92,10 @@ RowChain backend::planRowChain(llvm::ArrayRef<const ir::Op *> ops, const ir::Gra
                                const UseMap &uses, const TargetInfo &target) {
   RowChain ch;
   ch.ops.assign(ops.begin(), ops.end());
+  if (ops.back()->is("q.Linear")) {
+    ch.linear = ops.back();
+    ops = ops.drop_back();
+  }
   const ir::Value *first = ops.front()->operand(0);
   ch.cols = first->shape().back();
   ch.rows = first->type().numel() / ch.cols;
@@ -115,12 +119,12 @@ RowChain backend::planRowChain(llvm::ArrayRef<const ir::Op *> ops, const ir::Gra
   }
 
   // Stored: some user outside the chain, a graph output, or no user at all (as unfused).
-  for (const ir::Op *op : ops)
+  for (const ir::Op *op : ch.ops)
     for (const ir::Value *v : op->results()) {
       auto it = uses.find(v);
       bool outside = it == uses.end() || it->second.empty() || g.isOutput(v) ||
                      llvm::any_of(it->second, [&](const ir::Op *u) {
-                       return !llvm::is_contained(ops, u);
+                       return !llvm::is_contained(ch.ops, u);
                      });
       if (outside)
         ch.stored.insert(v);
@@ -152,17 +156,32 @@ RowChain backend::planRowChain(llvm::ArrayRef<const ir::Op *> ops, const ir::Gra
       busy[slot.lookup(y)] = false;
   }
 
-  // The largest token tile that fits.
+  // The largest token tile that fits. The absmax region starts every vec half: the chain
+  // tile's own, or with a linear the linear's token tile, whose chain sub-tiles each write
+  // their rows of it (and of the codes in act).
   const int64_t C = ch.cols, vecHalf = target.half(isa::Buf::vec);
-  const int64_t fixed = int64_t(ch.chanInputs.size()) * C;
-  const int64_t perRow = int64_t(busy.size()) * C + (ch.quantize ? 1 : 0);
+  int64_t absmaxWords = 0; // fixed part of the region; or 1 per token of the chain tile
+  if (ch.linear) {
+    auto l = planLinear(target, *ch.linear);
+    if (!l || ch.period != ch.rows) {
+      if (!l)
+        llvm::consumeError(l.takeError()); // not fused; lowering it alone reports the error
+      return ch;                           // tokenTile 0: not a legal chain
+    }
+    ch.linearTile = absmaxWords = l->mt;
+  }
+  const int64_t fixed = absmaxWords + int64_t(ch.chanInputs.size()) * C;
+  const int64_t perRow = int64_t(busy.size()) * C + (ch.quantize && !ch.linear ? 1 : 0);
   int64_t mt = vecHalf > fixed ? std::min(ch.period, (vecHalf - fixed) / perRow) : 0;
   if (ch.quantize)
     mt = tileSize(std::min(mt, target.half(isa::Buf::act) / C), ch.period,
                   target.linearRows());
+  if (ch.linear)
+    mt = std::min(mt, ch.linearTile);
   ch.tokenTile = mt;
 
-  const int64_t chanBase = ch.quantize ? mt : 0, slotBase = chanBase + fixed;
+  const int64_t chanBase = ch.linear ? absmaxWords : ch.quantize ? mt : 0;
+  const int64_t slotBase = chanBase + int64_t(ch.chanInputs.size()) * C;
   if (ch.quantize)
     ch.vecAt[ops.back()->result(1)] = 0;
   for (size_t j = 0; j < ch.chanInputs.size(); ++j)
@@ -184,7 +203,7 @@ std::vector<RowChain> backend::findRowChains(const ir::Graph &g, const UseMap &u
     period = 0;
   };
   auto joins = [&](const ir::Op &op, const RowForm &f) {
-    if (cur.empty() || cur.back()->is("q.QuantizeTokens"))
+    if (cur.empty() || cur.back()->is("q.QuantizeTokens") || cur.back()->is("q.Linear"))
       return false;
     const ir::Value *a = op.operand(0);
     if (a->shape().back() != cols || a->type().numel() != rows * cols)
@@ -199,10 +218,27 @@ std::vector<RowChain> backend::findRowChains(const ir::Graph &g, const UseMap &u
     int64_t p = broadcastPeriod(op, f, rows, cols);
     return !p || !period || p == period;
   };
+  // The linear right after a quantizer, reading nothing else of it.
+  auto feeds = [&](const ir::Op &op) {
+    if (!fuse || cur.empty() || !cur.back()->is("q.QuantizeTokens") || !op.is("q.Linear"))
+      return false;
+    for (unsigned i = 0; i < 2; ++i) {
+      const ir::Value *v = cur.back()->result(i);
+      auto it = uses.find(v);
+      if (op.operand(i) != v || g.isOutput(v) || it == uses.end() || it->second.size() != 1)
+        return false;
+    }
+    return true;
+  };
   for (const auto &opPtr : g.ops()) {
     const ir::Op &op = *opPtr;
     auto f = rowFormOf(op);
     if (!f) {
+      if (feeds(op)) {
+        cur.push_back(&op);
+        if (planRowChain(cur, g, uses, target).tokenTile < 1)
+          cur.pop_back();
+      }
       flush();
       continue;
     }

@@ -19,6 +19,14 @@
 //     intermediates) plus its per-channel vectors and absmax in one half of the vec buffer
 //     (and its codes in one half of act), at least min(period, linear_rows) tokens per tile:
 //     a chain that only fits smaller tiles is split where it stops fitting.
+// A chain ending in q.QuantizeTokens also takes the q.Linear right after it when that linear is
+// the only user of both the codes and the absmax: VECTOR quant writes the codes into the act
+// half and the absmax to the start of the vec half where LINEAR reads them (the same addresses
+// the linear's own LOADs would fill), so the codes never go through DDR. The linear keeps its
+// own token tiles (planLinear; a smaller tile would reload all its weights per tile): the
+// chain's tiles are sub-tiles of it, each writing its rows of the codes and the absmax, the
+// absmax region [linear tile] reserved at the start of every vec half. Not with a broadcast
+// operand (the sub-tiles would have to stop at batch boundaries).
 // A value the chain defines is stored to DDR iff it has a user outside the chain or is a graph
 // output; one used both inside and outside (the residual stream) is stored, and its in-chain
 // users read it on chip.
@@ -48,13 +56,17 @@ struct RowForm {
 std::optional<RowForm> rowFormOf(const ir::Op &op);
 
 struct RowChain {
+  /// Row-wise ops, then possibly the q.Linear the quantizer feeds on chip (`linear`).
   std::vector<const ir::Op *> ops;
+  const ir::Op *linear = nullptr;
   int64_t rows = 0, cols = 0; ///< R x C of every row value
   int64_t period = 0;         ///< rows of a broadcast operand; == rows without one
   int64_t tokenTile = 0;      ///< 0: does not fit the buffers
+  int64_t linearTile = 0;     ///< the linear's token tile (the chain's tiles are sub-tiles)
   bool quantize = false;      ///< ends in q.QuantizeTokens
-  /// Word offsets inside a vec half: absmax [tokenTile] at 0 when `quantize`, then the
-  /// per-channel vectors [C], then the row slots [tokenTile][C] (reused once a value is dead).
+  /// Word offsets inside a vec half: absmax [tokenTile, or linearTile with a linear] at 0 when
+  /// `quantize`, then the per-channel vectors [C], then the row slots [tokenTile][C] (reused
+  /// once a value is dead).
   llvm::DenseMap<const ir::Value *, int64_t> vecAt;
   /// Loaded at the start of every tile, in first-use order.
   std::vector<const ir::Value *> rowInputs, chanInputs;
@@ -77,7 +89,7 @@ RowChain planRowChain(llvm::ArrayRef<const ir::Op *> ops, const ir::Graph &g, co
                       const TargetInfo &target);
 
 /// Every row-wise op of `g` in exactly one chain, in graph order. With `fuse` false every
-/// chain is a single op (debug mode: every value reaches DDR).
+/// chain is a single op (LowerOptions::fuseRowChains).
 std::vector<RowChain> findRowChains(const ir::Graph &g, const UseMap &uses,
                                     const TargetInfo &target, bool fuse);
 

@@ -5,9 +5,12 @@
 //   q.SelectiveScan -> q.Mul(y, q.SiLU(z)) {shift = frac}, one frac => scan with gate z
 // Each rewrite is exact: the fused engine applies the same PWL function to the same integer in
 // the same format (docs/numerics.md), so fusion never changes a bit of the result; it only
-// saves a VECTOR pass over the tensor. The D-skip is part of q.SelectiveScan from the start;
-// the residual add is one q.Add; norm + quantize stay two VECTOR instructions (ISA v1 has no
-// combined one) that the backend keeps on chip back to back.
+// saves a VECTOR pass over the tensor. The D-skip is part of q.SelectiveScan from the start.
+// The residual add, norm, smoothing multiply and quantize stay separate q ops (ISA v1 has no
+// combined VECTOR instruction); the backend lowers such a run as one row chain
+// (compiler/lib/backend/RowChains.h): their VECTOR instructions run back to back on the same
+// on-chip tile, only values used elsewhere (the residual stream) are stored, and the codes go
+// straight into the act buffer of the linear they feed.
 //
 //===----------------------------------------------------------------------------------------===//
 #include "QuantUtil.h"

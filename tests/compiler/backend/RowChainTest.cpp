@@ -3,8 +3,8 @@
 // Fusion keeps the same VECTOR instructions on the same integers, so a fused program must give
 // exactly the unfused one's outputs; these tests check that on the sim with several token tiles,
 // ragged edges and a broadcast operand, and check the legality rule: an intermediate used
-// outside the chain is still stored (and one that is not never reaches DDR), and a chain whose
-// tile no longer fits is split where it stops fitting.
+// outside the chain is still stored (and one that is not never reaches DDR), a chain whose
+// tile no longer fits is split where it stops fitting, and a quantizer feeds its linear on chip.
 //
 //===----------------------------------------------------------------------------------------===//
 #include "SimTestUtil.h"
@@ -127,19 +127,22 @@ TEST(RowChain, IntermediateUsedElsewhereIsStoredTheOthersStayOnChip) {
   expectSameOutputs(fusedOut, plainOut);
 }
 
-TEST(RowChain, DebugModeDoesNotFuse) {
+TEST(RowChain, DebugModeChecksTheFusedProgram) {
+  // Debug mode compiles the program that really runs: the chain stays fused, every value that
+  // reaches DDR is an output, the one kept on chip is not.
   std::mt19937 rng(3);
   ir::Graph g;
   g.name = "chain";
-  buildChain(g, 1, 9, 16, /*residualOut=*/false, rng);
+  Chain ch = buildChain(g, 1, 9, 16, /*residualOut=*/true, rng);
   LowerOptions debug;
   debug.checkpointOutputs = true;
   auto l = lowerGraph(g, zcu102(), debug);
   ASSERT_TRUE(bool(l)) << llvm::toString(l.takeError());
-  for (const TileInfo &t : l->tiles)
-    EXPECT_NE(t.kind, "row-chain") << t.origin;
-  for (const Checkpoint &cp : l->checkpoints)
-    EXPECT_FALSE(cp.onChip) << cp.value;
+  EXPECT_TRUE(llvm::any_of(l->tiles, [](const TileInfo &t) { return t.kind == "row-chain"; }));
+  EXPECT_FALSE(checkpointOf(*l, ch.add->result()).output.empty());
+  EXPECT_FALSE(checkpointOf(*l, ch.mul->result()).output.empty());
+  EXPECT_TRUE(checkpointOf(*l, ch.norm->result()).onChip);
+  EXPECT_TRUE(checkpointOf(*l, ch.norm->result()).output.empty());
 }
 
 TEST(RowChain, ChainThatDoesNotFitIsSplitWhereItStopsFitting) {
@@ -165,6 +168,63 @@ TEST(RowChain, ChainThatDoesNotFitIsSplitWhereItStopsFitting) {
   unfused.fuseRowChains = false;
   expectSameOutputs(compileAndRun(g, smallBuffers(), in),
                     compileAndRun(g, smallBuffers(), in, unfused));
+}
+
+TEST(RowChain, QuantizerFeedsTheLinearOnChipInSubTiles) {
+  // 46 tokens of K = 24 on the small target: the linear takes 32-token tiles (K codes in an
+  // act half), the add + norm + quantizer chain only 16 beside that tile's absmax, so each
+  // linear tile is filled by two chain sub-tiles (the last ragged: 16 + 14).
+  const int64_t L = 46, C = 24, N = 24, frac = 10;
+  std::mt19937 rng(5);
+  ir::Graph g;
+  g.name = "feed";
+  Chain ch = buildChain(g, 1, L, C, /*residualOut=*/true, rng);
+  // Replace the multiply's consumer: quantize the norm and feed a linear instead.
+  ir::Op *qt = g.createOp("q.QuantizeTokens", "qt", {ch.norm->result()},
+                          {{DType::I8, {1, L, C}}, {DType::I32, {1, L}}}, ch.mul);
+  std::vector<uint8_t> codes(size_t(N * C));
+  for (auto &v : codes)
+    v = uint8_t(rng() % 16);
+  std::vector<int32_t> ws(static_cast<size_t>(N));
+  for (auto &v : ws)
+    v = int32_t(rng() % 65536);
+  ir::Op *lin = g.createOp("q.Linear", "lin",
+                           {qt->result(0), qt->result(1),
+                            g.addConstant("wq", Tensor::fromVector<uint8_t>({N, C}, codes)),
+                            g.addConstant("wsq", Tensor::fromVector<int32_t>({N, 1}, ws))},
+                           {{DType::I32, {1, L, N}}}, ch.mul);
+  lin->setAttr("wfmt", std::string("apot4"));
+  lin->setAttr("block", C);
+  lin->setAttr("shift", int64_t(20));
+  lin->setAttr("frac", frac);
+  lin->setAttr("act", std::string("none"));
+  ir::Op *o = g.createOp("q.ToFloat", "lin_out", {lin->result()}, {{DType::F32, {1, L, N}}});
+  o->setAttr("frac", frac);
+  g.addOutput(o->result());
+
+  auto l = lowerGraph(g, smallBuffers());
+  ASSERT_TRUE(bool(l)) << llvm::toString(l.takeError());
+  const TileInfo *chain = nullptr, *linear = nullptr;
+  for (const TileInfo &t : l->tiles) {
+    if (t.kind == "row-chain" && t.origin.find("'lin'") != std::string::npos)
+      chain = &t;
+    if (t.kind == "linear")
+      linear = &t;
+  }
+  ASSERT_TRUE(chain && linear);
+  EXPECT_EQ(linear->tokenTile, 32);
+  EXPECT_EQ(chain->tokenTile, 16);
+  EXPECT_EQ(chain->tiles, 3u);
+  EXPECT_TRUE(checkpointOf(*l, qt->result(0)).onChip);
+  EXPECT_TRUE(checkpointOf(*l, qt->result(1)).onChip);
+  EXPECT_EQ(storesFrom(*l, qt), 0u);
+
+  rt::TensorMap in = inputs(1, L, C, rng);
+  LowerOptions unfused;
+  unfused.fuseRowChains = false;
+  rt::TensorMap fusedOut = compileAndRun(g, smallBuffers(), in);
+  ASSERT_EQ(fusedOut.size(), 3u);
+  expectSameOutputs(fusedOut, compileAndRun(g, smallBuffers(), in, unfused));
 }
 
 } // namespace

@@ -48,7 +48,7 @@ struct Checkpoint {
   /// use, so they hold this value only until then (the debug mode places values elsewhere).
   bool scratch = false;
   /// Passed on chip inside a fused row chain and never written to DDR (buffer and offset
-  /// mean nothing); debug mode does not fuse, so there every value has its bytes.
+  /// mean nothing; no debug-mode output).
   bool onChip = false;
   /// The output descriptor carrying it in debug mode ("" otherwise).
   std::string output;
@@ -65,9 +65,10 @@ struct Lowered {
 struct LowerOptions {
   /// Reuse scratch DDR after a tensor's last use.
   bool reuseScratch = true;
-  /// Debug mode: every intermediate value gets its own bytes in the output buffer and an
-  /// output descriptor named "cp<N>" (raw i32/i8, N = its index in `checkpoints`), so that an
-  /// ordinary run returns all of them (vimq-debug-compare).
+  /// Debug mode: every intermediate value that reaches DDR (all but those a row chain keeps
+  /// on chip) gets its own bytes in the output buffer and an output descriptor named "cp<N>"
+  /// (raw i32/i8, N = its index in `checkpoints`), so that an ordinary run returns all of them
+  /// (vimq-debug-compare).
   bool checkpointOutputs = false;
   /// Lower runs of row-wise ops (VECTOR ops, q.QuantizeTokens) that feed one another as one
   /// tiled loop, their intermediates on chip (RowChains.h). Off: every op round-trips DDR.
