@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -34,25 +35,41 @@ using ir::Value;
 
 namespace {
 
-/// max(m, |v|) over float data. A plain comparison instead of std::fmax (an out-of-line libm
-/// call per element): the values are |v| >= +0 and NaN never compares greater, so the result
-/// is the same as fmax's. Eight independent lanes let the loop vectorise; max is exact and
-/// order-independent, so the lane split does not change the result.
+/// |v| as its bit pattern, or 0 for NaN. For non-negative floats (+inf included) the bit
+/// patterns order like the values, so an unsigned max over them is the float max; NaN never
+/// raises a maximum (as a float comparison would not either). Integer operations also let the
+/// loops vectorise, which float selects do not under GCC's default -ftrapping-math.
+inline uint32_t absBits(float v) {
+  uint32_t u;
+  std::memcpy(&u, &v, sizeof u);
+  u &= 0x7fffffffu;
+  return u > 0x7f800000u ? 0u : u;
+}
+inline float fromBits(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+/// max(m, |v|) over float data (m >= 0), in eight independent lanes so that the loop
+/// vectorises; max is exact and order-independent, so the lane split does not change the result.
 float absMaxF32(const float *p, int64_t n, float m) {
-  float lane[8] = {m, m, m, m, m, m, m, m};
+  uint32_t lane[8];
+  for (uint32_t &l : lane)
+    l = absBits(m);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
     for (int k = 0; k < 8; ++k) {
-      float a = std::fabs(p[i + k]);
+      uint32_t a = absBits(p[i + k]);
       lane[k] = a > lane[k] ? a : lane[k];
     }
   for (; i < n; ++i) {
-    float a = std::fabs(p[i]);
+    uint32_t a = absBits(p[i]);
     lane[0] = a > lane[0] ? a : lane[0];
   }
   for (int k = 1; k < 8; ++k)
     lane[0] = lane[k] > lane[0] ? lane[k] : lane[0];
-  return lane[0];
+  return fromBits(lane[0]);
 }
 
 double absMax(const Tensor &t) {
@@ -271,17 +288,18 @@ private:
   static void accumulateChannels(std::vector<double> &acc, const Tensor &t) {
     int64_t c = t.dim(-1), rows = t.numel() / std::max<int64_t>(c, 1);
     acc.resize(size_t(c), 0);
-    std::vector<float> m(size_t(c), 0.0f);
+    std::vector<uint32_t> m(size_t(c), 0u); // absBits of the channel maxima
     const float *p = t.data<float>();
     for (int64_t r = 0; r < rows; ++r) {
       const float *row = p + r * c;
+      uint32_t *mr = m.data();
       for (int64_t j = 0; j < c; ++j) {
-        float a = std::fabs(row[j]);
-        m[size_t(j)] = a > m[size_t(j)] ? a : m[size_t(j)];
+        uint32_t a = absBits(row[j]);
+        mr[j] = a > mr[j] ? a : mr[j];
       }
     }
     for (int64_t j = 0; j < c; ++j)
-      acc[size_t(j)] = std::max(acc[size_t(j)], double(m[size_t(j)]));
+      acc[size_t(j)] = std::max(acc[size_t(j)], double(fromBits(m[size_t(j)])));
   }
 
   QuantOptions opts_;
