@@ -12,6 +12,7 @@
 #include "LowerCtx.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <algorithm>
 
@@ -19,29 +20,26 @@ using namespace vimq;
 using namespace vimq::backend;
 
 std::optional<RowForm> backend::rowFormOf(const ir::Op &op) {
-  llvm::StringRef k = op.kind();
-  if (k == "q.Add")
-    return RowForm{isa::VOp::add, true, false, false};
-  if (k == "q.Mul")
-    return RowForm{isa::VOp::mul, true, false, false};
-  if (k == "q.Scale")
-    return RowForm{isa::VOp::scale, false, true, false};
-  if (k == "q.MulImm")
-    return RowForm{isa::VOp::muli, false, false, false};
-  if (k == "q.RMSNorm")
-    return RowForm{isa::VOp::rmsnorm, false, true, false};
-  if (k == "q.GatedRMSNorm")
-    return RowForm{isa::VOp::grmsnorm, true, true, false};
-  if (k == "q.Exp")
-    return RowForm{isa::VOp::exp, false, false, true};
-  if (k == "q.Softplus")
-    return RowForm{isa::VOp::softplus, false, false, true};
-  if (k == "q.SiLU")
-    return RowForm{isa::VOp::silu, false, false, true};
-  if (k == "q.FWHT")
-    return RowForm{isa::VOp::fwht, false, false, false};
-  if (k == "q.QuantizeTokens")
-    return RowForm{isa::VOp::quant, false, false, false};
+  struct Entry {
+    llvm::StringLiteral kind;
+    RowForm form; // vop, rowB, chanC, approx
+  };
+  static const Entry kForms[] = {
+      {"q.Add", {isa::VOp::add, true, false, false}},
+      {"q.Mul", {isa::VOp::mul, true, false, false}},
+      {"q.Scale", {isa::VOp::scale, false, true, false}},
+      {"q.MulImm", {isa::VOp::muli, false, false, false}},
+      {"q.RMSNorm", {isa::VOp::rmsnorm, false, true, false}},
+      {"q.GatedRMSNorm", {isa::VOp::grmsnorm, true, true, false}},
+      {"q.Exp", {isa::VOp::exp, false, false, true}},
+      {"q.Softplus", {isa::VOp::softplus, false, false, true}},
+      {"q.SiLU", {isa::VOp::silu, false, false, true}},
+      {"q.FWHT", {isa::VOp::fwht, false, false, false}},
+      {"q.QuantizeTokens", {isa::VOp::quant, false, false, false}},
+  };
+  for (const Entry &e : kForms)
+    if (op.kind() == e.kind)
+      return e.form;
   return std::nullopt;
 }
 
