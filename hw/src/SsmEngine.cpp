@@ -62,12 +62,13 @@ static int32_t finishOutput(i128 yacc, int32_t u, const int32_t *dskip, int dIdx
 #ifndef __SYNTHESIS__
 //===-- Simulation-only selective-scan fast path ---------------------------------------------===//
 //
-// The same arithmetic as the loop above, reorganised for the host: channels are independent in
-// selective mode (each owns its state row and its A row), so the sim splits the channels over
-// the SimPool's threads. Every narrowing stays the 64-bit form that shiftRne/sat32 take for these shifts, and
-// the lane sums are exact integer sums, so neither the order nor the thread count changes a bit.
-// The lanes run 8 at a time in AVX-512 when the CPU has it (integer only: bit-identical), else
-// one at a time. Formats whose shifts leave the 64-bit range take the HLS loop.
+// The same arithmetic as selectiveScanHls (below), reorganised for the host: channels are
+// independent in selective mode (each owns its state row and its A row), so the sim splits the
+// channels over the SimPool's threads. Every narrowing stays the 64-bit form that shiftRne/sat32
+// take for these shifts, and the lane sums are exact integer sums, so neither the order nor the
+// thread count changes a bit. With AVX-512 (integer only: bit-identical) eight channels share a
+// vector, else the lanes run one at a time. Formats whose shifts leave the 64-bit range take
+// the HLS loop.
 
 namespace {
 
