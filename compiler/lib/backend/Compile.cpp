@@ -33,7 +33,7 @@ static std::string metadataJson(const ir::Graph &g, const TargetInfo &target,
   j["tokens"] = c.schedule.tokens;
   j["serialized"] = opts.schedule.serialize;
   j["scratch_reuse"] = opts.lower.reuseScratch;
-  j["fuse_row_chains"] = opts.lower.fuseRowChains && !opts.lower.checkpointOutputs;
+  j["fuse_row_chains"] = opts.lower.fuseRowChains;
   j["fingerprint"] = llvm::formatv("{0:x16}", target.fingerprint()).str();
   const DdrPlan &plan = c.lowered.plan;
   j["ddr"]["weights_bytes"] = plan.bufferBytes(DdrKind::weights);
