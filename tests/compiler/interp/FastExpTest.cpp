@@ -85,8 +85,9 @@ TEST(FastExp, SpecialValuesAndBounds) {
 }
 
 TEST(FastExp, SiluAgainstDouble) {
-  // siluF32 = f32 arithmetic on expF32: x·e / (1 + e) with two roundings and e within 1 ulp;
-  // the error relative to the double formula stays below 3 ulp (bounded here by 2^-22). Below
+  // siluF32 = f32 arithmetic on expF32: x·e / (1 + e) with up to three roundings and e within
+  // 1 ulp; a sweep of every 97th pattern measured 3.04 ulp (at x = -3.257), bounded here
+  // by 2^-22 relative (4 ulp at worst). Below
   // kExpF32Lo, e^x is flushed to 0 and so is the result (|silu(x)| < 90·2^-126 there).
   double worst = 0;
   for (float x = kExpF32Lo; x <= 90.0f; x += 0.00390625f * 3.1f) {
