@@ -36,16 +36,16 @@ using ir::Value;
 namespace {
 
 /// |v| as its bit pattern, or 0 for NaN. For non-negative floats (+inf included) the bit
-/// patterns order like the values, so an unsigned max over them is the float max; NaN never
+/// patterns (all below 2^31) order like the values, so an integer max over them is the float max; NaN never
 /// raises a maximum (as a float comparison would not either). Integer operations also let the
 /// loops vectorise, which float selects do not under GCC's default -ftrapping-math.
-inline uint32_t absBits(float v) {
-  uint32_t u;
+inline int32_t absBits(float v) {
+  int32_t u;
   std::memcpy(&u, &v, sizeof u);
-  u &= 0x7fffffffu;
-  return u > 0x7f800000u ? 0u : u;
+  u &= 0x7fffffff;
+  return u > 0x7f800000 ? 0 : u; // signed: SSE2 compares int32 directly, not uint32
 }
-inline float fromBits(uint32_t u) {
+inline float fromBits(int32_t u) {
   float f;
   std::memcpy(&f, &u, sizeof f);
   return f;
@@ -54,17 +54,17 @@ inline float fromBits(uint32_t u) {
 /// max(m, |v|) over float data (m >= 0), in eight independent lanes so that the loop
 /// vectorises; max is exact and order-independent, so the lane split does not change the result.
 float absMaxF32(const float *p, int64_t n, float m) {
-  uint32_t lane[8];
-  for (uint32_t &l : lane)
+  int32_t lane[8];
+  for (int32_t &l : lane)
     l = absBits(m);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
     for (int k = 0; k < 8; ++k) {
-      uint32_t a = absBits(p[i + k]);
+      int32_t a = absBits(p[i + k]);
       lane[k] = a > lane[k] ? a : lane[k];
     }
   for (; i < n; ++i) {
-    uint32_t a = absBits(p[i]);
+    int32_t a = absBits(p[i]);
     lane[0] = a > lane[0] ? a : lane[0];
   }
   for (int k = 1; k < 8; ++k)
@@ -288,13 +288,13 @@ private:
   static void accumulateChannels(std::vector<double> &acc, const Tensor &t) {
     int64_t c = t.dim(-1), rows = t.numel() / std::max<int64_t>(c, 1);
     acc.resize(size_t(c), 0);
-    std::vector<uint32_t> m(size_t(c), 0u); // absBits of the channel maxima
+    std::vector<int32_t> m(size_t(c), 0); // absBits of the channel maxima
     const float *p = t.data<float>();
     for (int64_t r = 0; r < rows; ++r) {
       const float *row = p + r * c;
-      uint32_t *mr = m.data();
+      int32_t *mr = m.data();
       for (int64_t j = 0; j < c; ++j) {
-        uint32_t a = absBits(row[j]);
+        int32_t a = absBits(row[j]);
         mr[j] = a > mr[j] ? a : mr[j];
       }
     }
