@@ -80,6 +80,15 @@ def make_parser():
     p.add_argument("--write-inputs", metavar="DIR", help="seeded example inputs as .npy")
     p.add_argument("--write-torch-outputs", metavar="DIR",
                    help="PyTorch outputs for those inputs as .npy")
+    g = p.add_argument_group("torch.onnx.export variants (what users' own exports look like)")
+    g.add_argument("--opset", type=int, choices=range(13, vimq_ops.ONNX_OPSET + 1),
+                   default=vimq_ops.ONNX_OPSET, metavar="13..%d" % vimq_ops.ONNX_OPSET,
+                   help="ONNX opset (default %d; torch 1.13's own default is 14)"
+                   % vimq_ops.ONNX_OPSET)
+    g.add_argument("--no-constant-folding", action="store_true",
+                   help="do_constant_folding=False")
+    g.add_argument("--initializers-as-inputs", action="store_true",
+                   help="keep_initializers_as_inputs=True")
     g = p.add_argument_group("ViM")
     g.add_argument("--img", type=parse_img, help="SIZE or HxW (default 224)")
     g.add_argument("--patch", type=positive)
@@ -234,7 +243,8 @@ def weight_bytes(model):
     return sum(len(t.raw_data) or 4 * len(t.float_data) for t in model.graph.initializer)
 
 
-def export_onnx(model, input_name, example, path):
+def export_onnx(model, input_name, example, path, opset=vimq_ops.ONNX_OPSET, fold=True,
+                initializers_as_inputs=False):
     """torch.onnx.export into a scratch directory next to `path`, then the ai.vimq functions,
     IR version 8, the full checker, and a rename into place."""
     out_dir = os.path.dirname(os.path.abspath(path))
@@ -246,9 +256,10 @@ def export_onnx(model, input_name, example, path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's notes on custom domains and constant folding
             torch.onnx.export(model, (example,), raw, input_names=[input_name],
-                              output_names=["logits"], opset_version=vimq_ops.ONNX_OPSET,
+                              output_names=["logits"], opset_version=opset,
                               custom_opsets={vimq_ops.DOMAIN: vimq_ops.DOMAIN_VERSION},
-                              do_constant_folding=True)
+                              do_constant_folding=fold,
+                              keep_initializers_as_inputs=initializers_as_inputs)
         proto = onnx.load(raw)
         vimq_ops.attach_functions(proto)
         proto.ir_version = 8
@@ -281,7 +292,9 @@ def main(argv=None):
         model, kind, input_name, example = build(args)
         params = sum(p.numel() for p in model.parameters())
         progress("built %s, %.2fM parameters" % (args.model, params / 1e6))
-        export_onnx(model, input_name, example, args.output)
+        export_onnx(model, input_name, example, args.output, opset=args.opset,
+                    fold=not args.no_constant_folding,
+                    initializers_as_inputs=args.initializers_as_inputs)
         progress("wrote %s (input %s %s) in %.1f s" %
                  (args.output, input_name, list(example.shape), time.time() - t0))
         if args.write_inputs:

@@ -100,6 +100,14 @@ def _ints(name, values):
         name, TensorProto.INT64, [len(values)], list(values)))
 
 
+def _dims(src, out, start, end):
+    """out = shape(src)[start:end] as Shape + Slice: Shape's own start/end need opset 15, and
+    the bodies must also load in models of opset 13 and 14 (torch 1.13's default)."""
+    return [_ints(out + "_start", [start]), _ints(out + "_end", [end]),
+            helper.make_node("Shape", [src], [out + "_all"]),
+            helper.make_node("Slice", [out + "_all", out + "_start", out + "_end"], [out])]
+
+
 def _float_scalar(name, value):
     return helper.make_node("Constant", [], [name], value=helper.make_tensor(
         name, TensorProto.FLOAT, [], [value]))
@@ -142,7 +150,7 @@ def selective_scan_function():
         n("Transpose", ["delta"], ["dT"], perm=perm),
         n("Transpose", ["B"], ["BT"], perm=perm),
         n("Transpose", ["C"], ["CT"], perm=perm),
-        n("Shape", ["u"], ["batch"], start=0, end=1),
+        *_dims("u", "batch", 0, 1),
         n("Shape", ["A"], ["dn"]),
         n("Concat", ["batch", "dn"], ["h_shape"], axis=0),    # [B,D,N]
         _float_scalar("zero", 0.0),
@@ -195,14 +203,14 @@ def ssd_scan_function():
         n("Transpose", ["dt"], ["dtT"], perm=[1, 0, 2]),
         # Broadcast the G groups of B and C to the H heads: [L,B,G,N] -> [L,B,G,H/G,N] ->
         # [L,B,H,N]; head h then reads group h // (H/G).
-        n("Shape", ["x"], ["heads"], start=2, end=3),
-        n("Shape", ["B"], ["groups"], start=2, end=3),
-        n("Shape", ["B"], ["lb"], start=0, end=2),
-        n("Shape", ["B"], ["nstate"], start=3, end=4),
+        *_dims("x", "heads", 2, 3),
+        *_dims("B", "groups", 2, 3),
+        *_dims("B", "lb", 0, 2),
+        *_dims("B", "nstate", 3, 4),
         n("Div", ["heads", "groups"], ["rep"]),
         _ints("ax3", [3]),
         _ints("one", [1]),
-        n("Shape", ["B"], ["bl_g"], start=0, end=3),
+        *_dims("B", "bl_g", 0, 3),
         n("Concat", ["bl_g", "rep", "nstate"], ["exp_shape"], axis=0),
         n("Concat", ["lb", "heads", "nstate"], ["heads_shape"], axis=0),
         n("Unsqueeze", ["B", "ax3"], ["B5"]),
@@ -213,8 +221,8 @@ def ssd_scan_function():
         n("Reshape", ["C5e", "heads_shape"], ["Ch"]),
         n("Transpose", ["Bh"], ["BT"], perm=[1, 0, 2, 3]),
         n("Transpose", ["Ch"], ["CT"], perm=[1, 0, 2, 3]),
-        n("Shape", ["x"], ["bhp"], start=0, end=1),
-        n("Shape", ["x"], ["hp"], start=2, end=4),
+        *_dims("x", "bhp", 0, 1),
+        *_dims("x", "hp", 2, 4),
         n("Concat", ["bhp", "hp", "nstate"], ["S_shape"], axis=0),  # [B,H,P,N]
         _float_scalar("zero", 0.0),
         n("Expand", ["zero", "S_shape"], ["S0"]),
@@ -240,9 +248,20 @@ def attach_functions(model):
     if unknown:
         raise ValueError("graph uses unknown %s ops: %s" % (DOMAIN, ", ".join(unknown)))
     have = {(f.domain, f.name) for f in model.functions}
+    # The bodies use only ops whose opset-13 form is also valid (Unsqueeze/Slice with inputs).
+    # A model exported with opset 13..16 gets bodies importing its own opset: the ONNX checker
+    # refuses a function whose ops (Scan changed in 16) are defined differently from the
+    # model's opset, and ONNX Runtime inlines the bodies with the model's opset.
+    model_opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")),
+                      default=ONNX_OPSET)
     for op in used:
         if (DOMAIN, op) not in have:
-            model.functions.append(FUNCTIONS[op]())
+            fn = FUNCTIONS[op]()
+            if 13 <= model_opset < ONNX_OPSET:
+                for o in fn.opset_import:
+                    if o.domain in ("", "ai.onnx"):
+                        o.version = model_opset
+            model.functions.append(fn)
     if not any(o.domain == DOMAIN for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid(DOMAIN, DOMAIN_VERSION))
     return model

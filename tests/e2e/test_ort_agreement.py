@@ -25,6 +25,14 @@ CASES = {
     "mamba2-small": ["mamba2-130m", "--d-model", "96", "--depth", "2", "--d-state", "16",
                      "--headdim", "16", "--vocab", "1000", "--seq", "24", "--batch", "2", "--seed", "4"],
     "mamba2-130m-2l": ["mamba2-130m", "--depth", "2", "--seq", "32", "--seed", "5"],
+    # users' own torch.onnx.export calls: torch 1.13's default opset 14, no constant folding,
+    # initializers listed as graph inputs; opset 13 (the oldest accepted)
+    "vim-opset14-raw": ["vim-tiny", "--depth", "2", "--img", "32", "--patch", "8", "--opset",
+                        "14", "--no-constant-folding", "--initializers-as-inputs", "--seed", "6"],
+    "vim-opset13": ["vim-tiny", "--depth", "2", "--img", "32", "--patch", "8", "--opset", "13",
+                    "--seed", "7"],
+    "mamba2-opset15": ["mamba2-130m", "--d-model", "64", "--depth", "2", "--headdim", "16",
+                       "--vocab", "500", "--seq", "16", "--opset", "15", "--seed", "8"],
 }
 
 TOL = 1e-4

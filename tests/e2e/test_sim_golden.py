@@ -34,6 +34,10 @@ CASES = {
     "vim-odd-patch8": ["vim-tiny", "--d-model", "200", "--d-state", "12", "--patch", "8",
                        "--img", "40x56", "--in-chans", "1", "--classes", "37", "--depth", "3"],
     "vim-tiny-batch2": ["vim-tiny", "--batch", "2", "--img", "96", "--depth", "4"],
+    # what users' own torch.onnx.export calls produce: torch 1.13's default opset 14, no
+    # constant folding, initializers listed as graph inputs
+    "vim-opset14-raw": ["vim-tiny", "--img", "64", "--depth", "3", "--opset", "14",
+                        "--no-constant-folding", "--initializers-as-inputs"],
 }
 
 

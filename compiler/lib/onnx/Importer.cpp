@@ -175,7 +175,6 @@ llvm::Error OnnxImporter::checkDomainsAndOpsets() {
     return makeError("model imports no opset of the standard ONNX domain");
   if (opset > kTargetOpset)
     return makeError("model uses opset {0}; vimq implements opset {1}", opset, kTargetOpset);
-  const auto *registry = onnx::OpSchemaRegistry::Instance();
   for (int i = 0, e = model_.graph().node_size(); i < e; ++i) {
     const onnx::NodeProto &n = model_.graph().node(i);
     if (n.domain() == kVimqDomain) {
@@ -190,15 +189,14 @@ llvm::Error OnnxImporter::checkDomainsAndOpsets() {
                        "are accepted)",
                        describeNode(i));
     // The interpreter implements opset 17. An older model is fine as long as each op it uses
-    // has the same definition in both opsets; otherwise its meaning would silently change.
+    // means the same in both opsets (OpsetCompat.cpp); otherwise its meaning would silently
+    // change.
     if (opset == kTargetOpset)
       continue;
-    const onnx::OpSchema *old = registry->GetSchema(n.op_type(), int(opset), "");
-    const onnx::OpSchema *cur = registry->GetSchema(n.op_type(), int(kTargetOpset), "");
-    if (old && cur && old->since_version() != cur->since_version())
-      return makeError("{0}: the opset {1} definition of {2} differs from opset {3}'s; "
-                       "re-export the model with opset {3}",
-                       describeNode(i), opset, n.op_type(), kTargetOpset);
+    if (std::optional<int> v = firstIncompatibleVersion(n.op_type(), opset, kTargetOpset))
+      return makeError("{0}: the opset {1} definition of {2} differs from opset {3}'s (changed "
+                       "in opset {4}); re-export the model with opset {3}",
+                       describeNode(i), opset, n.op_type(), kTargetOpset, *v);
   }
   return llvm::Error::success();
 }

@@ -38,6 +38,12 @@ llvm::Error resolveExternalData(onnx::TensorProto &t, llvm::StringRef baseDir);
 /// Registers the ONNX schemas of ai.vimq::SelectiveScan / SSDScan (once per process).
 void registerVimqSchemas();
 
+/// For an op of the standard domain in a model of opset `modelOpset`: the first definition
+/// version up to `targetOpset` that changed its meaning (OpsetCompat.cpp), or none when opset
+/// `targetOpset`'s definition means the same for vimq's tensors.
+std::optional<int> firstIncompatibleVersion(llvm::StringRef op, int64_t modelOpset,
+                                            int64_t targetOpset);
+
 /// Collapses a multi-line library message (ONNX checker, shape inference) into one line.
 std::string oneLine(llvm::StringRef msg);
 

@@ -441,6 +441,46 @@ TEST_F(ImporterTest, OlderOpsetWithChangedOpIsRejected) {
   EXPECT_NE(err.find("re-export"), std::string::npos) << err;
 }
 
+// torch 1.13 exports opset 14 by default: ops whose later definitions only widened types or
+// added attributes with backward-compatible defaults (Identity 14/16, Reshape 14's allowzero,
+// Add 14) are read with opset 17's meaning.
+TEST_F(ImporterTest, OlderOpsetWithCompatibleChangesIsAccepted) {
+  for (int64_t opset : {13, 14, 15, 16}) {
+    onnx::ModelProto m = model();
+    m.mutable_opset_import(0)->set_version(opset);
+    input(m, "x", {2, 6});
+    auto *shape = m.mutable_graph()->add_initializer();
+    shape->set_name("shape");
+    shape->set_data_type(TensorProto::INT64);
+    shape->add_dims(2);
+    shape->add_int64_data(3);
+    shape->add_int64_data(4);
+    node(m, "Identity", {"x"}, {"i"}, "/Identity");
+    node(m, "Add", {"i", "i"}, {"a"}, "/Add");
+    node(m, "Reshape", {"a", "shape"}, {"y"}, "/Reshape");
+    output(m, "y", {3, 4});
+    auto g = importOnnxFile(write("m" + std::to_string(opset) + ".onnx", m));
+    ASSERT_TRUE(bool(g)) << "opset " << opset << ": " << llvm::toString(g.takeError());
+    EXPECT_EQ((*g)->lookup("y")->type().str(), "f32[3, 4]");
+  }
+}
+
+// An op changed in a way that is not backward compatible between the model's opset and 17
+// (RoiAlign's default coordinate_transformation_mode became half_pixel in 16) is refused even
+// when other ops are fine; the message names the node and the opset of the change.
+TEST_F(ImporterTest, OlderOpsetWithIncompatibleChangeNamesTheVersion) {
+  onnx::ModelProto m = model();
+  m.mutable_opset_import(0)->set_version(15);
+  input(m, "x", {1, 1, 4, 4});
+  input(m, "rois", {1, 4});
+  input(m, "idx", {1}, TensorProto::INT64);
+  node(m, "RoiAlign", {"x", "rois", "idx"}, {"y"}, "/RoiAlign");
+  output(m, "y", {1, 1, 1, 1});
+  std::string err = errorOf(write("m.onnx", m));
+  EXPECT_NE(err.find("node '/RoiAlign'"), std::string::npos) << err;
+  EXPECT_NE(err.find("changed in opset 16"), std::string::npos) << err;
+}
+
 // ---- external data --------------------------------------------------------------------------
 
 class ExternalDataTest : public ImporterTest {
