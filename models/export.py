@@ -89,6 +89,9 @@ def make_parser():
                    help="do_constant_folding=False")
     g.add_argument("--initializers-as-inputs", action="store_true",
                    help="keep_initializers_as_inputs=True")
+    g.add_argument("--dynamic-batch", action="store_true",
+                   help="dynamic_axes on the batch dimension (vimq-compile then needs "
+                   "--input-shape NAME=BxCxHxW)")
     g = p.add_argument_group("ViM")
     g.add_argument("--img", type=parse_img, help="SIZE or HxW (default 224)")
     g.add_argument("--patch", type=positive)
@@ -244,7 +247,7 @@ def weight_bytes(model):
 
 
 def export_onnx(model, input_name, example, path, opset=vimq_ops.ONNX_OPSET, fold=True,
-                initializers_as_inputs=False):
+                initializers_as_inputs=False, dynamic_batch=False):
     """torch.onnx.export into a scratch directory next to `path`, then the ai.vimq functions,
     IR version 8, the full checker, and a rename into place."""
     out_dir = os.path.dirname(os.path.abspath(path))
@@ -259,7 +262,9 @@ def export_onnx(model, input_name, example, path, opset=vimq_ops.ONNX_OPSET, fol
                               output_names=["logits"], opset_version=opset,
                               custom_opsets={vimq_ops.DOMAIN: vimq_ops.DOMAIN_VERSION},
                               do_constant_folding=fold,
-                              keep_initializers_as_inputs=initializers_as_inputs)
+                              keep_initializers_as_inputs=initializers_as_inputs,
+                              dynamic_axes=({input_name: {0: "batch"}, "logits": {0: "batch"}}
+                                            if dynamic_batch else None))
         proto = onnx.load(raw)
         vimq_ops.attach_functions(proto)
         proto.ir_version = 8
@@ -294,7 +299,8 @@ def main(argv=None):
         progress("built %s, %.2fM parameters" % (args.model, params / 1e6))
         export_onnx(model, input_name, example, args.output, opset=args.opset,
                     fold=not args.no_constant_folding,
-                    initializers_as_inputs=args.initializers_as_inputs)
+                    initializers_as_inputs=args.initializers_as_inputs,
+                    dynamic_batch=args.dynamic_batch)
         progress("wrote %s (input %s %s) in %.1f s" %
                  (args.output, input_name, list(example.shape), time.time() - t0))
         if args.write_inputs:

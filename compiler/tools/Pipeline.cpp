@@ -14,6 +14,11 @@ namespace {
 llvm::cl::opt<std::string> modelPathOption(llvm::cl::Positional,
                                            llvm::cl::desc("<model.onnx>"),
                                            llvm::cl::cat(toolCategory()));
+llvm::cl::list<std::string>
+    inputShapeOption("input-shape",
+                     llvm::cl::desc("Size of a model input with dynamic dimensions, e.g. "
+                                    "image=2x3x224x224 (repeatable)"),
+                     llvm::cl::value_desc("NAME=D0xD1x..."), llvm::cl::cat(toolCategory()));
 
 } // namespace
 
@@ -50,6 +55,12 @@ llvm::Expected<ModelPipeline> modelPipelineFromCommandLine(llvm::StringRef schem
   if (llvm::Error e = checkScheme(scheme))
     return e;
   ModelPipeline p;
+  for (const std::string &text : inputShapeOption) {
+    auto shape = parseInputShape(text);
+    if (!shape)
+      return shape.takeError();
+    p.import.inputShapes.push_back(std::move(*shape));
+  }
   p.vimq = scheme == "vimq";
   p.instr = instrumentationFromOptions();
   p.passNames = customPipeline();
@@ -76,7 +87,7 @@ llvm::Expected<std::unique_ptr<ir::Graph>> importAndLower(llvm::StringRef modelP
       return built.takeError();
     pm = std::move(*built);
   }
-  auto graph = importOnnxFile(modelPath);
+  auto graph = importOnnxFile(modelPath, pipeline.import);
   if (!graph)
     return graph.takeError();
   if (afterImport)

@@ -12,6 +12,7 @@
 #include "ReferenceIO.h"
 
 #include "vimq/ir/IR.h"
+#include "vimq/onnx/Importer.h"
 #include "vimq/passes/PassManager.h"
 #include "vimq/quant/Passes.h"
 
@@ -45,6 +46,8 @@ buildPipeline(const Instrumentation &instr,
 /// custom --pipeline), or with `vimq` the fixed frontend + ViM-Q pipeline of
 /// quant::quantizeForVimq, the one call every tool makes so that all see the identical q graph.
 struct ModelPipeline {
+  /// --input-shape pins.
+  ImportOptions import;
   bool vimq = false;
   quant::QuantOptions quantOpts;
   Instrumentation instr;

@@ -535,7 +535,8 @@ llvm::Expected<ir::TensorType> OnnxImporter::typeOf(llvm::StringRef value) const
     const auto &d = tt.shape().dim(i);
     if (!d.has_dim_value() || d.dim_value() < 0)
       return makeError("value '{0}' has a dynamic dimension {1} '{2}' after shape inference; "
-                       "vimq needs static shapes (export with fixed sizes)",
+                       "vimq needs static shapes (export with fixed sizes, or pin the model's inputs "
+                       "with --input-shape NAME=D0xD1x...)",
                        value, i, d.has_dim_param() ? d.dim_param() : "?");
     ty.shape.push_back(d.dim_value());
   }
@@ -689,6 +690,8 @@ llvm::Expected<std::unique_ptr<ir::Graph>> OnnxImporter::run() {
   auto inFile = [&](llvm::Error e) { return withContext(std::move(e), path_); };
   if (llvm::Error e = resolveAllExternalData())
     return inFile(std::move(e));
+  if (llvm::Error e = pinInputShapes(model_, opts_.inputShapes))
+    return inFile(std::move(e));
   if (llvm::Error e = checkDomainsAndOpsets())
     return inFile(std::move(e));
   if (llvm::Error e = sortNodes())
@@ -699,6 +702,25 @@ llvm::Expected<std::unique_ptr<ir::Graph>> OnnxImporter::run() {
   if (!g)
     return inFile(g.takeError());
   return g;
+}
+
+llvm::Expected<InputShape> parseInputShape(llvm::StringRef text) {
+  auto [name, dims] = text.split('=');
+  if (name.empty() || !text.contains('='))
+    return makeError("--input-shape '{0}': expected NAME=D0xD1x... (e.g. image=1x3x224x224)",
+                     text);
+  InputShape shape{name.str(), {}};
+  if (dims.empty())
+    return shape; // a scalar
+  llvm::SmallVector<llvm::StringRef, 6> parts;
+  dims.split(parts, 'x');
+  for (llvm::StringRef p : parts) {
+    int64_t d = 0;
+    if (p.getAsInteger(10, d) || d <= 0)
+      return makeError("--input-shape '{0}': '{1}' is not a positive size", text, p);
+    shape.dims.push_back(d);
+  }
+  return shape;
 }
 
 llvm::Expected<std::unique_ptr<ir::Graph>> importOnnxFile(llvm::StringRef path,

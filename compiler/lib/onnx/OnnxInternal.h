@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
+#include "vimq/onnx/Importer.h"
 #include "vimq/support/Tensor.h"
 
 #include "llvm/Support/Error.h"
@@ -43,6 +44,10 @@ void registerVimqSchemas();
 /// `targetOpset`'s definition means the same for vimq's tensors.
 std::optional<int> firstIncompatibleVersion(llvm::StringRef op, int64_t modelOpset,
                                             int64_t targetOpset);
+
+/// Writes the user's input sizes into the model's graph inputs (InputShapes.cpp); errors
+/// name the input and the mismatch.
+llvm::Error pinInputShapes(onnx::ModelProto &m, llvm::ArrayRef<InputShape> shapes);
 
 /// Collapses a multi-line library message (ONNX checker, shape inference) into one line.
 std::string oneLine(llvm::StringRef msg);

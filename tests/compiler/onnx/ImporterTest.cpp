@@ -343,6 +343,51 @@ TEST_F(ImporterTest, DynamicDimensionIsAnError) {
   EXPECT_NE(err.find("batch"), std::string::npos) << err;
 }
 
+// --input-shape: pinning one input binds its symbols in the other inputs and the outputs, so
+// one size per symbol reaches shape inference.
+TEST_F(ImporterTest, InputShapePinsSymbolsEverywhere) {
+  onnx::ModelProto m = model();
+  auto dynamic = [](onnx::ValueInfoProto *v, const std::string &name) {
+    valueInfo(v, name, {});
+    auto *shape = v->mutable_type()->mutable_tensor_type()->mutable_shape();
+    shape->add_dim()->set_dim_param("batch");
+    shape->add_dim()->set_dim_value(4);
+  };
+  dynamic(m.mutable_graph()->add_input(), "x");
+  dynamic(m.mutable_graph()->add_input(), "y");
+  node(m, "Add", {"x", "y"}, {"z"});
+  dynamic(m.mutable_graph()->add_output(), "z");
+  std::string path = write("m.onnx", m);
+  ImportOptions opts;
+  opts.inputShapes.push_back({"x", {3, 4}});
+  auto g = importOnnxFile(path, opts);
+  ASSERT_TRUE(bool(g)) << llvm::toString(g.takeError());
+  EXPECT_EQ((*g)->lookup("y")->type().str(), "f32[3, 4]");
+  EXPECT_EQ((*g)->lookup("z")->type().str(), "f32[3, 4]");
+
+  opts.inputShapes.push_back({"y", {2, 4}}); // 'batch' cannot be 3 and 2
+  auto bad = importOnnxFile(path, opts);
+  ASSERT_FALSE(bool(bad));
+  std::string err = llvm::toString(bad.takeError());
+  EXPECT_NE(err.find("symbol 'batch' is pinned to both 3 and 2"), std::string::npos) << err;
+}
+
+TEST(InputShapeSyntax, ParsesAndRejects) {
+  auto s = parseInputShape("image=2x3x224x224");
+  ASSERT_TRUE(bool(s)) << llvm::toString(s.takeError());
+  EXPECT_EQ(s->name, "image");
+  EXPECT_EQ(s->dims, (std::vector<int64_t>{2, 3, 224, 224}));
+  auto scalar = parseInputShape("t=");
+  ASSERT_TRUE(bool(scalar));
+  EXPECT_TRUE(scalar->dims.empty());
+  for (const char *bad : {"image", "=2x3", "image=2x-3", "image=2x0", "image=2xx3", "image=2x3x"}) {
+    auto r = parseInputShape(bad);
+    EXPECT_FALSE(bool(r)) << bad;
+    if (!r)
+      llvm::consumeError(r.takeError());
+  }
+}
+
 TEST_F(ImporterTest, VimqScanWithoutFunctionGetsShapeOfInput) {
   onnx::ModelProto m = model();
   auto *o = m.add_opset_import();

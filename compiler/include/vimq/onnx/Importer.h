@@ -15,15 +15,30 @@
 #include "llvm/Support/Error.h"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace vimq {
 
 class PassManager;
 
+/// A graph input's shape given by the user (--input-shape NAME=D0xD1x...): fixes its dynamic
+/// dimensions; its static ones must agree.
+struct InputShape {
+  std::string name;
+  std::vector<int64_t> dims;
+};
+
 struct ImportOptions {
   /// Run onnx::checker (full check) before anything else.
   bool check = true;
+  /// Sizes for dynamic input dimensions, written into the model before checking and shape
+  /// inference; each symbol replaced is bound wherever else it appears.
+  std::vector<InputShape> inputShapes;
 };
+
+/// Parses "NAME=D0xD1x..." (positive sizes; a scalar input is "NAME=").
+llvm::Expected<InputShape> parseInputShape(llvm::StringRef text);
 
 llvm::Expected<std::unique_ptr<ir::Graph>> importOnnxFile(llvm::StringRef path,
                                                           const ImportOptions &opts = {});
