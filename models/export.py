@@ -97,6 +97,8 @@ def make_parser():
     g.add_argument("--patch", type=positive)
     g.add_argument("--classes", type=positive)
     g.add_argument("--in-chans", type=positive)
+    g.add_argument("--cls-pos", choices=("middle", "head", "tail"),
+                   help="class token position (default middle, as upstream ViM)")
     g = p.add_argument_group("Mamba2")
     g.add_argument("--seq", type=positive, help="sequence length (default 128)")
     g.add_argument("--headdim", type=positive)
@@ -105,7 +107,7 @@ def make_parser():
     return p
 
 
-VIM_ONLY = ("img", "patch", "classes", "in_chans")
+VIM_ONLY = ("img", "patch", "classes", "in_chans", "cls_pos")
 MAMBA2_ONLY = ("seq", "headdim", "ngroups", "vocab")
 
 
@@ -184,7 +186,7 @@ def build(args):
         cfg.update(img_h=h, img_w=w)
         for opt, field in (("d_model", "d_model"), ("depth", "depth"), ("d_state", "d_state"),
                            ("patch", "patch"), ("classes", "num_classes"),
-                           ("in_chans", "in_chans")):
+                           ("in_chans", "in_chans"), ("cls_pos", "cls_pos")):
             if getattr(args, opt) is not None:
                 cfg[field] = getattr(args, opt)
         if args.d_model is not None:

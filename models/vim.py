@@ -29,6 +29,7 @@ class VimConfig:
     in_chans: int = 3
     num_classes: int = 1000
     eps: float = 1e-5
+    cls_pos: str = "middle"   # where the class token goes: middle (upstream) | head | tail
 
     def __post_init__(self):
         if self.dt_rank == 0:
@@ -39,6 +40,8 @@ class VimConfig:
                      "img_h", "img_w", "in_chans", "num_classes"):
             if getattr(self, name) < 1:
                 raise ValueError("%s must be positive, got %d" % (name, getattr(self, name)))
+        if self.cls_pos not in ("middle", "head", "tail"):
+            raise ValueError("cls_pos must be middle, head or tail, got %r" % self.cls_pos)
         if self.img_h % self.patch or self.img_w % self.patch:
             raise ValueError("image %dx%d is not divisible by the patch size %d" %
                              (self.img_h, self.img_w, self.patch))
@@ -53,8 +56,10 @@ class VimConfig:
 
     @property
     def cls_index(self):
-        """Upstream's middle class token: inserted at num_patches // 2 (196 patches -> 98)."""
-        return self.num_patches // 2
+        """Upstream's middle class token: inserted at num_patches // 2 (196 patches -> 98);
+        upstream's use_head_cls_token puts it first; "tail" puts it last."""
+        return {"middle": self.num_patches // 2, "head": 0,
+                "tail": self.num_patches}[self.cls_pos]
 
 
 PRESETS = {
@@ -167,7 +172,12 @@ class VisionMamba(nn.Module):
         x = self.patch_embed(image)
         idx = self.cfg.cls_index
         cls = self.cls_token.expand(x.shape[0], -1, -1)  # as upstream
-        x = torch.cat([x[:, :idx], cls, x[:, idx:]], dim=1)
+        if self.cfg.cls_pos == "head":
+            x = torch.cat((cls, x), dim=1)  # upstream's use_head_cls_token form
+        else:
+            # The generic insert (upstream's middle token); at the tail x[:, idx:] is empty,
+            # which the export keeps as an empty Slice feeding the Concat.
+            x = torch.cat([x[:, :idx], cls, x[:, idx:]], dim=1)
         x = x + self.pos_embed
         hidden, residual = x, None
         for block in self.layers:

@@ -31,6 +31,8 @@ CASES = {
                         "14", "--no-constant-folding", "--initializers-as-inputs", "--seed", "6"],
     "vim-opset13": ["vim-tiny", "--depth", "2", "--img", "32", "--patch", "8", "--opset", "13",
                     "--seed", "7"],
+    "vim-cls-tail": ["vim-tiny", "--depth", "2", "--img", "32", "--patch", "8", "--cls-pos",
+                     "tail", "--seed", "9"],
     "mamba2-opset15": ["mamba2-130m", "--d-model", "64", "--depth", "2", "--headdim", "16",
                        "--vocab", "500", "--seq", "16", "--opset", "15", "--seed", "8"],
 }

@@ -38,6 +38,10 @@ CASES = {
     # constant folding, initializers listed as graph inputs
     "vim-opset14-raw": ["vim-tiny", "--img", "64", "--depth", "3", "--opset", "14",
                         "--no-constant-folding", "--initializers-as-inputs"],
+    # class token first (upstream's use_head_cls_token form) and last (the generic insert,
+    # whose empty slice the frontend drops from the Concat)
+    "vim-cls-head": ["vim-tiny", "--img", "48x32", "--depth", "2", "--cls-pos", "head"],
+    "vim-cls-tail": ["vim-tiny", "--img", "48x32", "--depth", "2", "--cls-pos", "tail"],
 }
 
 

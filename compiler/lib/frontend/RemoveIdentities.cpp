@@ -2,8 +2,10 @@
 //
 // Exporters leave no-ops behind (Identity, Cast to the same type, inference-mode Dropout,
 // Reshape/Expand to the same shape, Slice over the whole tensor, identity Transpose, one-input
-// Concat). Removing them first means each lifting pattern need not look through them. An
-// identity producing a graph output stays, so that output names survive.
+// Concat) and empty operands of Concat (`torch.cat([x[:, :0], cls, x[:, 0:]])`, a class token
+// inserted at index 0 by a generic "insert at idx" line, slices out nothing). Removing them
+// first means each lifting pattern need not look through them. An identity producing a graph
+// output stays, so that output names survive.
 //
 //===----------------------------------------------------------------------------------------===//
 #include "Passes.h"
@@ -62,11 +64,12 @@ class RemoveIdentities : public Pass {
 public:
   llvm::StringRef name() const override { return "remove-identities"; }
   llvm::StringRef description() const override {
-    return "remove Identity, same-type Cast, Dropout and same-shape Reshape/Expand/Slice/Transpose";
+    return "remove Identity, same-type Cast, Dropout, same-shape Reshape/Expand/Slice/Transpose "
+           "and empty Concat operands";
   }
   llvm::Expected<bool> run(ir::Graph &g) override {
+    bool changed = dropEmptyConcatOperands(g);
     UseMap uses(g);
-    bool changed = false;
     for (Op *op : g.opSnapshot())
       if (Value *x = identityOperand(*op); x && !uses.isOutput(op->result(0))) {
         uses.replaceAllUsesWith(g, op->result(0), x);
@@ -74,6 +77,26 @@ public:
       }
     if (changed)
       g.removeDeadCode();
+    return changed;
+  }
+
+private:
+  /// Concat(a, empty, b) == Concat(a, b): an operand with no elements contributes nothing. A
+  /// Concat of nothing but empty operands is left alone (its result is empty too).
+  static bool dropEmptyConcatOperands(ir::Graph &g) {
+    bool changed = false;
+    for (Op *op : g.opSnapshot()) {
+      if (!op->is("onnx.Concat"))
+        continue;
+      llvm::SmallVector<Value *, 4> kept;
+      for (Value *v : op->operands())
+        if (v && v->type().numel() > 0)
+          kept.push_back(v);
+      if (kept.empty() || kept.size() == op->numOperands())
+        continue;
+      op->setOperands(kept);
+      changed = true;
+    }
     return changed;
   }
 };
