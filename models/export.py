@@ -97,6 +97,9 @@ def make_parser():
     g.add_argument("--patch", type=positive)
     g.add_argument("--classes", type=positive)
     g.add_argument("--in-chans", type=positive)
+    g.add_argument("--expand", type=positive, help="d_inner / d_model (default 2)")
+    g.add_argument("--d-conv", type=positive, help="causal conv width (default 4)")
+    g.add_argument("--dt-rank", type=positive, help="default ceil(d_model / 16)")
     g.add_argument("--cls-pos", choices=("middle", "head", "tail"),
                    help="class token position (default middle, as upstream ViM)")
     g = p.add_argument_group("Mamba2")
@@ -107,7 +110,7 @@ def make_parser():
     return p
 
 
-VIM_ONLY = ("img", "patch", "classes", "in_chans", "cls_pos")
+VIM_ONLY = ("img", "patch", "classes", "in_chans", "cls_pos", "expand", "d_conv", "dt_rank")
 MAMBA2_ONLY = ("seq", "headdim", "ngroups", "vocab")
 
 
@@ -186,10 +189,11 @@ def build(args):
         cfg.update(img_h=h, img_w=w)
         for opt, field in (("d_model", "d_model"), ("depth", "depth"), ("d_state", "d_state"),
                            ("patch", "patch"), ("classes", "num_classes"),
-                           ("in_chans", "in_chans"), ("cls_pos", "cls_pos")):
+                           ("in_chans", "in_chans"), ("cls_pos", "cls_pos"),
+                           ("expand", "expand"), ("d_conv", "d_conv"), ("dt_rank", "dt_rank")):
             if getattr(args, opt) is not None:
                 cfg[field] = getattr(args, opt)
-        if args.d_model is not None:
+        if args.d_model is not None and args.dt_rank is None:
             cfg.pop("dt_rank", None)  # back to ceil(d_model / 16)
         config = vim.VimConfig(**cfg)
         config.validate()

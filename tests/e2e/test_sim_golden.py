@@ -42,6 +42,11 @@ CASES = {
     # whose empty slice the frontend drops from the Concat)
     "vim-cls-head": ["vim-tiny", "--img", "48x32", "--depth", "2", "--cls-pos", "head"],
     "vim-cls-tail": ["vim-tiny", "--img", "48x32", "--depth", "2", "--cls-pos", "tail"],
+    # the architecture's other knobs at once: expand 1, conv width 3, d_state 32, an explicit
+    # dt_rank 8, patch 14 on a 56x84 image
+    "vim-arch-knobs": ["vim-tiny", "--d-model", "96", "--expand", "1", "--d-conv", "3",
+                       "--d-state", "32", "--dt-rank", "8", "--patch", "14", "--img", "56x84",
+                       "--depth", "2"],
 }
 
 
