@@ -704,25 +704,6 @@ llvm::Expected<std::unique_ptr<ir::Graph>> OnnxImporter::run() {
   return g;
 }
 
-llvm::Expected<InputShape> parseInputShape(llvm::StringRef text) {
-  auto [name, dims] = text.split('=');
-  if (name.empty() || !text.contains('='))
-    return makeError("--input-shape '{0}': expected NAME=D0xD1x... (e.g. image=1x3x224x224)",
-                     text);
-  InputShape shape{name.str(), {}};
-  if (dims.empty())
-    return shape; // a scalar
-  llvm::SmallVector<llvm::StringRef, 6> parts;
-  dims.split(parts, 'x');
-  for (llvm::StringRef p : parts) {
-    int64_t d = 0;
-    if (p.getAsInteger(10, d) || d <= 0)
-      return makeError("--input-shape '{0}': '{1}' is not a positive size", text, p);
-    shape.dims.push_back(d);
-  }
-  return shape;
-}
-
 llvm::Expected<std::unique_ptr<ir::Graph>> importOnnxFile(llvm::StringRef path,
                                                           const ImportOptions &opts) {
   return OnnxImporter(path, opts).run();

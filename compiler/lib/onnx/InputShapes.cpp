@@ -5,6 +5,7 @@
 // image=2x3x224x224); the importer writes the sizes into the inputs before the checker and
 // shape inference run, and binds each symbol it replaces everywhere it appears in the graph's
 // inputs, outputs and value_info, so that inference sees one consistent size per symbol.
+// parseInputShape reads the flag's NAME=D0xD1x... text.
 //
 //===----------------------------------------------------------------------------------------===//
 #include "OnnxInternal.h"
@@ -114,3 +115,26 @@ llvm::Error pinInputShapes(onnx::ModelProto &m, llvm::ArrayRef<InputShape> shape
 }
 
 } // namespace vimq::onnximport
+
+namespace vimq {
+
+llvm::Expected<InputShape> parseInputShape(llvm::StringRef text) {
+  auto [name, dims] = text.split('=');
+  if (name.empty() || !text.contains('='))
+    return makeError("--input-shape '{0}': expected NAME=D0xD1x... (e.g. image=1x3x224x224)",
+                     text);
+  InputShape shape{name.str(), {}};
+  if (dims.empty())
+    return shape; // a scalar
+  llvm::SmallVector<llvm::StringRef, 6> parts;
+  dims.split(parts, 'x');
+  for (llvm::StringRef p : parts) {
+    int64_t d = 0;
+    if (p.getAsInteger(10, d) || d <= 0)
+      return makeError("--input-shape '{0}': '{1}' is not a positive size", text, p);
+    shape.dims.push_back(d);
+  }
+  return shape;
+}
+
+} // namespace vimq

@@ -60,9 +60,9 @@ inline constexpr i128 shiftRne(i128 v, int s) {
   return q;
 }
 
-/// divRne for |num| < 2^62, 0 < den < 2^62: the same steps in 64-bit arithmetic.
-inline constexpr int64_t divRne64(int64_t num, int64_t den) {
-  int64_t q = num / den, r = num % den;
+/// num / den rounded half to even, den > 0, in the integer type T (no overflow in 2 * r).
+template <typename T> inline constexpr T divRneIn(T num, T den) {
+  T q = num / den, r = num % den;
   if (r < 0) { // make q the floor and 0 <= r < den
     --q;
     r += den;
@@ -72,18 +72,14 @@ inline constexpr int64_t divRne64(int64_t num, int64_t den) {
   return q;
 }
 
+/// divRne for |num| < 2^62, 0 < den < 2^62: the same steps in 64-bit arithmetic.
+inline constexpr int64_t divRne64(int64_t num, int64_t den) { return divRneIn<int64_t>(num, den); }
+
 /// num / den rounded half to even, den > 0.
 inline constexpr i128 divRne(i128 num, i128 den) {
   if (num > -(i128(1) << 62) && num < (i128(1) << 62) && den < (i128(1) << 62))
     return divRne64(static_cast<int64_t>(num), static_cast<int64_t>(den));
-  i128 q = num / den, r = num % den;
-  if (r < 0) { // make q the floor and 0 <= r < den
-    --q;
-    r += den;
-  }
-  if (2 * r > den || (2 * r == den && (q & 1)))
-    ++q;
-  return q;
+  return divRneIn<i128>(num, den);
 }
 
 //===-- PWL exp unit (FastMamba) -------------------------------------------------------------===//
