@@ -53,6 +53,16 @@ llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo
                                             const LowerOptions &opts) {
   if (llvm::Error e = quant::verifyQuantizedGraph(g))
     return e;
+  // The overlay's quantizer always computes the per-token absmax at run time; a fixed
+  // calibrated absmax (the --static-act-scales ablation) exists only in the golden model.
+  // Lowering such a graph would run dynamic scales on the sim while the golden model uses
+  // static ones: a silent disagreement, so it is refused here for every backend caller.
+  for (const auto &op : g.ops())
+    if (op->is("q.QuantizeTokens") && op->getInt("static_absmax", 0) > 0)
+      return makeError("node '{0}' (q.QuantizeTokens): static activation scales "
+                       "(--static-act-scales) are a golden-model ablation; the overlay computes "
+                       "per-token scales at run time, so this graph cannot be compiled for a target",
+                       op->name());
   Lowered out;
   out.plan.setReuse(opts.reuseScratch && !opts.checkpointOutputs);
   const DdrKind scratchKind = opts.checkpointOutputs ? DdrKind::output : DdrKind::scratch;
