@@ -1,49 +1,52 @@
-//===- Modules.h - the overlay's execute modules (internal to the sim/HLS build) ----*- C++ -*-===//
+//===- Modules.h - the overlay's modules: one Exec function and one HLS top each -----*- C++ -*-===//
 //
-// One function per module: decode its instruction with the ISA table (isa/Fields.h), check
-// every operand against its buffer, run the engine, and return the modeled cycles. Sizes come
-// from the generated TargetConfig.h of the target being built.
+// `<module>Exec` runs one instruction on the on-chip memories and returns its error and its
+// cycle-model figures (ExecResult); the C-simulation harness (hw/sim/Overlay.cpp) calls these.
+// `vimq_<module>` is the module's HLS top: a free-running (ap_ctrl_none) process that pops one
+// command, pops the tokens it names (blocking), runs Exec, pushes its tokens and reports to
+// FETCH. Memories are array ports partitioned into the banks of Common.h.
 //
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
-#include "vimq/hw/Overlay.h"
-#include "vimq/hw/TargetConfig.h"
+#include "Common.h"
 
-#include <cstdint>
+namespace vimq {
+namespace hw {
 
-namespace vimq::hw {
+ExecResult loadExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
+                    const DdrBuffer *buffers, uint32_t numBuffers);
+ExecResult storeExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
+                     const DdrBuffer *buffers, uint32_t numBuffers);
+ExecResult linearExec(const isa::Instr &in, const OnChipRefs &mem);
+ExecResult convExec(const isa::Instr &in, const OnChipRefs &mem);
+ExecResult ssmExec(const isa::Instr &in, const OnChipRefs &mem);
+ExecResult vectorExec(const isa::Instr &in, const OnChipRefs &mem);
 
-/// The on-chip memories (BRAM/URAM in hardware; one bank per lane after ARRAY_PARTITION).
-struct OnChip {
-  int8_t act[cfg::kActBufBytes];
-  uint8_t wgt[cfg::kWgtBufBytes];
-  int32_t vec[cfg::kVecBufWords];
-  int32_t state[cfg::kStateBufWords];
-};
+/// LOAD also executes FINISH (it travels in LOAD's command queue): after FINISH's tokens it
+/// reports `finish` to FETCH.
+void vimq_load(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
+               hls::stream<Token> tokOut[kModules], hls::stream<Report> &report,
+               int8_t act[kActSize], uint8_t wgt[kWgtSize], int32_t vec[kVecSize],
+               int32_t state[kStateSize], uint8_t *ddr, const DdrBuffer *buffers,
+               uint32_t numBuffers);
+void vimq_store(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
+                hls::stream<Token> tokOut[kModules], hls::stream<Report> &report,
+                int8_t act[kActSize], uint8_t wgt[kWgtSize], int32_t vec[kVecSize],
+                int32_t state[kStateSize], uint8_t *ddr, const DdrBuffer *buffers,
+                uint32_t numBuffers);
+void vimq_linear(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
+                 hls::stream<Token> tokOut[kModules], hls::stream<Report> &report,
+                 int8_t act[kActSize], uint8_t wgt[kWgtSize], int32_t vec[kVecSize]);
+void vimq_conv(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
+               hls::stream<Token> tokOut[kModules], hls::stream<Report> &report,
+               uint8_t wgt[kWgtSize], int32_t vec[kVecSize]);
+void vimq_ssm(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
+              hls::stream<Token> tokOut[kModules], hls::stream<Report> &report,
+              int32_t vec[kVecSize], int32_t state[kStateSize]);
+void vimq_vector(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
+                 hls::stream<Token> tokOut[kModules], hls::stream<Report> &report,
+                 int8_t act[kActSize], int32_t vec[kVecSize]);
 
-struct ExecResult {
-  OverlayError error = OverlayError::None;
-  uint64_t cycles = 0;
-  uint64_t ddrBytes = 0;
-  uint64_t ddrPortCycles = 0; ///< of `cycles`, the part that occupies the shared DDR port
-};
-
-struct DdrView {
-  uint8_t *ddr;
-  const DdrBuffer *buffers;
-  uint32_t numBuffers;
-};
-
-ExecResult execLoad(const isa::Instr &in, OnChip &mem, const DdrView &ddr);
-ExecResult execStore(const isa::Instr &in, const OnChip &mem, const DdrView &ddr);
-ExecResult execLinear(const isa::Instr &in, OnChip &mem);
-ExecResult execConv(const isa::Instr &in, OnChip &mem);
-ExecResult execSsm(const isa::Instr &in, OnChip &mem);
-ExecResult execVector(const isa::Instr &in, OnChip &mem);
-
-/// Cycles FETCH spends reading one instruction from DDR.
-inline constexpr uint64_t kFetchCycles =
-    (isa::kInstrBytes + cfg::kDdrBytesPerCycle - 1) / cfg::kDdrBytesPerCycle;
-
-} // namespace vimq::hw
+} // namespace hw
+} // namespace vimq

@@ -289,6 +289,11 @@ Error Checker::checkLinear() const {
       return e;
   if (u(fld::LINEAR_block) > u(fld::LINEAR_k))
     return makeError("block = {0} exceeds k = {1}", u(fld::LINEAR_block), u(fld::LINEAR_k));
+  // Banking (docs/isa.md): the rows a LINEAR tile reads in parallel must fall in distinct banks.
+  if (u(fld::LINEAR_m) > 1 && !bankPitchOk(u(fld::LINEAR_a_pitch)))
+    return makeError("a_pitch = {0} is not coprime to 6 (banking rule: the activation rows of a "
+                     "tile must fall in distinct banks)",
+                     u(fld::LINEAR_a_pitch));
   if (Error e = pitchCovers("a_pitch", u(fld::LINEAR_a_pitch), u(fld::LINEAR_m), u(fld::LINEAR_k)))
     return e;
   return pitchCovers("o_pitch", u(fld::LINEAR_o_pitch), u(fld::LINEAR_m), u(fld::LINEAR_n));

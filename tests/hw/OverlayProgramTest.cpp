@@ -34,13 +34,14 @@ std::vector<int32_t> rnd32(std::mt19937 &rng, size_t n, int lo, int hi) {
 int64_t e(isa::Buf b) { return int64_t(b); }
 int64_t e(isa::DType d) { return int64_t(d); }
 
-/// LOAD of a dense [rows][cols] DDR buffer into `buf` at `addr` (pitch = cols).
+/// LOAD of a dense [rows][cols] DDR buffer into `buf` at `addr` (on-chip pitch = cols, or
+/// `pitch` when given: LINEAR's activation and weight rows sit at isa::bankPitch(k)).
 size_t load(Program &p, uint32_t ddrBuf, isa::Buf buf, isa::DType dt, int64_t addr, int64_t rows,
-            int64_t cols, int64_t push = 0, int64_t elemBytes = 4) {
+            int64_t cols, int64_t push = 0, int64_t elemBytes = 4, int64_t pitch = 0) {
   return p.add(Opcode::LOAD, {{"buf", e(buf)},
                               {"dtype", e(dt)},
                               {"addr", addr},
-                              {"pitch", cols},
+                              {"pitch", pitch ? pitch : cols},
                               {"rows", rows},
                               {"cols", cols},
                               {"ddr_buf", ddrBuf},
@@ -75,9 +76,12 @@ TEST(OverlayProgram, TiledApot4Linear) {
   Program p;
   using isa::Buf;
   using isa::DType;
-  load(p, bx, Buf::act, DType::i8, 0, M, K, 0, 1);
+  // Banking (docs/isa.md): activation rows at a pitch coprime to 6, weight row j at
+  // j * bankPitch(K).
+  const int P = int(isa::bankPitch(K));
+  load(p, bx, Buf::act, DType::i8, 0, M, K, 0, 1, P);
   load(p, babs, Buf::vec, DType::i32, 0, 1, M);
-  load(p, bw, Buf::wgt, DType::u8, 0, N, K, 0, 1);
+  load(p, bw, Buf::wgt, DType::u8, 0, N, K, 0, 1, P);
   load(p, bws, Buf::vec, DType::i32, 64, 1, N * nb);
   load(p, bb, Buf::vec, DType::i32, 256, 1, N, bit(Module::linear));
   // Two output tiles of 12 and 8 columns (N need not be a multiple of the engine tile).
@@ -90,9 +94,9 @@ TEST(OverlayProgram, TiledApot4Linear) {
                            {"n", n},
                            {"block", block},
                            {"a_addr", 0},
-                           {"a_pitch", K},
+                           {"a_pitch", P},
                            {"as_addr", 0},
-                           {"w_addr", n0 * K},
+                           {"w_addr", n0 * P},
                            {"ws_addr", 64 + n0 * nb},
                            {"b_addr", 256 + n0},
                            {"o_addr", 1024 + n0},
@@ -127,11 +131,12 @@ TEST(OverlayProgram, TiledApot4Linear) {
   linearEngine(lp, x.data(), w.data(), ws16.data(), xabs.data(), bias.data(), expect.data());
   EXPECT_EQ(ddr.read<int32_t>(by), expect);
 
-  // Cycle model: a linear_rows x linear_cols tile streams K at II=1 plus the pipeline depth;
-  // zcu102 is 16 x 16 with depth 8, so each of the two instructions is one tile of 70 + 8.
+  // Cycle model (hw/src/LinearTile.h): per linear_rows x linear_cols tile, K k-loop iterations
+  // (II=1), the epilogue's rows, and the pipeline depth; zcu102 is 16 x 16 with depth 8, so
+  // each of the two instructions is one tile of 70 + 5 + 8.
   const UnitProfile &lin = ctl.profile[unsigned(Unit::Linear)];
   EXPECT_EQ(lin.instructions, 2u);
-  EXPECT_EQ(lin.busyCycles, 2u * (K + 8));
+  EXPECT_EQ(lin.busyCycles, 2u * (K + M + 8));
   EXPECT_GT(lin.stallTokenCycles, 0u); // it had to wait for the loads
   EXPECT_EQ(ctl.profile[unsigned(Unit::Load)].ddrBytes,
             uint64_t(M * K + M * 4 + N * K + N * nb * 4 + N * 4));
@@ -237,8 +242,9 @@ TEST(OverlayProgram, SelectiveScanTwoTilesCarryState) {
   selectiveScan(sp, s.u.data(), s.dt.data(), s.ad.data(), b.data(), c.data(), s.ad.data() + D * N,
                 s.z.data(), h.data(), expect.data());
   EXPECT_EQ(ddr.read<int32_t>(by), expect);
-  // Two SSM instructions: len * ch * ceil(n / 16 lanes) + pipeline depth 12 each.
-  EXPECT_EQ(ctl.profile[unsigned(Unit::Ssm)].busyCycles, uint64_t(L * D + 2 * 12));
+  // Two SSM instructions (hw/src/ScanTile.h): per token one beat staging B/C (n / 16 lanes)
+  // and per channel a scalar beat plus ceil(n / 16) lane beats; pipeline depth 12 each.
+  EXPECT_EQ(ctl.profile[unsigned(Unit::Ssm)].busyCycles, uint64_t(L * (1 + D * 2) + 2 * 12));
 }
 
 TEST(OverlayProgram, SsdScanStateCarriedAcrossTilesAndStored) {
@@ -347,8 +353,9 @@ TEST(OverlayProgram, HadamardThenInt8Linear) {
   using isa::DType;
   using isa::VOp;
   const int X = 0, XH = 256, AS = 512, WS = 600, O = 1024;
+  const int P = int(isa::bankPitch(K)); // banking: LINEAR's act and weight row pitch
   load(p, bx, Buf::vec, DType::i32, X, M, K);
-  load(p, bw, Buf::wgt, DType::u8, 0, N, K, 0, 1);
+  load(p, bw, Buf::wgt, DType::u8, 0, N, K, 0, 1, P);
   load(p, bws, Buf::vec, DType::i32, WS, 1, N, bit(Module::vector));
   p.add(Opcode::VECTOR, {{"op", int64_t(VOp::fwht)},
                          {"rows", M},
@@ -368,7 +375,7 @@ TEST(OverlayProgram, HadamardThenInt8Linear) {
                          {"a_pitch", K},
                          {"c_addr", AS},
                          {"o_addr", 0},
-                         {"o_pitch", K},
+                         {"o_pitch", P},
                          {"push", bit(Module::linear)}});
   p.add(Opcode::LINEAR, {{"wfmt", int64_t(isa::WFmt::int8)},
                          {"m", M},
@@ -376,7 +383,7 @@ TEST(OverlayProgram, HadamardThenInt8Linear) {
                          {"n", N},
                          {"block", 0},
                          {"a_addr", 0},
-                         {"a_pitch", K},
+                         {"a_pitch", P},
                          {"as_addr", AS},
                          {"w_addr", 0},
                          {"ws_addr", WS},

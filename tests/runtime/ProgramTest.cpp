@@ -115,6 +115,9 @@ void runTiledLinear(bool apot) {
   const int wsOff = N * K, biasOff = wsOff + N * nb * 4;
 
   // vec map: xabs @0, bias @16, ws tiles @64 + 32t, out @256 (pitch N). wgt: tile t @256t.
+  // Banking (docs/isa.md): act rows at a pitch coprime to 6 (49), weight rows of a K tile at
+  // bankPitch(KT) = 25.
+  const int PA = int(isa::bankPitch(K)), PW = int(isa::bankPitch(KT));
   std::string p = formatv(R"(
 .buffer 0 weights {0}
 .buffer 1 input {1}
@@ -123,18 +126,18 @@ void runTiledLinear(bool apot) {
 .input a buf=1 off=0 dtype=i8 shape={4}x{5}
 .input xabs buf=2 off=0 dtype=i32 shape={4}
 .output y buf=3 off=0 dtype=i32 shape={4}x{6}
-LOAD buf=act, dtype=i8, pitch={5}, rows={4}, cols={5}, ddr_buf=1, ddr_stride={5}
+LOAD buf=act, dtype=i8, pitch={8}, rows={4}, cols={5}, ddr_buf=1, ddr_stride={5}
 LOAD buf=vec, dtype=i32, rows=1, cols={4}, ddr_buf=2
 LOAD buf=vec, dtype=i32, addr=16, rows=1, cols={6}, ddr_buf=0, ddr_off={7}
 )",
-                          weights.size(), M * K, M * 4, M * N * 4, M, K, N, biasOff)
+                          weights.size(), M * K, M * 4, M * N * 4, M, K, N, biasOff, PA)
                       .str();
   int tile = 0;
   for (int n0 = 0; n0 < N; n0 += NT)
     for (int k0 = 0; k0 < K; k0 += KT, ++tile) {
-      p += formatv("LOAD buf=wgt, dtype=u8, addr={0}, pitch={1}, rows={2}, cols={1}, ddr_buf=0, "
+      p += formatv("LOAD buf=wgt, dtype=u8, addr={0}, pitch={5}, rows={2}, cols={1}, ddr_buf=0, "
                    "ddr_off={3}, ddr_stride={4}\n",
-                   256 * tile, KT, NT, n0 * K + k0, K);
+                   256 * tile, KT, NT, n0 * K + k0, K, PW);
       // LOAD runs its queue in order, so one token after the last LOAD covers all of them.
       bool lastLoad = n0 + NT >= N && k0 + KT >= K;
       p += formatv("LOAD buf=vec, dtype=i32, addr={0}, pitch={1}, rows={2}, cols={1}, ddr_buf=0, "
@@ -150,7 +153,7 @@ LOAD buf=vec, dtype=i32, addr=16, rows=1, cols={6}, ddr_buf=0, ddr_off={7}
                    "a_addr={7}, a_pitch={8}, w_addr={9}, ws_addr={10}, b_addr={11}, "
                    "o_addr={12}, o_pitch={13}{14}{15}{16}\n",
                    apot ? "apot4" : "int8", k0 == 0 ? 1 : 0, k0 == 0 ? 0 : 1, M, KT, NT, block,
-                   k0, K, 256 * tile, 64 + 32 * tile, 16 + n0, 256 + n0, N,
+                   k0, PA, 256 * tile, 64 + 32 * tile, 16 + n0, 256 + n0, N,
                    first || last ? " ;" : "", first ? " pop=load" : "",
                    last ? " push=store" : "");
     }
@@ -317,17 +320,17 @@ TEST(Program, HadamardThenInt8Linear) {
 .buffer 2 output {2}
 .input x buf=1 off=0 dtype=i32 shape={3}x{4}
 .output y buf=2 off=0 dtype=i32 shape={3}x{5}
-LOAD buf=wgt, dtype=u8, pitch={4}, rows={5}, cols={4}, ddr_buf=0, ddr_stride={4}
+LOAD buf=wgt, dtype=u8, pitch={12}, rows={5}, cols={4}, ddr_buf=0, ddr_stride={4}
 LOAD buf=vec, dtype=i32, addr=272, rows=1, cols={6}, ddr_buf=0, ddr_off={7}
 LOAD buf=vec, dtype=i32, pitch={4}, rows={3}, cols={4}, ddr_buf=1, ddr_stride={8} ; push=vector
 VECTOR op=fwht, rows={3}, cols={4}, log2g=3, a_pitch={4}, o_addr=128, o_pitch={4}, imm=3, shift=1 ; pop=load
-VECTOR op=quant, rows={3}, cols={4}, a_addr=128, a_pitch={4}, c_addr=256, o_pitch={4} ; push=linear
-LINEAR wfmt=int8, m={3}, k={4}, n={5}, block={9}, a_pitch={4}, as_addr=256, ws_addr=272, o_addr=320, o_pitch={5}, shift={10} ; pop=vector push=store
+VECTOR op=quant, rows={3}, cols={4}, a_addr=128, a_pitch={4}, c_addr=256, o_pitch={12} ; push=linear
+LINEAR wfmt=int8, m={3}, k={4}, n={5}, block={9}, a_pitch={12}, as_addr=256, ws_addr=272, o_addr=320, o_pitch={5}, shift={10} ; pop=vector push=store
 STORE buf=vec, dtype=i32, addr=320, pitch={5}, rows={3}, cols={5}, ddr_buf=2, ddr_stride={11} ; pop=linear
 FINISH
 )",
                           weights.size(), M * K * 4, M * N * 4, M, K, N, N * nb, N * K, K * 4,
-                          block, shift, N * 4)
+                          block, shift, N * 4, isa::bankPitch(K))
                       .str();
   Runner r;
   rt::TensorMap out = r.run(p, weights, {{"x", Tensor::fromVector<int32_t>({M, K}, x)}});

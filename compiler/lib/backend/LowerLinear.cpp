@@ -63,14 +63,16 @@ llvm::Expected<LinearTiling> backend::planLinear(const TargetInfo &target, const
   l.int8 = *wfmt == quant::WeightFormat::Int8;
   l.act = linearAct(*act);
 
-  const int64_t k = l.k, actHalf = target.half(isa::Buf::act);
+  // On chip, activation and weight rows sit at the banking pitch (docs/isa.md, "Banking").
+  const int64_t k = l.k, pitch = int64_t(isa::bankPitch(uint64_t(k)));
+  const int64_t actHalf = target.half(isa::Buf::act);
   const int64_t wgtHalf = target.half(isa::Buf::wgt), vecHalf = target.half(isa::Buf::vec);
-  l.nt = tileSize(std::min(wgtHalf / k, 4 * target.linearCols()), l.n, target.linearCols());
+  l.nt = tileSize(std::min(wgtHalf / pitch, 4 * target.linearCols()), l.n, target.linearCols());
   if (l.nt < 1)
     return makeError("{0}: a weight row of K={1} codes does not fit half of the weight buffer "
                      "({2} bytes) of target {3}",
                      origin, k, wgtHalf, target.name());
-  l.mt = tileSize(std::min(actHalf / k, (vecHalf - l.nt * l.nb - l.nt) / (1 + l.nt)), l.m,
+  l.mt = tileSize(std::min(actHalf / pitch, (vecHalf - l.nt * l.nb - l.nt) / (1 + l.nt)), l.m,
                   target.linearRows());
   if (l.mt < 1)
     return makeError("{0}: one token of K={1} codes does not fit half of the activation "
@@ -85,6 +87,7 @@ llvm::Error backend::emitLinearRows(LowerCtx &c, const LinearTiling &l, int64_t 
   const std::string origin = op.describe();
   const ir::Value *bias = op.numOperands() > 4 ? op.operand(4) : nullptr;
   const int64_t k = l.k, n = l.n, nt = l.nt, nb = l.nb;
+  const int64_t pitch = int64_t(isa::bankPitch(uint64_t(k))); // act and wgt rows (banking)
   const isa::DType wtype = l.int8 ? isa::DType::i8 : isa::DType::u8;
   const int64_t wgtHalf = c.target.half(isa::Buf::wgt);
   DdrRef wr = c.ref(op.operand(2)), sr = c.ref(op.operand(3)), yr = c.ref(op.result());
@@ -92,14 +95,14 @@ llvm::Error backend::emitLinearRows(LowerCtx &c, const LinearTiling &l, int64_t 
     // Past the token tile's absmax ([0, mt) of each half) in alternating halves.
     const int64_t cols = std::min(nt, n - n0), g = c.nextHalf();
     const int64_t vs = c.vecBase(g) + l.mt, vb = vs + nt * nb, vy = vb + nt, wa = g * wgtHalf;
-    if (auto e = c.load(origin, {isa::Buf::wgt, wtype, wa, k, cols, k, at(wr, n0 * k), k}))
+    if (auto e = c.load(origin, {isa::Buf::wgt, wtype, wa, pitch, cols, k, at(wr, n0 * k), k}))
       return e;
     if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, vs, nb, cols, nb,
                                  at(sr, n0 * nb * 4), nb * 4}))
       return e;
-    llvm::SmallVector<Region, 6> reads = {onChipBlock(isa::Buf::act, aq, k, rows, k),
+    llvm::SmallVector<Region, 6> reads = {onChipBlock(isa::Buf::act, aq, pitch, rows, k),
                                           Region::onChip(isa::Buf::vec, va, rows),
-                                          onChipBlock(isa::Buf::wgt, wa, k, cols, k),
+                                          onChipBlock(isa::Buf::wgt, wa, pitch, cols, k),
                                           onChipBlock(isa::Buf::vec, vs, nb, cols, nb)};
     if (bias) {
       if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, vb, cols, 1, cols,
@@ -116,7 +119,7 @@ llvm::Error backend::emitLinearRows(LowerCtx &c, const LinearTiling &l, int64_t 
         .set(fld::LINEAR_n, cols)
         .set(fld::LINEAR_block, l.block)
         .set(fld::LINEAR_a_addr, aq)
-        .set(fld::LINEAR_a_pitch, k)
+        .set(fld::LINEAR_a_pitch, pitch)
         .set(fld::LINEAR_as_addr, va)
         .set(fld::LINEAR_w_addr, wa)
         .set(fld::LINEAR_ws_addr, vs)
@@ -140,13 +143,14 @@ llvm::Error backend::lowerQLinear(LowerCtx &c, const ir::Op &op) {
     return l.takeError();
   const std::string origin = op.describe();
   const int64_t k = l->k, actHalf = c.target.half(isa::Buf::act);
+  const int64_t pitch = int64_t(isa::bankPitch(uint64_t(k)));
   DdrRef qr = c.ref(op.operand(0)), ar = c.ref(op.operand(1));
   TileInfo info{origin, "linear", l->mt, l->nt, 0};
   for (int64_t t0 = 0; t0 < l->m; t0 += l->mt) {
     const int64_t rows = std::min(l->mt, l->m - t0), h = c.nextHalf();
     const int64_t aq = h * actHalf, va = c.vecBase(h);
-    if (auto e = c.load(origin, {isa::Buf::act, isa::DType::i8, aq, k, rows, k, at(qr, t0 * k),
-                                 k}))
+    if (auto e = c.load(origin, {isa::Buf::act, isa::DType::i8, aq, pitch, rows, k,
+                                 at(qr, t0 * k), k}))
       return e;
     if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, va, rows, 1, rows,
                                  at(ar, t0 * 4), rows * 4}))

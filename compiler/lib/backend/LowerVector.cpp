@@ -28,10 +28,11 @@ namespace fld = vimq::isa::fld;
 namespace {
 
 /// One token tile of a chain: where its rows live on chip and in DDR. `act` and `absmax` are
-/// where its quantizer writes its rows of codes and absmax.
+/// where its quantizer writes its rows of codes and absmax; `actPitch` is their row pitch (the
+/// banking pitch when a LINEAR reads them on chip, docs/isa.md).
 struct ChainTile {
   const RowChain &ch;
-  int64_t rows, row0, t0, base, act, absmax;
+  int64_t rows, row0, t0, base, act, absmax, actPitch;
   int64_t at(const ir::Value *v) const { return base + ch.vecAt.lookup(v); }
   /// First row of `v` in DDR for this tile (a broadcast operand restarts per batch element).
   int64_t ddrRow(const ir::Value *v) const { return ch.broadcast(v) ? t0 : row0; }
@@ -54,13 +55,15 @@ llvm::Error emitRowOp(LowerCtx &c, const ChainTile &t, const ir::Op &op) {
   if (form.vop == isa::VOp::quant) {
     const ir::Value *codes = op.result(0), *absmax = op.result(1);
     const int64_t vs = t.absmax;
-    ib.set(fld::VECTOR_c_addr, vs).set(fld::VECTOR_o_addr, t.act).set(fld::VECTOR_o_pitch, C);
+    ib.set(fld::VECTOR_c_addr, vs)
+        .set(fld::VECTOR_o_addr, t.act)
+        .set(fld::VECTOR_o_pitch, t.actPitch);
     if (auto e = c.emit(origin, ib, reads,
                         {Region::onChip(isa::Buf::vec, vs, rows),
-                         onChipBlock(isa::Buf::act, t.act, C, rows, C)}))
+                         onChipBlock(isa::Buf::act, t.act, t.actPitch, rows, C)}))
       return e;
     if (t.ch.stored.count(codes))
-      if (auto e = c.store(origin, {isa::Buf::act, isa::DType::i8, t.act, C, rows, C,
+      if (auto e = c.store(origin, {isa::Buf::act, isa::DType::i8, t.act, t.actPitch, rows, C,
                                     at(c.ref(codes), t.row0 * C), C}))
         return e;
     if (t.ch.stored.count(absmax))
@@ -158,7 +161,7 @@ llvm::Error backend::lowerRowChain(LowerCtx &c, const RowChain &ch) {
         const int64_t h = c.nextHalf();
         const int64_t base = c.vecBase(h);
         // A quantizer's absmax is at the start of the half.
-        const ChainTile t{ch, std::min(mt, L - t0), b * L + t0, t0, base, h * actHalf, base};
+        const ChainTile t{ch, std::min(mt, L - t0), b * L + t0, t0, base, h * actHalf, base, C};
         if (auto e = emitChainTile(c, t))
           return e;
       }
@@ -173,13 +176,14 @@ llvm::Error backend::lowerRowChain(LowerCtx &c, const RowChain &ch) {
   if (!lin)
     return lin.takeError();
   TileInfo linInfo{ch.linear->describe(), "linear", lin->mt, lin->nt, 0};
+  const int64_t pitch = int64_t(isa::bankPitch(uint64_t(C))); // the LINEAR's a_pitch
   for (int64_t T0 = 0; T0 < ch.rows; T0 += lin->mt) {
     const int64_t rowsL = std::min(lin->mt, ch.rows - T0), hL = c.nextHalf();
     const int64_t aq = hL * actHalf, va = c.vecBase(hL);
     for (int64_t t0 = T0; t0 < T0 + rowsL; t0 += mt, ++info.tiles) {
       const int64_t h = c.nextHalf();
       const ChainTile t{ch, std::min(mt, T0 + rowsL - t0), t0, t0, c.vecBase(h),
-                        aq + (t0 - T0) * C, va + (t0 - T0)};
+                        aq + (t0 - T0) * pitch, va + (t0 - T0), pitch};
       if (auto e = emitChainTile(c, t))
         return e;
     }

@@ -13,20 +13,30 @@
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
+// C++14, STL-free: the synthesizable CONV module (hw/src/Conv.cpp) includes this header.
 #include "vimq/hw/LinearEngine.h"
 
-#include <cstdint>
+#include <stdint.h>
 
-namespace vimq::hw {
+namespace vimq {
+namespace hw {
 
 enum class ConvWeightKind : uint8_t { Apot5 = 0, Int8 = 1 };
 
-inline constexpr int kMaxConvKernel = 4;
+constexpr int kMaxConvKernel = 4;
+
+constexpr uint8_t kApot5ShiftA[4] = {0, 5, 6, 7}; // 0 = term absent
+constexpr uint8_t kApot5ShiftB[4] = {0, 2, 3, 4};
 
 /// x * level(code) through the shift-add LUT.
-int64_t apot5ShiftAdd(int32_t x, uint8_t code);
+constexpr int64_t apot5ShiftAdd(int32_t x, uint8_t code) {
+  return ((code & 16) ? -1 : 1) *
+         ((kApot5ShiftA[(code >> 2) & 3] ? int64_t(x) * (int64_t(1) << kApot5ShiftA[(code >> 2) & 3])
+                                         : 0) +
+          (kApot5ShiftB[code & 3] ? int64_t(x) * (int64_t(1) << kApot5ShiftB[code & 3]) : 0));
+}
 /// The integer level of an APoT-5 magnitude index (for references and docs).
-int32_t apot5Level(uint8_t magnitude);
+constexpr int32_t apot5Level(uint8_t magnitude) { return int32_t(apot5ShiftAdd(1, magnitude & 15)); }
 
 struct ConvParams {
   int l = 0, c = 0, kernel = 4;
@@ -50,4 +60,5 @@ bool convEngineSim(const ConvParams &p, const int32_t *x, const uint8_t *w, cons
                    const int32_t *bias, int32_t *y);
 #endif
 
-} // namespace vimq::hw
+} // namespace hw
+} // namespace vimq

@@ -13,9 +13,10 @@
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
-#include <cstdint>
+#include <stdint.h>
 
-namespace vimq::hw {
+namespace vimq {
+namespace hw {
 
 class FingerprintBuilder {
 public:
@@ -57,4 +58,5 @@ private:
   uint64_t hash = 0xcbf29ce484222325ULL;
 };
 
-} // namespace vimq::hw
+} // namespace hw
+} // namespace vimq

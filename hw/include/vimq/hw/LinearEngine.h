@@ -13,21 +13,38 @@
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
-#include <cstdint>
+// C++14, STL-free: the synthesizable LINEAR module (hw/src/Linear.cpp) includes this header.
+#include "vimq/hw/Numerics.h"
+
+#include <stdint.h>
 
 #ifndef __SYNTHESIS__
 #include "vimq/hw/SimThreads.h"
 #endif
 
-namespace vimq::hw {
+namespace vimq {
+namespace hw {
 
 enum class WeightKind : uint8_t { Apot4 = 0, Int8 = 1 };
 
 /// The APoT-4 levels as integers (for references and docs; the engine never multiplies by them).
-inline constexpr int32_t kApot4Levels[8] = {0, 16, 32, 48, 64, 96, 128, 160};
+constexpr int32_t kApot4Levels[8] = {0, 16, 32, 48, 64, 96, 128, 160};
+
+// The shift-add LUT: per magnitude, the shift of each of the two terms and a mask that
+// disables an absent term (all-ones or zero), so the datapath has no data-dependent branch.
+constexpr uint8_t kApot4ShiftA[8] = {0, 4, 5, 5, 6, 6, 7, 7};
+constexpr uint8_t kApot4ShiftB[8] = {0, 0, 0, 4, 0, 5, 0, 5};
+constexpr int32_t kApot4MaskA[8] = {0, -1, -1, -1, -1, -1, -1, -1};
+constexpr int32_t kApot4MaskB[8] = {0, 0, 0, -1, 0, -1, 0, -1};
 
 /// x * level(code) through the shift-add LUT: the hardware's product for one APoT-4 weight.
-int32_t apot4ShiftAdd(int8_t x, uint8_t code);
+constexpr int32_t apot4ShiftAdd(int8_t x, uint8_t code) {
+  // x * 2^s instead of x << s keeps the shift of a negative value well defined in C++.
+  return ((((int32_t(x) * (1 << kApot4ShiftA[code & 7])) & kApot4MaskA[code & 7]) +
+           ((int32_t(x) * (1 << kApot4ShiftB[code & 7])) & kApot4MaskB[code & 7])) ^
+          -int32_t((code >> 3) & 1)) +
+         int32_t((code >> 3) & 1); // conditional negate: (s ^ -neg) + neg
+}
 
 /// Fused post-accumulation activation.
 enum class Activation : uint8_t { None = 0, Silu = 1, Softplus = 2 };
@@ -60,8 +77,26 @@ bool linearEngineSim(const LinearParams &p, const int8_t *x, const uint8_t *w,
                      SimPath path);
 #endif
 
+#ifndef __SYNTHESIS__
+/// Simulation only: applyActivation with the exp/sigmoid ROMs (hw/sim/ExpPwlRom.h), the same
+/// integers.
+int32_t applyActivationRom(int32_t v, Activation act, int frac);
+#endif
+
 /// The fused activation in the output Q format (shared with the VECTOR unit).
-int32_t applyActivation(int32_t v, Activation act, int frac);
+inline int32_t applyActivation(int32_t v, Activation act, int frac) {
+#ifndef __SYNTHESIS__
+  return applyActivationRom(v, act, frac);
+#else
+  if (act == Activation::Silu)
+    return siluPwl(v, frac);
+  if (act == Activation::Softplus) {
+    const int32_t q12 = sat32(shiftRne(v, frac - kExpInFrac));
+    return sat32(shiftRne(softplusPwl(q12), kExpInFrac - frac));
+  }
+  return v;
+#endif
+}
 
 #ifndef __SYNTHESIS__
 /// Simulation only: v[i] = applyActivation(v[i], act, frac) for count values, eight at a time
@@ -69,4 +104,5 @@ int32_t applyActivation(int32_t v, Activation act, int frac);
 void applyActivationSim(int32_t *v, int64_t count, Activation act, int frac);
 #endif
 
-} // namespace vimq::hw
+} // namespace hw
+} // namespace vimq

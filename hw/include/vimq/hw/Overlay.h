@@ -8,36 +8,16 @@
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
+#include "vimq/hw/OverlayStatus.h"
 #include "vimq/isa/Fields.h"
 
 #include <cstdint>
 
 namespace vimq::hw {
 
-/// One DDR buffer of the bundle's buffer table: [base, base + size) bytes of the DDR image.
-/// The overlay checks every DMA of every instruction against it (the runtime does too).
-struct DdrBuffer {
-  uint64_t base = 0;
-  uint64_t size = 0;
-};
 
-/// Error codes of the status register. 0 is success.
-enum class OverlayError : uint32_t {
-  None = 0,
-  NotStarted,       ///< start was 0
-  UnknownOpcode,    ///< opcode not in ISA v1
-  BadField,         ///< a field value the overlay cannot execute (e.g. ksize 0, dtype f32)
-  DmaOutOfRange,    ///< LOAD/STORE outside its DDR buffer or an unknown buffer id
-  OnChipOutOfRange, ///< an operand outside its on-chip buffer
-  Deadlock,         ///< every unfinished module waits (token, empty or full FIFO)
-  TokenLeftOver,    ///< a dependency token is still queued after FINISH
-  NoFinish,         ///< the instruction stream ended without FINISH
-};
 const char *overlayErrorName(OverlayError e);
 
-/// Units of the overlay: FETCH plus the ISA's modules in isa::Module order.
-enum class Unit : uint8_t { Fetch = 0, Load, Linear, Conv, Ssm, Vector, Store };
-inline constexpr unsigned kNumUnits = 7;
 const char *unitName(Unit u);
 inline constexpr Unit unitOf(isa::Module m) { return static_cast<Unit>(unsigned(m) + 1); }
 

@@ -19,13 +19,17 @@
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
-#include <cstdint>
+// C++14, STL-free: the synthesizable SSM module (hw/src/Ssm.cpp) includes this header.
+#include "vimq/hw/Numerics.h"
+
+#include <stdint.h>
 
 #ifndef __SYNTHESIS__
 #include "vimq/hw/SimThreads.h"
 #endif
 
-namespace vimq::hw {
+namespace vimq {
+namespace hw {
 
 struct SsmFormats {
   int u = 12, delta = 12, a = 12, b = 12, c = 12, d = 12, z = 12;
@@ -69,7 +73,70 @@ void ssdScan(const SsdScanParams &p, const int32_t *x, const int32_t *dt, const 
              const int32_t *b, const int32_t *c, const int32_t *dskip, const int32_t *z,
              int32_t *state, int32_t *y);
 
-/// One state-lane update (the SSM engine's lane; exposed so tests can pin it down).
-int32_t ssmLaneUpdate(int32_t h, int32_t decayQ15, int32_t xdt, int32_t b, int fracB);
+/// One state-lane update (the SSM engine's lane; exposed so tests can pin it down). The lane's
+/// products fit 64 bits (decay <= 2^15 times a 32-bit state; two 32-bit operands), so for the
+/// usual shifts the lane stays in 64-bit arithmetic; any other shift takes the wide path. Both
+/// give the same value.
+inline int32_t ssmLaneUpdate(int32_t h, int32_t decayQ15, int32_t xdt, int32_t b, int fracB) {
+  const int64_t kept = shiftRne64(int64_t(decayQ15) * h, kExpOutFrac);
+  const int64_t prod = int64_t(xdt) * b;
+  // |kept| <= 2^31 and |RNE(prod / 2^fracB)| <= 2^61 for fracB >= 1: the sum fits 64 bits.
+  if (fracB > 0 && fracB <= 62)
+    return sat32From64(kept + shiftRne64(prod, fracB));
+  return sat32(static_cast<i128>(kept) + shiftRne(prod, fracB));
+}
 
-} // namespace vimq::hw
+#ifndef __SYNTHESIS__
+/// Simulation only: the exp and SiLU units read from ROMs filled by expPwl / siluPwl themselves
+/// (hw/sim/ExpPwlRom.h): the same integers.
+int32_t expUnitRom(int32_t xQ12);
+int32_t siluUnitRom(int32_t x, int frac);
+#endif
+
+/// The SSM's exp unit (PWL, Numerics.h).
+inline int32_t ssmExpUnit(int32_t xQ12) {
+#ifndef __SYNTHESIS__
+  return expUnitRom(xQ12);
+#else
+  return expPwl(xQ12);
+#endif
+}
+inline int32_t ssmSiluUnit(int32_t x, int frac) {
+#ifndef __SYNTHESIS__
+  return siluUnitRom(x, frac);
+#else
+  return siluPwl(x, frac);
+#endif
+}
+
+/// decay = exp(sat32(RNE(delta * A / 2^(fD + fA - 12)))) in Q15.
+inline int32_t ssmDecay(int32_t delta, int32_t a, const SsmFormats &f) {
+  const int s = f.delta + f.a - kExpInFrac;
+  const int64_t prod = int64_t(delta) * a;
+  const int32_t arg =
+      s > 0 && s <= 62 ? sat32From64(shiftRne64(prod, s)) : sat32(shiftRne(prod, s));
+  return ssmExpUnit(arg);
+}
+
+/// xdt = sat32(RNE(delta * u / 2^(fD + fU - fH))).
+inline int32_t ssmXdt(int32_t delta, int32_t u, const SsmFormats &f) {
+  return sat32(shiftRne(static_cast<i128>(delta) * u, f.delta + f.u - f.state));
+}
+
+/// The output of one (token, channel) from the exact sum of h * C: rounding, D skip, gate.
+inline int32_t ssmFinishOutput(i128 yacc, int32_t u, bool skip, int32_t d, bool gate, int32_t z,
+                               const SsmFormats &f) {
+  i128 y = shiftRne(yacc, f.state + f.c - f.out);
+  if (skip)
+    y += shiftRne(static_cast<i128>(d) * u, f.d + f.u - f.out);
+  int32_t v = sat32(y);
+  if (gate)
+    v = sat32(shiftRne(static_cast<i128>(v) * ssmSiluUnit(z, f.z), f.z));
+  return v;
+}
+
+/// B and C rows of one token (all groups) are staged in the SSM engine: groups * n <= this.
+constexpr int kSsmMaxGroupState = 4096;
+
+} // namespace hw
+} // namespace vimq

@@ -7,16 +7,19 @@
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
-#include <cstdint>
+#include <stdint.h>
 
-namespace vimq::isa {
+// C++14 and STL-free: the overlay's synthesizable modules (hw/src, compiled as C++14 by Vitis
+// HLS and by the synthesizability gate) decode instructions with this header.
+namespace vimq {
+namespace isa {
 
 /// Bumped whenever an encoding or a field's meaning changes; part of the hardware fingerprint.
-inline constexpr uint32_t kIsaVersion = 1;
+constexpr uint32_t kIsaVersion = 1;
 /// Fixed instruction width (docs/isa.md explains why 256 and not 128).
-inline constexpr unsigned kInstrBits = 256;
-inline constexpr unsigned kInstrWords = kInstrBits / 64;
-inline constexpr unsigned kInstrBytes = kInstrBits / 8;
+constexpr unsigned kInstrBits = 256;
+constexpr unsigned kInstrWords = kInstrBits / 64;
+constexpr unsigned kInstrBytes = kInstrBits / 8;
 
 /// One instruction: word 0 holds bits 0..63. In memory each word is little-endian, word 0 first.
 struct Instr {
@@ -87,7 +90,7 @@ enum class Module : uint8_t {
 #define VIMQ_MODULE(Name, Value) Name = Value,
 #include "vimq/isa/Isa.def"
 };
-inline constexpr unsigned kNumModules = 0
+constexpr unsigned kNumModules = 0
 #define VIMQ_MODULE(Name, Value) +1
 #include "vimq/isa/Isa.def"
     ;
@@ -123,7 +126,7 @@ constexpr Module opcodeModule(Opcode op) {
 
 namespace fld {
 #define VIMQ_FIELD(Op, Name, Offset, Width, Kind, Enum, Doc)                                     \
-  inline constexpr Field Op##_##Name{Offset, Width};
+  constexpr Field Op##_##Name{Offset, Width};
 #include "vimq/isa/Isa.def"
 } // namespace fld
 
@@ -154,6 +157,17 @@ constexpr uint8_t pushMask(const Instr &in) {
 }
 constexpr uint8_t moduleBit(Module m) { return static_cast<uint8_t>(1u << unsigned(m)); }
 
+/// Banking rule (ISA v2, docs/isa.md "Banking"): rows that an engine reads in parallel sit at a
+/// row pitch coprime to 6, so that rows r .. r+B-1 land in B distinct banks of a memory
+/// partitioned cyclically into B = 2^a * 3^b banks (every lane count of a target has that form).
+/// LINEAR's `a_pitch` must satisfy it (when m > 1) and LINEAR's weight row j sits at
+/// `w_addr + j * bankPitch(k)` (an implicit pitch: the field table has no room for one).
+constexpr bool bankPitchOk(uint64_t pitch) { return pitch % 2 != 0 && pitch % 3 != 0; }
+/// The smallest pitch >= k that satisfies bankPitchOk (at most k + 3).
+constexpr uint64_t bankPitch(uint64_t k) {
+  return bankPitchOk(k) ? k : bankPitchOk(k + 1) ? k + 1 : bankPitchOk(k + 2) ? k + 2 : k + 3;
+}
+
 /// Instruction from / to 32 little-endian bytes (the DDR image of the instruction stream).
 constexpr Instr loadInstr(const uint8_t *bytes) {
   Instr in;
@@ -168,4 +182,5 @@ constexpr void storeInstr(const Instr &in, uint8_t *bytes) {
       bytes[i * 8 + b] = static_cast<uint8_t>(in.w[i] >> (8 * b));
 }
 
-} // namespace vimq::isa
+} // namespace isa
+} // namespace vimq

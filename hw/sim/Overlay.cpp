@@ -1,8 +1,8 @@
-//===- Overlay.cpp - top function: FETCH, command/token FIFOs and the dataflow scheduler ----===//
+//===- Overlay.cpp - the C simulation of the overlay: FETCH, FIFOs and the dataflow scheduler ===//
 //
-// In hardware the modules below run concurrently under #pragma HLS DATAFLOW, joined by
-// hls::stream FIFOs. In the sim they are state machines stepped round-robin by a deterministic
-// scheduler: a unit that cannot proceed (empty command queue, missing token, full FIFO) waits;
+// In hardware the modules (hw/src, one HLS top each) run concurrently, joined by command and
+// token FIFOs. Here they are state machines stepped round-robin by a deterministic scheduler
+// that calls each module's Exec function (the code its HLS top runs): a unit that cannot proceed (empty command queue, missing token, full FIFO) waits;
 // when every unfinished unit waits, that is a deadlock, reported with the waiting units and the
 // lowest waiting instruction, never a hang. Each unit keeps a local clock; tokens and commands
 // carry the time they were produced, which yields the cycle model's stalls (docs/overlay.md).
@@ -11,6 +11,7 @@
 
 #include "vimq/hw/Overlay.h"
 
+#include "Fetch.h"
 #include "Modules.h"
 #include "vimq/hw/Fifo.h"
 #include "vimq/hw/Fingerprint.h"
@@ -20,6 +21,21 @@
 #include <memory>
 
 namespace vimq::hw {
+
+/// The on-chip memories (BRAM/URAM banks in hardware); on the heap in the sim (megabytes).
+struct OnChip {
+  int8_t act[kActSize];
+  uint8_t wgt[kWgtSize];
+  int32_t vec[kVecSize];
+  int32_t state[kStateSize];
+  OnChipRefs refs() { return OnChipRefs{act, wgt, vec, state}; }
+};
+
+struct DdrView {
+  uint8_t *ddr;
+  const DdrBuffer *buffers;
+  uint32_t numBuffers;
+};
 
 using namespace isa;
 
@@ -55,33 +71,24 @@ const char *unitName(Unit u) {
   return unsigned(u) < kNumUnits ? kNames[unsigned(u)] : "?";
 }
 
-static constexpr uint64_t computeFingerprint() {
-  FingerprintBuilder fp;
-  fp.addIsaVersion(kIsaVersion);
-  for (const cfg::Param &p : cfg::kParams)
-    fp.addParam(p.name, static_cast<uint64_t>(p.value));
-  return fp.value();
-}
-static constexpr uint64_t kFingerprint = computeFingerprint();
-
-uint64_t simFingerprint() { return kFingerprint; }
+uint64_t simFingerprint() { return kTargetFingerprint; }
 const char *simTargetName() { return cfg::kTargetName; }
 
 namespace {
 
-struct Command {
+struct SimCommand {
   Instr in;
   uint32_t index = 0; ///< relative to insnBase
   uint64_t time = 0;  ///< cycle FETCH issued it
 };
 
-struct Token {
+struct SimToken {
   uint32_t index = 0; ///< instruction that pushed it
   uint64_t time = 0;  ///< cycle it was pushed
 };
 
-using CommandFifo = BoundedFifo<Command, unsigned(cfg::kCmdFifoDepth)>;
-using TokenFifo = BoundedFifo<Token, unsigned(cfg::kTokenFifoDepth)>;
+using CommandFifo = BoundedFifo<SimCommand, unsigned(cfg::kCmdFifoDepth)>;
+using TokenFifo = BoundedFifo<SimToken, unsigned(cfg::kTokenFifoDepth)>;
 
 /// A FIFO plus the time its most recently freed slot became free (for full-FIFO stalls).
 template <typename F> struct TimedFifo {
@@ -117,7 +124,7 @@ enum class Phase : uint8_t { Idle, Pop, Push };
 
 struct ModuleState {
   Phase phase = Phase::Idle;
-  Command cur;
+  SimCommand cur;
   uint8_t pendingPush = 0;
   uint64_t time = 0;
   bool blockedOnFull = false;
@@ -166,17 +173,12 @@ bool Dataflow::stepFetch() {
     return false;
   }
   const Instr &in = insns[ctl.insnBase + pc];
+  unsigned m = 0;
+  if (OverlayError e = fetchRoute(in, m); e != OverlayError::None) {
+    fail(e, pc);
+    return false;
+  }
   const uint64_t opc = getBits(in, fld::COMMON_opcode);
-  if (!isKnownOpcode(opc)) {
-    fail(OverlayError::UnknownOpcode, pc);
-    return false;
-  }
-  const unsigned m = unsigned(opcodeModule(static_cast<Opcode>(opc)));
-  // A token queue from a module to itself does not exist.
-  if ((popMask(in) | pushMask(in)) & (moduleBit(Module(m)) | ~((1u << kNumModules) - 1))) {
-    fail(OverlayError::BadField, pc);
-    return false;
-  }
   auto &q = cmd[m];
   if (q.fifo.full()) {
     fetchBlocked = true;
@@ -188,7 +190,7 @@ bool Dataflow::stepFetch() {
     fetchTime = q.lastPop;
   }
   fetchBlocked = false;
-  q.fifo.push(Command{in, pc, fetchTime + kFetchCycles});
+  q.fifo.push(SimCommand{in, pc, fetchTime + kFetchCycles});
   fetchTime += kFetchCycles;
   prof.busyCycles += kFetchCycles;
   prof.ddrBytes += kInstrBytes;
@@ -224,7 +226,7 @@ bool Dataflow::stepModule(unsigned m) {
     for (unsigned src = 0; src < kNumModules; ++src) {
       if (!(need >> src & 1))
         continue;
-      Token t;
+      SimToken t;
       tokens[src][m].fifo.pop(t);
       tokens[src][m].lastPop = s.time;
       ready = t.time > ready ? t.time : ready;
@@ -232,25 +234,26 @@ bool Dataflow::stepModule(unsigned m) {
     prof.stallTokenCycles += ready - s.time;
     s.time = ready;
 
-    ExecResult r;
+    ExecResult r = execOk(0, 0);
+    const OnChipRefs refs = mem->refs();
     switch (static_cast<Opcode>(getBits(s.cur.in, fld::COMMON_opcode))) {
     case Opcode::LOAD:
-      r = execLoad(s.cur.in, *mem, ddr);
+      r = loadExec(s.cur.in, refs, ddr.ddr, ddr.buffers, ddr.numBuffers);
       break;
     case Opcode::STORE:
-      r = execStore(s.cur.in, *mem, ddr);
+      r = storeExec(s.cur.in, refs, ddr.ddr, ddr.buffers, ddr.numBuffers);
       break;
     case Opcode::LINEAR:
-      r = execLinear(s.cur.in, *mem);
+      r = linearExec(s.cur.in, refs);
       break;
     case Opcode::CONV1D:
-      r = execConv(s.cur.in, *mem);
+      r = convExec(s.cur.in, refs);
       break;
     case Opcode::SSM:
-      r = execSsm(s.cur.in, *mem);
+      r = ssmExec(s.cur.in, refs);
       break;
     case Opcode::VECTOR:
-      r = execVector(s.cur.in, *mem);
+      r = vectorExec(s.cur.in, refs);
       break;
     case Opcode::FINISH:
       break; // a synchronisation point only: its pops wait for the named modules
@@ -283,7 +286,7 @@ bool Dataflow::stepModule(unsigned m) {
         s.time = q.lastPop;
       }
       s.blockedOnFull = false;
-      q.fifo.push(Token{s.cur.index, s.time});
+      q.fifo.push(SimToken{s.cur.index, s.time});
       s.pendingPush &= uint8_t(~(1u << dst));
       progressed = true;
     }
@@ -348,13 +351,7 @@ void Dataflow::run() {
 } // namespace
 
 void vimq_overlay(const Instr *insns, uint8_t *ddr, const DdrBuffer *buffers, Control &ctl) {
-#pragma HLS INTERFACE m_axi port = insns offset = slave bundle = gmem_insn
-#pragma HLS INTERFACE m_axi port = ddr offset = slave bundle = gmem_ddr
-#pragma HLS INTERFACE m_axi port = buffers offset = slave bundle = gmem_insn
-#pragma HLS INTERFACE s_axilite port = ctl bundle = control
-#pragma HLS INTERFACE s_axilite port = return bundle = control
-#pragma HLS DATAFLOW
-  ctl.fingerprint = kFingerprint;
+  ctl.fingerprint = kTargetFingerprint;
   ctl.clockMhz = uint32_t(cfg::kClockMhz);
   ctl.done = 0;
   ctl.error = 0;
@@ -368,15 +365,6 @@ void vimq_overlay(const Instr *insns, uint8_t *ddr, const DdrBuffer *buffers, Co
     ctl.done = 1;
     return;
   }
-  // In the synthesised design the on-chip memories (OnChip) are partitioned per lane:
-  //   act/wgt cyclic by linear_rows/linear_cols, vec cyclic by vector_width, state cyclic by
-  //   ssm_lanes, so every engine reads one word per lane per cycle.
-#pragma HLS ARRAY_PARTITION variable = act cyclic factor = kLinearRows
-#pragma HLS ARRAY_PARTITION variable = wgt cyclic factor = kLinearCols
-#pragma HLS ARRAY_PARTITION variable = vec cyclic factor = kVectorWidth
-#pragma HLS ARRAY_PARTITION variable = state cyclic factor = kSsmLanes
-#pragma HLS STREAM variable = cmd depth = kCmdFifoDepth
-#pragma HLS STREAM variable = tokens depth = kTokenFifoDepth
   Dataflow df(insns, DdrView{ddr, buffers, ctl.numBuffers}, ctl);
   df.run();
   ctl.done = 1;

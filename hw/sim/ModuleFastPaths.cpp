@@ -1,0 +1,163 @@
+//===- ModuleFastPaths.cpp - the sim's fast paths behind the modules' SimHooks.h --------------===//
+//
+// Each hook gathers the module's strided on-chip operands into dense arrays, runs the dense
+// engine's simulation-only fast path (the same integers as the module's loops; tests compare
+// them) and scatters the results back. The DMA hooks move a row with one memcpy when the DDR
+// element's bytes are the on-chip element's bytes.
+//
+//===----------------------------------------------------------------------------------------===//
+#include "SimHooks.h"
+
+#include "vimq/hw/ConvEngine.h"
+#include "vimq/hw/LinearEngine.h"
+#include "vimq/hw/SsmEngine.h"
+
+#include <bit>
+#include <cstring>
+#include <vector>
+
+namespace vimq::hw::sim {
+
+namespace {
+
+/// memcpy that accepts empty ranges (an empty std::vector's data() may be null).
+void copyBytes(void *dst, const void *src, size_t bytes) {
+  if (bytes)
+    std::memcpy(dst, src, bytes);
+}
+
+/// The on-chip element a DMA row moves through when the DDR element's bytes *are* the on-chip
+/// element's bytes (same width, identity conversion, little-endian host); null otherwise.
+/// Load: act<-i8, wgt<-u8/i8 (the byte is kept), vec/state<-i32. Store: act->i8 (an int8 never
+/// clamps), wgt->u8, vec/state->i32 (wgt->i8 clamps, so it is not raw).
+uint8_t *rawElem(const OnChipRefs &m, isa::Buf b, isa::DType t, bool store) {
+  if constexpr (std::endian::native != std::endian::little)
+    return nullptr;
+  if (b == isa::Buf::act && t == isa::DType::i8)
+    return reinterpret_cast<uint8_t *>(m.act);
+  if (b == isa::Buf::wgt && (t == isa::DType::u8 || (!store && t == isa::DType::i8)))
+    return m.wgt;
+  if (b == isa::Buf::vec && t == isa::DType::i32)
+    return reinterpret_cast<uint8_t *>(m.vec);
+  if (b == isa::Buf::state && t == isa::DType::i32)
+    return reinterpret_cast<uint8_t *>(m.state);
+  return nullptr;
+}
+
+size_t elemBytes(isa::Buf b) { return b == isa::Buf::act || b == isa::Buf::wgt ? 1 : 4; }
+
+std::vector<int32_t> gather(const int32_t *base, uint64_t pitch, uint64_t rows, uint64_t cols) {
+  std::vector<int32_t> out(rows * cols);
+  for (uint64_t r = 0; r < rows; ++r)
+    copyBytes(out.data() + r * cols, base + r * pitch, cols * sizeof(int32_t));
+  return out;
+}
+
+void scatter(int32_t *base, uint64_t pitch, uint64_t rows, uint64_t cols, const int32_t *src) {
+  for (uint64_t r = 0; r < rows; ++r)
+    copyBytes(base + r * pitch, src + r * cols, cols * sizeof(int32_t));
+}
+
+} // namespace
+
+bool loadRaw(const OnChipRefs &mem, isa::Buf buf, isa::DType dt, uint64_t addr, uint64_t pitch,
+             uint64_t rows, uint64_t cols, uint64_t padRows, uint64_t padCols, bool reverse,
+             const uint8_t *src, uint64_t stride) {
+  uint8_t *raw = rawElem(mem, buf, dt, /*store=*/false);
+  if (!raw)
+    return false;
+  const size_t eb = elemBytes(buf);
+  for (uint64_t r = 0; r < padRows; ++r)
+    std::memset(raw + (addr + r * pitch) * eb, 0, (cols + padCols) * eb);
+  for (uint64_t i = 0; i < rows; ++i) {
+    uint8_t *row = raw + (addr + (padRows + (reverse ? rows - 1 - i : i)) * pitch) * eb;
+    copyBytes(row, src + i * stride, cols * eb);
+    if (padCols)
+      std::memset(row + cols * eb, 0, padCols * eb);
+  }
+  return true;
+}
+
+bool storeRaw(const OnChipRefs &mem, isa::Buf buf, isa::DType dt, uint64_t addr, uint64_t pitch,
+              uint64_t rows, uint64_t cols, bool reverse, uint8_t *dst, uint64_t stride) {
+  const uint8_t *raw = rawElem(mem, buf, dt, /*store=*/true);
+  if (!raw)
+    return false;
+  const size_t eb = elemBytes(buf);
+  for (uint64_t i = 0; i < rows; ++i)
+    copyBytes(dst + i * stride, raw + (addr + (reverse ? rows - 1 - i : i) * pitch) * eb,
+              cols * eb);
+  return true;
+}
+
+bool linearFast(const LinearParams &p, const LinearOperands<int32_t> &op) {
+  const uint64_t nb = (uint64_t(p.k) + p.block - 1) / p.block;
+  std::vector<int8_t> a(uint64_t(p.m) * p.k);
+  for (int i = 0; i < p.m; ++i)
+    copyBytes(a.data() + uint64_t(i) * p.k, op.a + i * op.aPitch, p.k);
+  std::vector<uint8_t> w(uint64_t(p.n) * p.k);
+  for (int j = 0; j < p.n; ++j)
+    copyBytes(w.data() + uint64_t(j) * p.k, op.w + j * op.wPitch, p.k);
+  // Scale mantissas are the low 16 bits of their vec words.
+  std::vector<uint16_t> ws(p.n * nb);
+  for (uint64_t i = 0; i < ws.size(); ++i)
+    ws[i] = static_cast<uint16_t>(op.ws[i]);
+  std::vector<int32_t> y(uint64_t(p.m) * p.n);
+  if (!linearEngineSim(p, a.data(), w.data(), ws.data(), op.as, op.bias, y.data(), SimPath::Auto))
+    return false;
+  for (int i = 0; i < p.m; ++i)
+    for (int j = 0; j < p.n; ++j) {
+      int32_t &o = op.o[i * op.oPitch + j];
+      const int32_t v = y[uint64_t(i) * p.n + j];
+      o = op.accumulate ? sat32From64(int64_t(o) + v) : v;
+    }
+  return true;
+}
+
+bool convFast(const ConvParams &p, const ConvOperands<int32_t> &op) {
+  // History rows first, then the tile: the engine sees one causal window.
+  const uint64_t hist = uint64_t(p.kernel) - 1;
+  std::vector<int32_t> x((hist + p.l) * p.c, 0);
+  if (op.histIn)
+    copyBytes(x.data(), op.hist, hist * p.c * sizeof(int32_t));
+  for (int t = 0; t < p.l; ++t)
+    copyBytes(x.data() + (hist + t) * p.c, op.x + t * op.xPitch, p.c * sizeof(int32_t));
+  std::vector<uint16_t> ws(p.c);
+  for (int c = 0; c < p.c; ++c)
+    ws[c] = static_cast<uint16_t>(op.ws[c]);
+  std::vector<int32_t> y(uint64_t(p.l) * p.c);
+  if (!convEngineSim(p, x.data(), op.w, ws.data(), op.bias, y.data()))
+    return false;
+  scatter(op.y, op.yPitch, p.l, p.c, y.data());
+  if (op.histOut) // the last kernel-1 input rows of the window (history included if l is short)
+    copyBytes(op.hist, x.data() + uint64_t(p.l) * p.c, hist * p.c * sizeof(int32_t));
+  return true;
+}
+
+bool ssmFast(const ScanShape &p, const ScanOperands &op) {
+  if (p.ssd) // the SSD scan has no separate fast path: its loops run
+    return false;
+  const uint64_t len = p.len, ch = p.ch, n = p.n;
+  std::vector<int32_t> u = gather(op.u, op.xPitch, len, ch);
+  std::vector<int32_t> z = op.z ? gather(op.z, op.xPitch, len, ch) : std::vector<int32_t>();
+  std::vector<int32_t> dt = gather(op.delta, op.tPitch, len, ch);
+  std::vector<int32_t> b(len * n), c(len * n);
+  for (uint64_t t = 0; t < len; ++t) {
+    copyBytes(b.data() + t * n, op.bc + t * op.tPitch, n * 4);
+    copyBytes(c.data() + t * n, op.bc + t * op.tPitch + n, n * 4);
+  }
+  std::vector<int32_t> s(ch * n, 0);
+  if (op.carryIn)
+    copyBytes(s.data(), op.s, s.size() * 4);
+  std::vector<int32_t> y(len * ch);
+  SelectiveScanParams sp;
+  sp.l = p.len, sp.d = p.ch, sp.n = p.n, sp.f = p.f;
+  if (!selectiveScanSim(sp, u.data(), dt.data(), op.a, b.data(), c.data(), op.d,
+                        op.z ? z.data() : nullptr, s.data(), y.data(), SimPath::Auto))
+    return false;
+  scatter(op.y, op.xPitch, len, ch, y.data());
+  copyBytes(op.s, s.data(), s.size() * 4); // the state is updated in place (docs/overlay.md)
+  return true;
+}
+
+} // namespace vimq::hw::sim

@@ -1,0 +1,34 @@
+//===- SimCounters.cpp - the sim's loop-iteration counters and the fast-path switch -----------===//
+#include "vimq/hw/SimControl.h"
+
+#include <atomic>
+
+namespace vimq::hw::sim {
+
+namespace {
+// Per thread: the HLS loops run on the thread that runs the overlay (the sim pool only runs
+// fast paths, which do not count).
+thread_local uint64_t gIterations[kNumUnits] = {};
+std::atomic<bool> gFastPaths{true};
+} // namespace
+
+void countIterations(unsigned unit, uint64_t n) {
+  if (unit < kNumUnits)
+    gIterations[unit] += n;
+}
+bool fastPathsEnabled() { return gFastPaths.load(std::memory_order_relaxed); }
+
+} // namespace vimq::hw::sim
+
+namespace vimq::hw {
+
+void setSimFastPaths(bool on) { sim::gFastPaths.store(on, std::memory_order_relaxed); }
+uint64_t simLoopIterations(Unit u) {
+  return unsigned(u) < kNumUnits ? sim::gIterations[unsigned(u)] : 0;
+}
+void resetSimLoopIterations() {
+  for (uint64_t &c : sim::gIterations)
+    c = 0;
+}
+
+} // namespace vimq::hw

@@ -1,0 +1,39 @@
+//===- Fetch.h - FETCH's decisions, shared by its HLS top and the C simulation -------*- C++ -*-===//
+#pragma once
+
+#include "Common.h"
+#include "vimq/hw/Fingerprint.h"
+
+namespace vimq {
+namespace hw {
+
+/// The module whose command queue takes `in`, or the error that stops the stream there: an
+/// unknown opcode, or a token mask naming the executing module itself or a bit beyond the
+/// modules (there is no token queue from a module to itself).
+inline OverlayError fetchRoute(const isa::Instr &in, unsigned &module) {
+  const uint64_t opc = isa::getBits(in, isa::fld::COMMON_opcode);
+  if (!isa::isKnownOpcode(opc))
+    return OverlayError::UnknownOpcode;
+  module = unsigned(isa::opcodeModule(static_cast<isa::Opcode>(opc)));
+  const unsigned masks = unsigned(isa::popMask(in)) | unsigned(isa::pushMask(in));
+  if (masks & (unsigned(isa::moduleBit(isa::Module(module))) | ~((1u << kModules) - 1)))
+    return OverlayError::BadField;
+  return OverlayError::None;
+}
+
+/// Cycles FETCH spends reading one instruction from DDR.
+constexpr uint64_t kFetchCycles =
+    (isa::kInstrBytes + uint64_t(cfg::kDdrBytesPerCycle) - 1) / uint64_t(cfg::kDdrBytesPerCycle);
+
+constexpr uint64_t computeTargetFingerprint() {
+  FingerprintBuilder fp;
+  fp.addIsaVersion(isa::kIsaVersion);
+  for (unsigned i = 0; i < sizeof(cfg::kParams) / sizeof(cfg::kParams[0]); ++i)
+    fp.addParam(cfg::kParams[i].name, static_cast<uint64_t>(cfg::kParams[i].value));
+  return fp.value();
+}
+/// The read-only fingerprint register: the ISA version and every synthesis parameter.
+constexpr uint64_t kTargetFingerprint = computeTargetFingerprint();
+
+} // namespace hw
+} // namespace vimq

@@ -1,0 +1,35 @@
+//===- SimHooks.h - simulation-only fast paths the modules may take (hw/sim defines them) -*- C++ -*-===//
+//
+// Each hook computes exactly the integers of the module's loops (tests/hw/SimFastPathTest.cpp
+// and the module tests compare them) and returns false, touching nothing, where it does not
+// apply; the module then runs its loops. None of this exists in synthesis.
+//
+//===----------------------------------------------------------------------------------------===//
+#pragma once
+
+#ifndef __SYNTHESIS__
+
+#include "Common.h"
+#include "ConvTile.h"
+#include "LinearTile.h"
+#include "ScanTile.h"
+
+namespace vimq {
+namespace hw {
+namespace sim {
+
+/// A DMA row as one memcpy when the DDR element's bytes are the on-chip element's bytes.
+bool loadRaw(const OnChipRefs &mem, isa::Buf buf, isa::DType dt, uint64_t addr, uint64_t pitch,
+             uint64_t rows, uint64_t cols, uint64_t padRows, uint64_t padCols, bool reverse,
+             const uint8_t *src, uint64_t stride);
+bool storeRaw(const OnChipRefs &mem, isa::Buf buf, isa::DType dt, uint64_t addr, uint64_t pitch,
+              uint64_t rows, uint64_t cols, bool reverse, uint8_t *dst, uint64_t stride);
+bool linearFast(const LinearParams &p, const LinearOperands<int32_t> &op);
+bool convFast(const ConvParams &p, const ConvOperands<int32_t> &op);
+bool ssmFast(const ScanShape &p, const ScanOperands &op);
+
+} // namespace sim
+} // namespace hw
+} // namespace vimq
+
+#endif // __SYNTHESIS__
