@@ -12,7 +12,10 @@
 namespace vimq::isa {
 
 /// Bumped whenever an encoding or a field's meaning changes; part of the hardware fingerprint.
-inline constexpr uint32_t kIsaVersion = 1;
+inline constexpr uint32_t kIsaVersion = 2;
+/// Largest VECTOR `frac` for rmsnorm/grmsnorm: the integer factor datapath is 128 bits wide for
+/// it (docs/overlay.md "Numerics"); the verifier refuses more.
+inline constexpr unsigned kMaxNormFrac = 24;
 /// Fixed instruction width (docs/isa.md explains why 256 and not 128).
 inline constexpr unsigned kInstrBits = 256;
 inline constexpr unsigned kInstrWords = kInstrBits / 64;
