@@ -71,29 +71,41 @@ inline int32_t softplusRom(int32_t xQ12) {
 
 //===-- sigmoid / SiLU through a ROM ---------------------------------------------------------===//
 //
-// sigmoidPwl(x) depends on |x| only through e = expPwl(-|x|) (then s(-|x|) = 2^15 - s(|x|)); for
-// |x| >= kExpPwlRomSize, e = 0, so s(|x|) = RNE(2^30 / 2^15) = 32768. The ROM holds
-// sigmoidPwl(a) for a in [0, kExpPwlRomSize), filled by sigmoidPwl itself: one table read
-// replaces the exp unit and the divider (simulation only, bit-identical by construction).
+// sigmoidPwl(x) is s(|x|) mirrored (s(-|x|) = 2^15 - s(|x|)), and s(a) = 32768 from the first
+// segment whose two table entries are both 32768 on (the table is non-decreasing and <= 32768).
+// The ROM holds s(a) for a below that point, filled by sigmoidPwl itself: one table read replaces
+// the segment datapath (simulation only, bit-identical by construction).
+constexpr int32_t sigmoidSaturationPoint() {
+  for (int i = 0; i < kSigmoidSegments; ++i)
+    if (kSigmoidTable[i] == 32768)
+      return i << kSigmoidSegLog2;
+  return kSigmoidSatQ12;
+}
+/// sigmoidPwl(a) == 32768 for every a >= kSigmoidRomSize.
+inline constexpr int32_t kSigmoidRomSize = sigmoidSaturationPoint();
+
 struct SigmoidRom {
-  // v[a] = sigmoidPwl(a); the pad entries hold 32768, sigmoidPwl of every a >= kExpPwlRomSize
+  // v[a] = sigmoidPwl(a); the pad entries hold 32768, sigmoidPwl of every a >= kSigmoidRomSize
   // (a clamped index needs no branch; an 8-byte vector gather stays inside the array).
-  uint16_t v[kExpPwlRomSize + kExpPwlRomPad];
+  uint16_t v[kSigmoidRomSize + kExpPwlRomPad];
 };
 
 constexpr SigmoidRom makeSigmoidRom() {
   SigmoidRom r{};
-  for (int32_t a = 0; a < kExpPwlRomSize + kExpPwlRomPad; ++a) {
+  for (int32_t a = 0; a < kSigmoidRomSize + kExpPwlRomPad; ++a) {
     const int32_t s = sigmoidPwl(a);
     if (s < 0 || s > 65535)
       throw "sigmoidPwl out of the ROM's uint16 range"; // not a constant expression
     r.v[a] = static_cast<uint16_t>(s);
   }
+  for (int32_t a = kSigmoidRomSize; a <= kSigmoidSatQ12; ++a)
+    if (sigmoidPwl(a) != 32768)
+      throw "sigmoidPwl is not 32768 above the ROM"; // not a constant expression: compile error
   return r;
 }
 
-static_assert(sigmoidPwl(kExpPwlRomSize) == 32768 && sigmoidPwl(kInt32Max) == 32768 &&
-                  sigmoidPwl(kInt32Min) == 0 && sigmoidPwl(-kExpPwlRomSize) == 0,
+static_assert(sigmoidPwl(kSigmoidRomSize) == 32768 && sigmoidPwl(kInt32Max) == 32768 &&
+                  sigmoidPwl(kInt32Min) == 0 && sigmoidPwl(-kSigmoidRomSize) == 0,
               "SigmoidRom domain");
 
 inline constexpr SigmoidRom kSigmoidRom = makeSigmoidRom();
@@ -101,7 +113,7 @@ inline constexpr SigmoidRom kSigmoidRom = makeSigmoidRom();
 /// sigmoidPwl through the ROM: identical to sigmoidPwl(x) for every int32 x.
 inline int32_t sigmoidRom(int32_t x) {
   const int32_t ax = x < 0 ? (x == kInt32Min ? kInt32Max : -x) : x;
-  const int32_t s = ax < kExpPwlRomSize ? int32_t(kSigmoidRom.v[ax]) : 32768;
+  const int32_t s = ax < kSigmoidRomSize ? int32_t(kSigmoidRom.v[ax]) : 32768;
   return x < 0 ? 32768 - s : s;
 }
 

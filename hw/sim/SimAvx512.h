@@ -73,7 +73,7 @@ VIMQ_AVX512 inline __m512i siluRomX8(__m512i x, const Rne64x8 &rQ12, const Rne64
   // sigmoidRom: |xq| (INT32_MIN -> INT32_MAX), the pad entries hold 32768, mirrored if xq < 0.
   const __m512i ax = _mm512_min_epi64(_mm512_abs_epi64(xq), _mm512_set1_epi64(kInt32Max));
   const __m512i s =
-      romRead(kSigmoidRom.v, _mm512_min_epi64(ax, _mm512_set1_epi64(kExpPwlRomSize)));
+      romRead(kSigmoidRom.v, _mm512_min_epi64(ax, _mm512_set1_epi64(kSigmoidRomSize)));
   const __mmask8 neg = _mm512_cmplt_epi64_mask(xq, _mm512_setzero_si512());
   const __m512i sg = _mm512_mask_sub_epi64(s, neg, _mm512_set1_epi64(32768), s);
   return sat32x8(rne(_mm512_mul_epi32(x, sg), r15));

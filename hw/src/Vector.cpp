@@ -38,6 +38,8 @@ void scatterVec(int32_t *vec, uint64_t addr, uint64_t pitch, uint64_t rows, uint
 
 } // namespace
 
+static_assert(isa::kMaxNormFrac == unsigned(kMaxNormFrac), "one norm frac limit (Fields.h)");
+
 ExecResult vectorExec(const isa::Instr &in, const OnChipRefs &mem) {
   const uint64_t op = f(in, fld::VECTOR_op);
   const uint64_t rows = f(in, fld::VECTOR_rows), cols = f(in, fld::VECTOR_cols);
@@ -95,12 +97,11 @@ ExecResult vectorExec(const isa::Instr &in, const OnChipRefs &mem) {
     p.rows = int(rows), p.cols = int(cols);
     p.group = vop == VOp::grmsnorm && log2g ? 1 << log2g : 0;
     p.inFrac = p.weightFrac = p.outFrac = p.gateFrac = frac;
-    float eps;
-    static_assert(sizeof(eps) == sizeof(imm), "eps is the fp32 bit pattern of imm");
-    copyBytes(&eps, &imm, sizeof(eps));
-    if (!(eps >= 0.0f)) // NaN or negative: 1/sqrt would not be defined
+    p.epsBits = static_cast<uint32_t>(imm); // eps is the fp32 bit pattern of imm
+    // A negative, infinite or NaN eps has no factor; a wider frac would overflow the 128-bit
+    // factor datapath (Numerics.h "RMSNorm factor").
+    if (!normEpsValid(p.epsBits) || frac > kMaxNormFrac)
       return execFail(OverlayError::BadField);
-    p.eps = eps;
     vecRmsNorm(p, a.data(), &mem.vec[cAddr], usesB ? b.data() : nullptr, y.data());
     cycles = 2 * beats + rows * cfg::kPipelineDepthVector; // sum pass, scale pass, rsqrt per row
     break;

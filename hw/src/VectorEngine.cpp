@@ -9,8 +9,6 @@
 
 #include "vimq/hw/Numerics.h"
 
-#include <cmath>
-
 #ifndef __SYNTHESIS__
 #include "SimAvx512.h"
 #include "vimq/hw/SimThreads.h"
@@ -56,18 +54,12 @@ void vecRmsNorm(const RmsNormParams &p, const int32_t *x, const int32_t *w, cons
                 : xr[c];
     for (int g0 = 0; g0 < p.cols; g0 += group) {
       const int gEnd = g0 + group < p.cols ? g0 + group : p.cols;
-      i128 sumsq = 0;
+      i128 sumsq = 0; // < 2^78
       for (int c = g0; c < gEnd; ++c)
         sumsq += static_cast<i128>(yr[c]) * yr[c];
-      // The only floating-point step: one per (token, group); IEEE double, fixed order.
-      double mean = static_cast<double>(sumsq) / static_cast<double>(gEnd - g0);
-      double r2 = std::ldexp(mean, -2 * p.inFrac) + static_cast<double>(p.eps);
-      double factor = 1.0 / std::sqrt(r2);
-      // An all-zero group with eps = 0 gives an infinite factor (its outputs are 0 anyway):
-      // clamp so the conversion is defined and t * rq * w still fits 128 bits.
-      double scaled = std::ldexp(factor, kRmsFactorFrac);
-      int64_t rq =
-          !(scaled < 0x1p62) ? int64_t(1) << 62 : static_cast<int64_t>(std::nearbyint(scaled));
+      // The shared divider and square root, once per (row, group) (kRsqrtCycles).
+      const int g = gEnd - g0;
+      const int64_t rq = normFactor(sumsq, normEpsTerm(p.epsBits, g, p.inFrac), g, p.inFrac);
       for (int c = g0; c < gEnd; ++c) {
 #pragma HLS PIPELINE II = 1
         yr[c] = sat32(shiftRne(static_cast<i128>(yr[c]) * rq * w[c],
@@ -80,23 +72,9 @@ void vecRmsNorm(const RmsNormParams &p, const int32_t *x, const int32_t *w, cons
 #ifndef __SYNTHESIS__
 //===-- Simulation-only quantizer --------------------------------------------------------===//
 //
-// The same q = a ? sat8(RNE(127 x / a)) : 0 without a divider: the quotient is estimated in
-// double (127 x and a are exact doubles; |127 x / a| <= 128, so the estimate is within 1e-13 of
-// the true quotient and its truncation within 1 of the floor), then the floor and the remainder
-// are made exact with one integer correction step each way, and rounded half to even from the
-// exact remainder. Token rows are split over the SimPool. Bit-identical to the divider.
-static inline int8_t quantizeExact(int32_t x, int32_t a, double inv) {
-  // Branch-free (the corrections are data dependent and would mispredict).
-  const int64_t num = int64_t(x) * 127;
-  int64_t q = static_cast<int64_t>(static_cast<double>(num) * inv);
-  int64_t r = num - q * a;
-  const int64_t below = r < 0, above = r >= a;
-  q += above - below;
-  r += (below - above) * int64_t(a);
-  q += (2 * r > a) | ((2 * r == a) & (q & 1));
-  return static_cast<int8_t>(q > 127 ? 127 : q < -127 ? -127 : q); // sat8
-}
-
+// The loop of vecAbsmaxQuantizeHls with token rows split over the SimPool and, per row, the
+// reciprocal from divRne64 (the same RNE(127 * 2^31 / a) as the iterative divider; the tests
+// compare both on every a they try).
 static void absmaxQuantizeRows(int r0, int r1, int cols, const int32_t *x, int8_t *q,
                                int32_t *absmax) {
   for (int r = r0; r < r1; ++r) {
@@ -113,19 +91,19 @@ static void absmaxQuantizeRows(int r0, int r1, int cols, const int32_t *x, int8_
         qr[c] = 0;
       continue;
     }
-    const double inv = 1.0 / a;
+    const int64_t recip = divRne64(int64_t(127) << kQuantRecipShift, a);
     for (int c = 0; c < cols; ++c)
-      qr[c] = quantizeExact(xr[c], a, inv);
+      qr[c] = quantizeWithRecip(xr[c], recip);
   }
 }
 
 #ifdef VIMQ_SIM_AVX512
-/// absmaxQuantizeRows' AVX-512 form: the same steps, 16 lanes for the absmax and 8 (int64) for
-/// the quotient. double(127 x) is formed as double(x) * 127, which is exact (|127 x| < 2^39),
-/// so the estimate is the scalar one, bit for bit.
+/// absmaxQuantizeRows' AVX-512 form: 16 lanes for the absmax, 8 (int64) for x * R. R < 2^38
+/// does not fit _mm512_mul_epi32's 32-bit operands, so x * R = x * Rh * 2^31 + x * Rl with
+/// R = Rh * 2^31 + Rl, Rl < 2^31, Rh < 2^7: both products are exact, and so is the sum (the
+/// first term is at most |x * R| < 2^39 in magnitude since Rh * 2^31 <= R).
 VIMQ_AVX512 static void absmaxQuantizeRowsAvx512(int r0, int r1, int cols, const int32_t *x,
                                                  int8_t *q, int32_t *absmax) {
-  const __m512i one = _mm512_set1_epi64(1), zero = _mm512_setzero_si512();
   for (int r = r0; r < r1; ++r) {
     const int32_t *xr = x + int64_t(r) * cols;
     __m512i mx = _mm512_setzero_si512();
@@ -142,24 +120,17 @@ VIMQ_AVX512 static void absmaxQuantizeRowsAvx512(int r0, int r1, int cols, const
       std::memset(qr, 0, size_t(cols));
       continue;
     }
-    const __m512d inv = _mm512_set1_pd(1.0 / a);
-    const __m512i av = _mm512_set1_epi64(a);
+    const int64_t recip = divRne64(int64_t(127) << kQuantRecipShift, a);
+    const __m512i rHi = _mm512_set1_epi64(recip >> kQuantRecipShift);
+    const __m512i rLo = _mm512_set1_epi64(recip & ((int64_t(1) << kQuantRecipShift) - 1));
+    const simd::Rne64x8 r31 = simd::rneConsts(kQuantRecipShift);
     for (int c = 0; c < cols; c += 8) {
       const __mmask8 m = cols - c >= 8 ? __mmask8(0xff) : __mmask8((1u << (cols - c)) - 1);
-      const __m256i x32 = _mm256_maskz_loadu_epi32(m, xr + c);
-      const __m512d est = _mm512_mul_pd(
-          _mm512_mul_pd(_mm512_cvtepi32_pd(x32), _mm512_set1_pd(127.0)), inv);
-      __m512i qv = _mm512_cvtepi32_epi64(_mm512_cvttpd_epi32(est));
-      const __m512i num = _mm512_mul_epi32(_mm512_cvtepi32_epi64(x32), _mm512_set1_epi64(127));
-      __m512i rv = _mm512_sub_epi64(num, _mm512_mul_epi32(qv, av));
-      const __mmask8 below = _mm512_cmplt_epi64_mask(rv, zero);
-      const __mmask8 above = _mm512_cmpge_epi64_mask(rv, av);
-      qv = _mm512_mask_add_epi64(_mm512_mask_sub_epi64(qv, below, qv, one), above, qv, one);
-      rv = _mm512_mask_sub_epi64(_mm512_mask_add_epi64(rv, below, rv, av), above, rv, av);
-      const __m512i r2 = _mm512_add_epi64(rv, rv);
-      const __mmask8 up = _mm512_cmpgt_epi64_mask(r2, av) |
-                          (_mm512_cmpeq_epi64_mask(r2, av) & _mm512_test_epi64_mask(qv, one));
-      qv = _mm512_mask_add_epi64(qv, up, qv, one);
+      const __m512i x64 = _mm512_cvtepi32_epi64(_mm256_maskz_loadu_epi32(m, xr + c));
+      const __m512i prod = _mm512_add_epi64(
+          _mm512_slli_epi64(_mm512_mul_epi32(x64, rHi), kQuantRecipShift),
+          _mm512_mul_epi32(x64, rLo));
+      __m512i qv = simd::rne(prod, r31);
       qv = _mm512_min_epi64(_mm512_max_epi64(qv, _mm512_set1_epi64(-127)), _mm512_set1_epi64(127));
       _mm512_mask_cvtepi64_storeu_epi8(qr + c, m, qv);
     }
@@ -202,9 +173,12 @@ void vecAbsmaxQuantizeHls(int rows, int cols, const int32_t *x, int8_t *q, int32
       a = v > a ? v : a;
     }
     absmax[r] = a;
+    // One reciprocal per row from the shared divider (kQuantRecipCycles), then a multiply and
+    // a rounding shift per element.
+    const int64_t recip = a == 0 ? 0 : quantRecip(a);
     for (int c = 0; c < cols; ++c) {
 #pragma HLS PIPELINE II = 1
-      q[r * cols + c] = a == 0 ? int8_t(0) : sat8(divRne(static_cast<i128>(xr[c]) * 127, a));
+      q[r * cols + c] = quantizeWithRecip(xr[c], recip);
     }
   }
 }

@@ -351,6 +351,15 @@ Error Checker::checkVector() const {
     if (g == 0 || cols % (uint64_t(1) << g) != 0)
       return makeError("fwht group 2^{0} must be > 1 and divide cols = {1}", g, cols);
   }
+  if (op == VOp::rmsnorm || op == VOp::grmsnorm) {
+    if (u(fld::VECTOR_frac) > kMaxNormFrac)
+      return makeError("frac = {0} exceeds {1}, the widest the norm factor datapath takes",
+                       u(fld::VECTOR_frac), kMaxNormFrac);
+    // eps is an fp32 bit pattern: it must be finite and >= 0 (-0.0 is 0).
+    uint32_t eps = uint32_t(u(fld::VECTOR_imm)), mag = eps & 0x7fffffffu;
+    if ((mag >> 23) == 0xff || ((eps >> 31) && mag))
+      return makeError("imm = {0:x} is not a finite fp32 eps >= 0", eps);
+  }
   if (Error e = pitchCovers("a_pitch", u(fld::VECTOR_a_pitch), rows, cols))
     return e;
   bool usesB = op == VOp::add || op == VOp::mul || op == VOp::grmsnorm;

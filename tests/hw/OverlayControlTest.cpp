@@ -202,6 +202,33 @@ TEST(OverlayControl, MalformedStreams) {
     p.add(Opcode::FINISH, {});
     EXPECT_EQ(err(runProgram(p)), OverlayError::BadField);
   }
+  // rmsnorm: frac beyond the 128-bit factor datapath, or an eps with no factor (negative,
+  // infinite, NaN); -0.0 and the largest finite eps are accepted.
+  struct NormCase {
+    int64_t frac;
+    uint32_t eps;
+    OverlayError want;
+  };
+  for (NormCase c : {NormCase{isa::kMaxNormFrac, 0x3727c5acu, OverlayError::None},
+                     NormCase{isa::kMaxNormFrac + 1, 0x3727c5acu, OverlayError::BadField},
+                     NormCase{63, 0x3727c5acu, OverlayError::BadField},
+                     NormCase{16, 0x80000000u, OverlayError::None},
+                     NormCase{16, 0x7f7fffffu, OverlayError::None},
+                     NormCase{16, 0xbf800000u, OverlayError::BadField},
+                     NormCase{16, 0x7f800000u, OverlayError::BadField},
+                     NormCase{16, 0x7fc00000u, OverlayError::BadField}}) {
+    Program p;
+    p.add(Opcode::VECTOR, {{"op", int64_t(isa::VOp::rmsnorm)},
+                           {"rows", 1},
+                           {"cols", 8},
+                           {"a_pitch", 8},
+                           {"o_pitch", 8},
+                           {"o_addr", 64},
+                           {"imm", int64_t(int32_t(c.eps))},
+                           {"frac", c.frac}});
+    p.add(Opcode::FINISH, {});
+    EXPECT_EQ(err(runProgram(p)), c.want) << "frac " << c.frac << " eps " << std::hex << c.eps;
+  }
 }
 
 TEST(OverlayControl, FingerprintMatchesTargetJson) {

@@ -552,7 +552,7 @@ TEST(OverlayProgram, VectorOpsDecodeTheirOperands) {
   vecMul(R * C, a.data(), b.data(), 13, mul.data());
   RmsNormParams rp;
   rp.rows = R, rp.cols = C, rp.inFrac = rp.weightFrac = rp.outFrac = rp.gateFrac = frac;
-  rp.eps = eps;
+  rp.epsBits = uint32_t(epsBits);
   vecRmsNorm(rp, a.data(), w.data(), b.data(), norm.data());
   vecPwl(R * C, PwlFunc::Silu, frac, a.data(), silu.data());
   EXPECT_EQ(ddr.read<int32_t>(outs[0]), flip);

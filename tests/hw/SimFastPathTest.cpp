@@ -162,9 +162,11 @@ TEST(SimFastPath, LinearMatchesHlsLoop) {
   }
 }
 
-TEST(SimFastPath, QuantizerMatchesDivider) {
+TEST(SimFastPath, QuantizerMatchesHlsLoop) {
+  // The HLS loop takes R from the iterative divider, the sim from divRne64, the AVX-512 form
+  // splits x * R into two 32-bit products: all three must agree on every row.
   std::mt19937 rng(13);
-  const int rows = 40, cols = 37;
+  const int rows = 44, cols = 37;
   std::vector<int32_t> x = edgyVec(rng, size_t(rows) * cols, kInt32Min, kInt32Max);
   for (int c = 0; c < cols; ++c) {
     x[c] = 0;                                         // an all-zero token
@@ -175,6 +177,15 @@ TEST(SimFastPath, QuantizerMatchesDivider) {
   for (int r = 4; r < 20; ++r) // small magnitudes: many quotients close to .5
     for (int c = 0; c < cols; ++c)
       x[size_t(r) * cols + c] = int32_t(rng() % 2001) - 1000;
+  const int32_t special[4] = {1, 127, 128, kInt32Max}; // R = 127 * 2^31 (> 2^31) ... 127
+  for (int r = 40; r < 44; ++r)
+    for (int c = 0; c < cols; ++c) {
+      const int32_t a = special[r - 40];
+      x[size_t(r) * cols + c] = c == 0 ? a : c == 1 ? -a : int32_t(int64_t(rng()) % (a + int64_t(1)));
+    }
+  // a = 2^31 - 1 (R = 127): x = +-2^30 gives the exact half +-63.5.
+  x[size_t(43) * cols + 2] = 1 << 30;
+  x[size_t(43) * cols + 3] = -(1 << 30);
   std::vector<int8_t> qRef(x.size());
   std::vector<int32_t> aRef(rows);
   vecAbsmaxQuantizeHls(rows, cols, x.data(), qRef.data(), aRef.data());

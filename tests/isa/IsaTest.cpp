@@ -126,6 +126,30 @@ TEST(Isa, VerifyRejects) {
   setBits(conv, fld::CONV1D_wfmt, unsigned(WFmt::int8));
   setBits(conv, fld::CONV1D_ksize, 5);
   EXPECT_EQ(errorText(verify(conv, 1)), "instruction 1 (CONV1D): ksize = 5 is outside [1, 4]");
+
+  Instr norm = makeInstr(Opcode::VECTOR);
+  setBits(norm, fld::VECTOR_op, unsigned(VOp::rmsnorm));
+  setBits(norm, fld::VECTOR_rows, 1);
+  setBits(norm, fld::VECTOR_cols, 8);
+  setBits(norm, fld::VECTOR_a_pitch, 8);
+  setBits(norm, fld::VECTOR_o_pitch, 8);
+  setBits(norm, fld::VECTOR_imm, 0x3727c5ac); // 1e-5f
+  setBits(norm, fld::VECTOR_frac, kMaxNormFrac);
+  EXPECT_EQ(errorText(verify(norm, 2)), "");
+  setBits(norm, fld::VECTOR_frac, kMaxNormFrac + 1);
+  EXPECT_EQ(errorText(verify(norm, 2)),
+            "instruction 2 (VECTOR): frac = 25 exceeds 24, the widest the norm factor datapath "
+            "takes");
+  setBits(norm, fld::VECTOR_frac, 16);
+  setBits(norm, fld::VECTOR_op, unsigned(VOp::grmsnorm));
+  setBits(norm, fld::VECTOR_b_pitch, 8);
+  setBits(norm, fld::VECTOR_imm, 0xbf800000); // -1.0f
+  EXPECT_EQ(errorText(verify(norm, 2)),
+            "instruction 2 (VECTOR): imm = 0xbf800000 is not a finite fp32 eps >= 0");
+  setBits(norm, fld::VECTOR_imm, 0x7f800000); // +inf
+  EXPECT_NE(errorText(verify(norm, 2)), "");
+  setBits(norm, fld::VECTOR_imm, 0x80000000); // -0.0f
+  EXPECT_EQ(errorText(verify(norm, 2)), "");
 }
 
 TEST(Isa, DdrRangeOfLoad) {

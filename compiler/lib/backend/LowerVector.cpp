@@ -22,6 +22,9 @@
 #include <algorithm>
 
 using namespace vimq;
+
+static_assert(quant::kMaxNormFrac == int64_t(isa::kMaxNormFrac),
+              "the q verifier and the ISA verifier accept the same norm frac");
 using namespace vimq::backend;
 namespace fld = vimq::isa::fld;
 

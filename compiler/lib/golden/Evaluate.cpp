@@ -25,6 +25,11 @@ const Exp2Table &exp2Table() {
   return table;
 }
 
+const SigmoidTable &sigmoidTable() {
+  static const SigmoidTable table;
+  return table;
+}
+
 namespace {
 
 /// expQ12 memoised over every argument it does not map to 0: the selective scan evaluates one
@@ -187,8 +192,9 @@ Results quantizeTokens(const Op &op, Operands in) {
     if (fixed > 0)
       m = int32_t(fixed);
     a.data<int32_t>()[r] = m;
+    int64_t recip = m == 0 ? 0 : quantRecip(m); // one division per row
     for (int64_t j = 0; j < c; ++j)
-      q.data<int8_t>()[r * c + j] = m == 0 ? 0 : sat8(divRne(Wide(x[r * c + j]) * 127, m));
+      q.data<int8_t>()[r * c + j] = quantizeElem(x[r * c + j], recip);
   }
   return std::vector<Tensor>{std::move(q), std::move(a)};
 }
@@ -310,7 +316,7 @@ Results norm(const Op &op, Operands in, bool gated) {
   int64_t group = gated && getLog2Group(op) > 0 ? int64_t(1) << getLog2Group(op) : c;
   const int32_t *x = i32(in[0]), *z = gated ? i32(in[1]) : nullptr;
   const int32_t *w = i32(in[gated ? 2 : 1]);
-  double eps = double(getEps(op));
+  float eps = getEps(op);
   std::vector<int32_t> t(static_cast<size_t>(c));
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t j = 0; j < c; ++j)
@@ -320,10 +326,7 @@ Results norm(const Op &op, Operands in, bool gated) {
       Wide s = 0;
       for (int64_t j = g0; j < g0 + group; ++j)
         s += Wide(t[size_t(j)]) * t[size_t(j)];
-      // The one floating-point step, in exactly this order (docs/overlay.md).
-      double r2 = std::ldexp(double(s) / double(group), -2 * f) + eps;
-      double scaled = std::ldexp(1.0 / std::sqrt(r2), 24);
-      int64_t rq = !(scaled < 0x1p62) ? int64_t(1) << 62 : int64_t(std::nearbyint(scaled));
+      int64_t rq = normFactor(s, normEpsTerm(eps, group, f), group, f);
       for (int64_t j = g0; j < g0 + group; ++j)
         y.data<int32_t>()[r * c + j] = sat32(rne(Wide(t[size_t(j)]) * rq * w[j], 24 + f));
     }

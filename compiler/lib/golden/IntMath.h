@@ -6,8 +6,10 @@
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 namespace vimq::golden {
 
@@ -85,10 +87,28 @@ inline int32_t softplusQ12(int32_t x) {
   return sat32(Wide(x) + rne(expQ12(-x), 3));
 }
 
-/// sigmoid Q12 -> Q15: s(|x|) = RNE(2^30 / (2^15 + exp(-|x|))), s(-|x|) = 2^15 - s(|x|).
+/// The sigmoid unit's 129 knots S[i] = round(sigmoid(i/8) 2^15), i = 0..128 (none is near a tie),
+/// computed from their definition.
+struct SigmoidTable {
+  int32_t s[129];
+  SigmoidTable() {
+    for (int i = 0; i < 129; ++i)
+      s[i] = int32_t(std::lround(32768.0 / (1.0 + std::exp(-i / 8.0))));
+  }
+};
+const SigmoidTable &sigmoidTable();
+
+/// sigmoid Q12 -> Q15: secant segments of 1/8 (512 Q12 steps) on [0, 16), 32768 beyond;
+/// s(-|x|) = 2^15 - s(|x|).
 inline int32_t sigmoidQ12(int32_t x) {
-  int32_t ax = x >= 0 ? x : (x == INT32_MIN ? INT32_MAX : -x);
-  int32_t s = int32_t(divRne(Wide(1) << 30, 32768 + expQ12(-ax)));
+  int64_t ax = x < 0 ? -int64_t(x) : int64_t(x);
+  ax = std::min<int64_t>(ax, INT32_MAX);
+  int32_t s = 32768;
+  if (ax < 16 * 4096) {
+    const int32_t *k = sigmoidTable().s;
+    int64_t seg = ax / 512, within = ax % 512;
+    s = k[seg] + int32_t(rne(Wide(k[seg + 1] - k[seg]) * within, 9));
+  }
   return x < 0 ? 32768 - s : s;
 }
 
@@ -96,6 +116,38 @@ inline int32_t sigmoidQ12(int32_t x) {
 inline int32_t siluQ(int32_t x, int f) {
   int32_t x12 = sat32(rne(x, f - 12));
   return sat32(rne(Wide(x) * sigmoidQ12(x12), 15));
+}
+
+/// The quantizer's per-row reciprocal RNE(127 * 2^31 / a), a > 0, and one element with it:
+/// sat8(RNE(x * R / 2^31)).
+inline int64_t quantRecip(int32_t a) { return int64_t(divRne(Wide(127) << 31, a)); }
+inline int8_t quantizeElem(int32_t x, int64_t recip) { return sat8(rne(Wide(x) * recip, 31)); }
+
+/// eps (fp32, finite, >= 0) times g * 2^(2f), rounded half to even to an integer, capped at
+/// 2^112 (a cap above every numerator g * 2^(48 + 2f), f <= 24, so it changes no factor). The
+/// product is exact in double (24-bit significand times g < 2^16, scaled by a power of two) and
+/// nearbyint rounds it half to even.
+inline Wide normEpsTerm(float eps, int64_t g, int f) {
+  double v = std::ldexp(double(eps) * double(g), 2 * f);
+  if (v >= 0x1p112)
+    return Wide(1) << 112;
+  return Wide(std::nearbyint(v));
+}
+
+/// floor(sqrt(v)), v >= 0: a double estimate, then corrected to the exact floor.
+inline Wide isqrtFloor(Wide v) {
+  Wide r = Wide(std::sqrt(double(v)));
+  while (r > 0 && r * r > v)
+    --r;
+  while ((r + 1) * (r + 1) <= v)
+    ++r;
+  return r;
+}
+
+/// The norm factor rq = isqrt(floor(g * 2^(48 + 2f) / max(S + E, 1))) (Q24 of 1/rms).
+inline int64_t normFactor(Wide sumSq, Wide epsTerm, int64_t g, int f) {
+  Wide v = std::max<Wide>(sumSq + epsTerm, 1);
+  return int64_t(isqrtFloor((Wide(g) << (48 + 2 * f)) / v));
 }
 
 } // namespace vimq::golden

@@ -3,6 +3,8 @@
 
 #include "vimq/support/Error.h"
 
+#include <cmath>
+
 namespace vimq::quant {
 
 using ir::Op;
@@ -102,7 +104,7 @@ public:
   }
   llvm::Error range(llvm::StringRef attr, int64_t v, int64_t lo, int64_t hi) const {
     if (v < lo || v > hi)
-      return makeError("{0}: {1} = {2} is outside [{3}, {4}] (what ISA v1 can encode)",
+      return makeError("{0}: {1} = {2} is outside [{3}, {4}] (what the overlay accepts)",
                        op.describe(), attr, v, lo, hi);
     return llvm::Error::success();
   }
@@ -233,6 +235,15 @@ llvm::Error verifyScan(const Checker &c, bool ssd) {
   return c.result(0, DType::I32, u);
 }
 
+/// The norm factor's domain: frac <= kMaxNormFrac, eps a finite fp32 value >= 0.
+llvm::Error verifyNormAttrs(const Checker &c) {
+  CHECK(c.range("frac", getFrac(c.op), 0, kMaxNormFrac));
+  float eps = getEps(c.op);
+  if (!std::isfinite(eps) || eps < 0)
+    return c.fail("eps must be a finite value >= 0");
+  return llvm::Error::success();
+}
+
 llvm::Error verifyVector(const Checker &c, QOp q) {
   const Op &op = c.op;
   CHECK(c.operand(0, DType::I32, 3));
@@ -250,11 +261,14 @@ llvm::Error verifyVector(const Checker &c, QOp q) {
   }
   case QOp::Scale:
   case QOp::RMSNorm:
+    if (q == QOp::RMSNorm)
+      CHECK(verifyNormAttrs(c));
     CHECK(c.operand(1, DType::I32, 1));
     if (c.shapeOf(1)[0] != x[2])
       return c.fail("per-channel vector length differs from the columns");
     break;
   case QOp::GatedRMSNorm:
+    CHECK(verifyNormAttrs(c));
     CHECK(c.operand(1, DType::I32, 3));
     CHECK(c.operand(2, DType::I32, 1));
     if (c.shapeOf(1) != x || c.shapeOf(2)[0] != x[2])

@@ -10,6 +10,7 @@
 
 #include "vimq/hw/VectorEngine.h"
 
+#include <bit>
 #include <random>
 
 using namespace vimq;
@@ -98,7 +99,7 @@ TEST(VisionFrontSim, PatchesTokensNormFlipSliceConcat) {
     std::vector<int32_t> nrm(tok.size()), sl(tok.size());
     hw::RmsNormParams rp;
     rp.rows = int(L + 1), rp.cols = int(D), rp.inFrac = rp.weightFrac = rp.outFrac = int(frac);
-    rp.gateFrac = int(frac), rp.eps = 1e-5f;
+    rp.gateFrac = int(frac), rp.epsBits = std::bit_cast<uint32_t>(1e-5f);
     hw::vecRmsNorm(rp, tok.data(), w.data(), nullptr, nrm.data());
     hw::vecPwl(int(nrm.size()), hw::PwlFunc::Silu, int(frac), nrm.data(), sl.data());
     for (int64_t t = 0; t < L + 1; ++t)

@@ -12,6 +12,8 @@
 #include "vimq/hw/SsmEngine.h"
 #include "vimq/hw/VectorEngine.h"
 
+#include <bit>
+
 using namespace vimq;
 using namespace vimq::testing;
 
@@ -164,7 +166,7 @@ TEST(GoldenVsEngines, RMSNormAndGated) {
     p.rows = int(rows);
     p.cols = int(cols);
     p.inFrac = p.weightFrac = p.outFrac = p.gateFrac = f;
-    p.eps = 1e-5f;
+    p.epsBits = std::bit_cast<uint32_t>(1e-5f);
     std::vector<int32_t> y(size_t(rows * cols));
     hw::vecRmsNorm(p, x.data<int32_t>(), w.data<int32_t>(), nullptr, y.data());
     EXPECT_EQ(vals(plain.eval()[0]), y) << "frac " << f;
@@ -172,6 +174,76 @@ TEST(GoldenVsEngines, RMSNormAndGated) {
     hw::vecRmsNorm(p, x.data<int32_t>(), w.data<int32_t>(), z.data<int32_t>(), y.data());
     EXPECT_EQ(vals(gated.eval()[0]), y) << "gated, frac " << f;
   }
+}
+
+TEST(GoldenVsEngines, RMSNormEdges) {
+  // Seeded random rows over eps 0 / 1e-5 / 1e-6, whole rows of non-power-of-two width, groups,
+  // |x| near 2^31 with g = 4096, all-zero rows, and the widest frac.
+  std::mt19937 rng(6);
+  struct Case {
+    int64_t rows, cols, log2g;
+    int f;
+    float eps;
+    int32_t lo, hi;
+  };
+  for (Case k : {Case{5, 37, 0, 16, 1e-5f, -(50 << 16), 50 << 16},
+                 Case{5, 192, 0, 12, 1e-6f, -(1 << 20), 1 << 20},
+                 Case{3, 4096, 0, 12, 1e-5f, INT32_MIN, INT32_MAX},
+                 Case{3, 4096, 12, 16, 0.f, INT32_MIN, INT32_MAX},
+                 Case{4, 48, 4, 24, 1e-6f, -(1 << 30), 1 << 30},
+                 Case{4, 24, 3, 0, 0.f, -3, 3}}) {
+    Tensor x = randI32({1, k.rows, k.cols}, k.lo, k.hi, rng);
+    Tensor z = randI32({1, k.rows, k.cols}, -(8 << 12), 8 << 12, rng);
+    Tensor w = randI32({k.cols}, -(3 << 16), 3 << 16, rng);
+    std::fill_n(x.data<int32_t>(), k.cols, 0); // eps alone (V = 0 taken as 1 when eps = 0)
+    hw::RmsNormParams p;
+    p.rows = int(k.rows), p.cols = int(k.cols);
+    p.inFrac = p.weightFrac = p.outFrac = p.gateFrac = k.f;
+    p.epsBits = std::bit_cast<uint32_t>(k.eps);
+    std::vector<int32_t> y(size_t(k.rows * k.cols));
+    QOpCase plain("q.RMSNorm", {x, w}, 0b10, {ty(DType::I32, {1, k.rows, k.cols})});
+    plain.op->setAttr("frac", int64_t(k.f));
+    plain.op->setAttr("eps", double(k.eps));
+    hw::vecRmsNorm(p, x.data<int32_t>(), w.data<int32_t>(), nullptr, y.data());
+    EXPECT_EQ(vals(plain.eval()[0]), y) << k.cols << " frac " << k.f;
+    QOpCase gated("q.GatedRMSNorm", {x, z, w}, 0b100, {ty(DType::I32, {1, k.rows, k.cols})});
+    gated.op->setAttr("frac", int64_t(k.f));
+    gated.op->setAttr("eps", double(k.eps));
+    gated.op->setAttr("log2g", k.log2g);
+    p.group = k.log2g ? 1 << k.log2g : 0;
+    hw::vecRmsNorm(p, x.data<int32_t>(), w.data<int32_t>(), z.data<int32_t>(), y.data());
+    EXPECT_EQ(vals(gated.eval()[0]), y) << "gated " << k.cols << " frac " << k.f;
+  }
+}
+
+TEST(GoldenVsEngines, QuantizeTokensEdges) {
+  // Absmax 1, 127, 128, 2^31 - 1 with x = +-a, the exact halves of a = 254 and a = 2^31 - 1
+  // (x = +-2^30), and seeded random rows of every magnitude.
+  std::mt19937 rng(10);
+  const int64_t rows = 40, cols = 19;
+  Tensor x(DType::I32, {1, rows, cols});
+  int32_t *xs = x.data<int32_t>();
+  const int32_t special[5] = {1, 127, 128, 254, INT32_MAX};
+  for (int64_t r = 0; r < rows; ++r) {
+    const int32_t a = r < 5 ? special[r] : int32_t(rng() >> (1 + rng() % 31)) | 1;
+    for (int64_t c = 0; c < cols; ++c)
+      xs[r * cols + c] = c == 0 ? a : c == 1 ? -a : int32_t(int64_t(rng()) % (int64_t(a) + 1)) *
+                                                         (rng() % 2 ? 1 : -1);
+  }
+  xs[4 * cols + 2] = 1 << 30;
+  xs[4 * cols + 3] = -(1 << 30);
+  for (int64_t c = 2; c < cols; ++c)
+    xs[3 * cols + c] = int32_t(c % 2 ? c : -c) * 3; // odd multiples of 1/2 after x / 2
+  QOpCase c("q.QuantizeTokens", {x}, 0, {ty(DType::I8, {1, rows, cols}), ty(DType::I32, {1, rows})});
+  auto got = c.eval();
+  ASSERT_EQ(got.size(), 2u);
+  std::vector<int8_t> q(size_t(x.numel()));
+  std::vector<int32_t> a(static_cast<size_t>(rows));
+  hw::vecAbsmaxQuantizeHls(int(rows), int(cols), xs, q.data(), a.data());
+  auto gq = got[0].values<int8_t>();
+  EXPECT_EQ(std::vector<int8_t>(gq.begin(), gq.end()), q);
+  EXPECT_EQ(vals(got[1]), a);
+  EXPECT_EQ(q[size_t(4 * cols + 2)], 64); // 63.5 -> 64
 }
 
 TEST(GoldenVsEngines, QuantizeTokens) {

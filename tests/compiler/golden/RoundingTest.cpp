@@ -1,6 +1,10 @@
 //===- RoundingTest.cpp - every rounding of the q ops at its boundaries ----------------------===//
 #include "QOpBuilder.h"
 
+#include "vimq/quant/QOps.h"
+
+#include <cmath>
+
 using namespace vimq;
 using namespace vimq::testing;
 
@@ -115,6 +119,33 @@ TEST(Rounding, VerifierRejectsUnencodableShift) {
   EXPECT_NE(llvm::toString(r.takeError()).find("shift = 128"), std::string::npos);
 }
 
+TEST(Rounding, VerifierRejectsNormsOutsideTheFactorDatapath) {
+  // frac beyond kMaxNormFrac would overflow the overlay's 128-bit norm factor; eps must be a
+  // finite value >= 0.
+  Tensor x = Tensor::fromVector<int32_t>({1, 1, 2}, {1, 2});
+  Tensor w = Tensor::fromVector<int32_t>({2}, {1, 1});
+  struct Case {
+    int64_t frac;
+    double eps;
+    const char *error; // empty: accepted
+  };
+  for (Case k : {Case{quant::kMaxNormFrac, 1e-5, ""}, Case{quant::kMaxNormFrac + 1, 1e-5, "frac = 25"},
+                 Case{16, -1.0, "eps must be a finite value >= 0"},
+                 Case{16, HUGE_VAL, "eps must be a finite value >= 0"}, Case{16, 0.0, ""}}) {
+    QOpCase c("q.RMSNorm", {x, w}, 0b10, {ty(DType::I32, {1, 1, 2})});
+    c.op->setAttr("frac", k.frac);
+    c.op->setAttr("eps", k.eps);
+    llvm::SmallVector<const Tensor *, 2> ptr = {&c.operands[0], &c.operands[1]};
+    auto r = golden::evaluateQOp(*c.op, ptr);
+    if (!*k.error) {
+      EXPECT_TRUE(bool(r)) << (r ? "" : llvm::toString(r.takeError()));
+      continue;
+    }
+    ASSERT_FALSE(r) << k.frac << " " << k.eps;
+    EXPECT_NE(llvm::toString(r.takeError()).find(k.error), std::string::npos) << k.error;
+  }
+}
+
 TEST(Rounding, LinearDequantisationTiesToEven) {
   // One token, K = 1, APoT-4 code 1 (level 16), mantissa 1, absmax a: total·a / 2^5 =
   // 16·q·a / 32. q = 1, a = 1 -> 0.5 -> 0; a = 3 -> 1.5 -> 2; q = -1, a = 5 -> -2.5 -> -2.
@@ -149,7 +180,7 @@ TEST(Rounding, ConvTiesToEvenAndZeroHistory) {
 }
 
 TEST(Rounding, RMSNormOfAZeroRowIsZero) {
-  // S = 0: r = 1/sqrt(eps) is finite, and 0·rq·w = 0 exactly.
+  // S = 0: V = E = RNE(eps·4·2^24) = 671, and 0·rq·w = 0 exactly.
   Tensor x(DType::I32, {1, 2, 4});
   x.data<int32_t>()[4] = 1 << 12; // second row: one non-zero element
   Tensor w = Tensor::fromVector<int32_t>({4}, {1 << 12, 1 << 12, 1 << 12, 1 << 12});

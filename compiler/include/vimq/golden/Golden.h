@@ -1,8 +1,8 @@
 //===- Golden.h - the host golden model of the quantized `q` graph --------------*- C++ -*-===//
 //
 // Evaluates a graph of q ops (vimq/quant/QOpDefs.def) with the exact integer semantics of
-// docs/numerics.md / docs/overlay.md "Numerics": round half to even, saturation, the PWL exp
-// unit, one IEEE double per RMSNorm row. It is the independent second implementation the
+// docs/numerics.md / docs/overlay.md "Numerics": round half to even, saturation, the PWL exp and
+// sigmoid units, the quantizer's per-row reciprocal, the integer RMSNorm factor. It is the independent second implementation the
 // overlay simulator is checked against bit for bit, so it does not call the hw engines; it
 // re-implements their documented formulas (compiler/lib/golden/IntMath.h).
 //

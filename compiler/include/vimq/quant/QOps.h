@@ -42,6 +42,9 @@ enum class LinearAct { None, SiLU, Softplus };
 inline constexpr int64_t kDefaultBlock = 32;
 /// The largest `frac` the ISA can encode (6-bit field).
 inline constexpr int64_t kMaxFrac = 63;
+/// The largest `frac` of q.RMSNorm / q.GatedRMSNorm (isa::kMaxNormFrac: the overlay's integer
+/// norm factor is 128 bits wide for it; activations use at most 16).
+inline constexpr int64_t kMaxNormFrac = 24;
 /// The largest `shift` the ISA can encode (7-bit field).
 inline constexpr int64_t kMaxShift = 127;
 

@@ -1,7 +1,7 @@
 //===- Numerics.h - fixed-point primitives shared by every engine -------------------*- C++ -*-===//
 //
-// The overlay's arithmetic is integer throughout (except the per-token RMSNorm factor, see
-// VectorEngine.h), so the simulator is bit-exact with the hardware by construction and results
+// The overlay's arithmetic is integer throughout (no floating point, no per-element divider),
+// so the simulator is bit-exact with the hardware by construction and results
 // do not depend on the order in which parallel lanes reduce. Every narrowing step rounds
 // half-to-even (RNE) and saturates; docs/overlay.md lists the formats.
 //
@@ -125,12 +125,44 @@ inline constexpr int32_t softplusPwl(int32_t xQ12) {
   return sat32(static_cast<i128>(xQ12) + shiftRne(expPwl(-xQ12), kExpOutFrac - kExpInFrac));
 }
 
-/// sigmoid in Q12 -> Q15 from the exp unit: s(|x|) = RNE(2^30 / (2^15 + e)), e = exp(-|x|) in
-/// Q15; s(-|x|) = 2^15 - s(|x|). One exact division (a multi-cycle divider in hardware).
+//===-- PWL sigmoid unit ---------------------------------------------------------------------===//
+//
+// sigmoid(x) for x in Q12, result in Q15 (1.0 = 32768), by 128 secant segments of 1/8 on [0, 16):
+//   ax = |x| (|INT32_MIN| saturates to INT32_MAX); ax >= 16 * 4096 gives 32768; otherwise
+//   i = ax >> 9, d = ax & 511, s = S[i] + RNE((S[i+1] - S[i]) * d / 2^9);  s(-|x|) = 2^15 - s(|x|)
+// S[i] = round(sigmoid(i / 8) * 2^15), i = 0..128 (ties would round up, but no entry has one:
+// every sigmoid(i/8) * 2^15, i >= 1, is at least 8.5e-4 from a half; S[0] = 16384 is exact);
+// tests/hw recompute the table from that formula. No divider: one table read pair, one 16x9-bit
+// multiply and a rounding shift. |s - sigmoid(x) * 2^15| <= 6.71 LSB of Q15 over every Q12 input
+// (measured exhaustively, docs/overlay.md).
+inline constexpr int kSigmoidSegLog2 = 9;                       // 2^9 Q12 steps = 1/8 per segment
+inline constexpr int kSigmoidSegments = 128;                    // [0, 16)
+inline constexpr int32_t kSigmoidSatQ12 = kSigmoidSegments << kSigmoidSegLog2; // 16.0 in Q12
+inline constexpr int32_t kSigmoidTable[kSigmoidSegments + 1] = {
+    16384, 17407, 18421, 19420, 20397, 21344, 22255, 23127, 23955, 24737, 25471, 26155, 26790,
+    27377, 27917, 28411, 28862, 29272, 29644, 29979, 30282, 30555, 30799, 31018, 31214, 31389,
+    31545, 31684, 31807, 31917, 32015, 32102, 32179, 32247, 32307, 32361, 32408, 32450, 32487,
+    32520, 32549, 32574, 32597, 32617, 32635, 32650, 32664, 32676, 32687, 32696, 32705, 32712,
+    32719, 32725, 32730, 32734, 32738, 32742, 32745, 32747, 32750, 32752, 32754, 32756, 32757,
+    32758, 32759, 32760, 32761, 32762, 32763, 32763, 32764, 32764, 32765, 32765, 32766, 32766,
+    32766, 32766, 32767, 32767, 32767, 32767, 32767, 32767, 32767, 32767, 32767, 32768, 32768,
+    32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768,
+    32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768,
+    32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768, 32768};
+
+/// sigmoid of |x| (ax >= 0) in Q15: the secant segments above.
+inline constexpr int32_t sigmoidPwlAbs(int32_t ax) {
+  if (ax >= kSigmoidSatQ12)
+    return 32768;
+  const int32_t i = ax >> kSigmoidSegLog2, d = ax & ((1 << kSigmoidSegLog2) - 1);
+  const int32_t lo = kSigmoidTable[i], step = kSigmoidTable[i + 1] - lo; // 0 <= step < 2^10
+  return lo + static_cast<int32_t>(shiftRne64(int64_t(step) * d, kSigmoidSegLog2));
+}
+
+/// sigmoid in Q12 -> Q15 (the PWL sigmoid unit above).
 inline constexpr int32_t sigmoidPwl(int32_t xQ12) {
   int32_t ax = xQ12 < 0 ? (xQ12 == kInt32Min ? kInt32Max : -xQ12) : xQ12;
-  int32_t e = expPwl(-ax);
-  int32_t s = static_cast<int32_t>(divRne(static_cast<i128>(1) << 30, 32768 + e));
+  int32_t s = sigmoidPwlAbs(ax);
   return xQ12 < 0 ? 32768 - s : s;
 }
 
@@ -139,6 +171,126 @@ inline constexpr int32_t sigmoidPwl(int32_t xQ12) {
 inline constexpr int32_t siluPwl(int32_t x, int frac) {
   int32_t xq12 = sat32(shiftRne(x, frac - kExpInFrac));
   return sat32(shiftRne(static_cast<i128>(x) * sigmoidPwl(xq12), kExpOutFrac));
+}
+
+//===-- Shared iterative units: divider and integer square root ------------------------------===//
+//
+// Each VECTOR engine has one radix-2 restoring divider and one digit-by-digit square root, used
+// once per token row (quantizer reciprocal) or once per (row, group) (RMSNorm factor); nothing
+// divides per element. The loops below are those units, one quotient/root bit per iteration
+// (plain integer code: the widths become ap_uint<N> in synthesis). Latency constants are the
+// iteration counts plus operand load and the final rounding step, for the cycle model.
+
+/// floor(num / den) for 0 <= num < 2^kBits, den >= 1, den < 2^125 (the partial remainder stays
+/// below 2 den). The remainder is left in `rem`.
+template <int kBits> inline constexpr i128 divFloorIter(i128 num, i128 den, i128 &rem) {
+  i128 q = 0, r = 0;
+  for (int b = kBits - 1; b >= 0; --b) {
+    r = (r << 1) | ((num >> b) & 1);
+    const bool take = r >= den;
+    r = take ? r - den : r;
+    q = (q << 1) | (take ? 1 : 0);
+  }
+  rem = r;
+  return q;
+}
+
+/// floor(sqrt(v)) for 0 <= v < 2^(2 kRootBits), kRootBits <= 62 (the remainder stays below
+/// 2^(kRootBits + 2)).
+template <int kRootBits> inline constexpr i128 isqrtIter(i128 v) {
+  i128 root = 0, rem = 0;
+  for (int b = kRootBits - 1; b >= 0; --b) {
+    rem = (rem << 2) | ((v >> (2 * b)) & 3);
+    const i128 trial = (root << 2) | 1; // (2 root + 1)^2 - (2 root)^2 at this digit
+    const bool take = rem >= trial;
+    rem = take ? rem - trial : rem;
+    root = (root << 1) | (take ? 1 : 0);
+  }
+  return root;
+}
+
+//===-- Per-token quantizer reciprocal ---------------------------------------------------------===//
+//
+// q = sat8(RNE(x * R / 2^31)) with R = RNE(127 * 2^31 / a), a = the row's absmax in [1, 2^31 - 1]
+// (a = 0: every q is 0). R <= 127 * 2^31 < 2^38 (38 quotient bits). For |x| <= a,
+// |x * R| <= a * R <= 127 * 2^31 + a/2 < 2^38 + 2^30, so the product fits 64 bits (40 bits signed
+// in hardware) and |x * R / 2^31| < 127.5: sat8 never acts. The one x beyond a, x = INT32_MIN
+// with a saturated to 2^31 - 1, has R = 127 and gives exactly -127.
+inline constexpr int kQuantRecipShift = 31;
+inline constexpr int kQuantRecipBits = 38; // 127 * 2^31 < 2^38
+/// One row's reciprocal: 38 divider iterations, one cycle to load the operands, one to round.
+inline constexpr int kQuantRecipCycles = kQuantRecipBits + 2;
+
+/// R = RNE(127 * 2^31 / a), a >= 1.
+inline constexpr int64_t quantRecip(int32_t a) {
+  i128 rem = 0;
+  const i128 num = i128(127) << kQuantRecipShift;
+  i128 q = divFloorIter<kQuantRecipBits>(num, a, rem);
+  if (2 * rem > a || (2 * rem == a && (q & 1)))
+    ++q;
+  return static_cast<int64_t>(q);
+}
+
+/// One element: sat8(RNE(x * R / 2^31)).
+inline constexpr int8_t quantizeWithRecip(int32_t x, int64_t recip) {
+  return sat8(shiftRne64(int64_t(x) * recip, kQuantRecipShift));
+}
+
+//===-- RMSNorm factor, all integer ----------------------------------------------------------===//
+//
+// Per (row, group) of g channels with inputs t in Q(f):
+//   S = sum t^2 (exact; < 2^62 g < 2^78 for g <= 65535)
+//   E = RNE(eps * g * 2^(2f)) from eps's fp32 bit pattern (integer decode, no float arithmetic),
+//       saturated at 2^112 (which changes no result: N < 2^112, so V > N gives rq = 0 either way)
+//   V = S + E (< 2^113), N = g * 2^(48 + 2f) (< 2^112 for f <= 24)
+//   rq = isqrt(floor(N / max(V, 1)))    (< 2^56: the factor 1/sqrt(mean(T^2) + eps) in Q24)
+//   y = sat32(RNE(t * rq * w / 2^(24 + fw + f - fo)))   (|t rq w| < 2^118)
+// f <= kMaxNormFrac keeps every step inside 128 bits; the ISA verifier and the sim refuse more.
+inline constexpr int kMaxNormFrac = 24;
+inline constexpr int kMaxNormGroup = 65535;
+inline constexpr int kNormFactorFrac = 24;
+inline constexpr int kNormNumBits = 16 + 2 * kNormFactorFrac + 2 * kMaxNormFrac; // N < 2^112
+inline constexpr int kNormRootBits = kNormNumBits / 2;                          // rq < 2^56
+inline constexpr i128 kNormEpsCap = i128(1) << kNormNumBits;
+/// Divider (112 iterations) then square root (56 iterations), plus operand load (E decode,
+/// V = S + E) and the max(V, 1) select: once per (row, group) on the shared units.
+inline constexpr int kNormDivCycles = kNormNumBits;
+inline constexpr int kIsqrtCycles = kNormRootBits;
+inline constexpr int kRsqrtCycles = kNormDivCycles + kIsqrtCycles + 2;
+
+/// eps's bit pattern is usable: a finite fp32 value >= 0 (-0.0 is 0).
+inline constexpr bool normEpsValid(uint32_t epsBits) {
+  const uint32_t mag = epsBits & 0x7fffffffu;
+  return (mag >> 23) != 0xff && ((epsBits >> 31) == 0 || mag == 0);
+}
+
+/// E = RNE(eps * g * 2^(2f)), saturated at kNormEpsCap; normEpsValid(epsBits), 1 <= g <= 65535.
+inline constexpr i128 normEpsTerm(uint32_t epsBits, int g, int f) {
+  const uint32_t expField = (epsBits >> 23) & 0xff, frac = epsBits & 0x7fffff;
+  // eps = m * 2^k exactly: subnormals have no hidden bit and the exponent of the smallest normal.
+  const int64_t m = expField == 0 ? int64_t(frac) : int64_t(frac | 0x800000u);
+  const int k = (expField == 0 ? 1 : int(expField)) - 150 + 2 * f; // of m * g (< 2^40)
+  const int64_t mg = m * g;
+  if (mg == 0)
+    return 0;
+  if (k >= 0) {
+    // mg < 2^40: only k > kNormNumBits - 40 can reach the cap.
+    if (k >= kNormNumBits || (k > kNormNumBits - 40 && (mg >> (kNormNumBits - k)) != 0))
+      return kNormEpsCap;
+    return i128(mg) << k;
+  }
+  if (-k > 41) // mg < 2^40 is below half an LSB: rounds to 0
+    return 0;
+  return shiftRne64(mg, -k);
+}
+
+/// rq = isqrt(floor(g * 2^(48 + 2f) / max(S + E, 1))) for 0 <= f <= kMaxNormFrac.
+inline constexpr int64_t normFactor(i128 sumSq, i128 epsTerm, int g, int f) {
+  const i128 v = sumSq + epsTerm;
+  const i128 num = i128(g) << (2 * kNormFactorFrac + 2 * f);
+  i128 rem = 0;
+  const i128 q = divFloorIter<kNormNumBits>(num, v > 0 ? v : i128(1), rem);
+  return static_cast<int64_t>(isqrtIter<kNormRootBits>(q));
 }
 
 } // namespace vimq::hw

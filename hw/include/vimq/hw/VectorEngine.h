@@ -4,13 +4,13 @@
 // (tokens) per call. Exact formats, every rounding RNE (docs/overlay.md):
 //   add:   sat32(a + b)                      mul: sat32(RNE(a*b / 2^fb))
 //   scale: sat32(RNE(x[c] * s[c] / 2^fs))   (smoothing; s int32)
-//   rmsNorm (per group of `group` channels; gated first forms t = sat32(RNE(x*silu(z)/2^fz))):
-//     S = sum t^2 (exact), r = 1 / sqrt(double(S) / group * 2^-2f + eps)      (IEEE double,
-//     in this order; double(S) rounds to nearest even), rq = rint(r * 2^24) (int64, clamped
-//     to 2^62),
-//     y = sat32(RNE(t * rq * w / 2^(24 + fw + f - fo)))
-//   absmaxQuantize: a = max|x| (saturated), q = a ? sat8(RNE(127*x / a)) : 0; a is the token's
-//     scale operand for LINEAR (1/127 folded into the weight scale)
+//   rmsNorm (per group of g = `group` channels; gated first forms t = sat32(RNE(x*silu(z)/2^fz))),
+//     all integer (Numerics.h "RMSNorm factor"): S = sum t^2 (exact), E = RNE(eps*g*2^(2f)) from
+//     eps's fp32 bit pattern, rq = isqrt(floor(g*2^(48+2f) / max(S+E, 1))),
+//     y = sat32(RNE(t * rq * w / 2^(24 + fw + f - fo)));  f <= kMaxNormFrac, eps finite >= 0
+//   absmaxQuantize: a = max|x| (saturated), R = RNE(127*2^31 / a) once per row (shared divider),
+//     q = a ? sat8(RNE(x*R / 2^31)) : 0; a is the token's scale operand for LINEAR (1/127 folded
+//     into the weight scale)
 //   quantizeStatic: q = sat8(RNE(x * m / 2^s)) (per-tensor scale for CONV inputs)
 //   narrow16: sat16(RNE(x / 2^s)) (the SSM's 16-bit operands)
 //   fwht: unnormalised Walsh-Hadamard (Sylvester order) on groups of 2^k, exact, then
@@ -35,10 +35,10 @@ void vecScaleChannels(int rows, int cols, const int32_t *x, const int32_t *s, in
 
 struct RmsNormParams {
   int rows = 0, cols = 0, group = 0; ///< group == 0 means the whole row.
-  int inFrac = 16, weightFrac = 16, outFrac = 16, gateFrac = 16;
-  float eps = 1e-5f;
+  int inFrac = 16, weightFrac = 16, outFrac = 16, gateFrac = 16; ///< inFrac <= kMaxNormFrac
+  uint32_t epsBits = 0x3727c5acu; ///< eps's fp32 bit pattern (1e-5f); normEpsValid() holds
 };
-inline constexpr int kRmsFactorFrac = 24;
+inline constexpr int kRmsFactorFrac = 24; // the Q format of rq (= kNormFactorFrac)
 
 /// x: [rows][cols]; w: [cols] Q(weightFrac); z (gate, may be null): [rows][cols]; y: [rows][cols].
 void vecRmsNorm(const RmsNormParams &p, const int32_t *x, const int32_t *w, const int32_t *z,
@@ -48,8 +48,8 @@ void vecAbsmaxQuantize(int rows, int cols, const int32_t *x, int8_t *q, int32_t 
 /// The quantizer's loop exactly as synthesised (what vecAbsmaxQuantize is in synthesis).
 void vecAbsmaxQuantizeHls(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax);
 #ifndef __SYNTHESIS__
-/// Simulation only: the same results without a divider, token rows over the SimPool, AVX-512
-/// per `path` when the CPU has it (Vector without it takes the scalar form).
+/// Simulation only: the same results, token rows over the SimPool, AVX-512 per `path` when the
+/// CPU has it (Vector without it takes the scalar form).
 void vecAbsmaxQuantizeSim(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax,
                           SimPath path);
 #endif

@@ -15,7 +15,10 @@ namespace vimq {
 namespace isa {
 
 /// Bumped whenever an encoding or a field's meaning changes; part of the hardware fingerprint.
-constexpr uint32_t kIsaVersion = 1;
+constexpr uint32_t kIsaVersion = 2;
+/// Largest VECTOR `frac` for rmsnorm/grmsnorm: the integer factor datapath is 128 bits wide for
+/// it (docs/overlay.md "Numerics"); the verifier refuses more.
+constexpr unsigned kMaxNormFrac = 24;
 /// Fixed instruction width (docs/isa.md explains why 256 and not 128).
 constexpr unsigned kInstrBits = 256;
 constexpr unsigned kInstrWords = kInstrBits / 64;
