@@ -14,19 +14,24 @@ BASE_FLAGS = ["-D__SYNTHESIS__", "-std=c++14", "-nostdinc++", "-fno-exceptions",
 _DIAG = re.compile(r"^(.+?):(\d+):(?:\d+:)?\s*(?:fatal error|error):\s*(.*)$")
 _TOOL_DIAG = re.compile(r"^[^:\s]+:\s*(?:fatal error|error):\s*(.*)$")
 
-# (pattern over the mangled name, why it is forbidden, words to locate it in the source)
+# (pattern over the mangled name, why it is forbidden, regexes locating its cause in the source;
+# None: derive them from the name)
 _FORBIDDEN_SYMBOLS = [
-    (re.compile(r"^_Z(?:nw|na)"), "heap allocation (operator new)", ["new"]),
-    (re.compile(r"^_Z(?:dl|da)"), "heap deallocation (operator delete)", ["delete", "virtual"]),
+    (re.compile(r"^_Z(?:nw|na)"), "heap allocation (operator new)", [r"\bnew\b"]),
+    (re.compile(r"^_Z(?:dl|da)"), "heap deallocation (operator delete)",
+     [r"\bdelete\b", r"\bvirtual\b"]),
     (re.compile(r"^(?:malloc|calloc|realloc|free|aligned_alloc|posix_memalign)$"),
      "C heap allocation", None),
     (re.compile(r"^__cxa_throw|^__cxa_allocate_exception|^__cxa_begin_catch"),
-     "C++ exception runtime", ["throw", "try"]),
+     "C++ exception runtime", [r"\bthrow\b", r"\btry\b"]),
     (re.compile(r"^__cxa_pure_virtual|^__cxa_deleted_virtual"), "C++ runtime (virtual call "
-     "support)", ["virtual"]),
+     "support)", [r"\bvirtual\b"]),
+    # A function-local static with a dynamic initializer (indented, unlike file-scope ones).
+    (re.compile(r"^__cxa_guard_"), "C++ runtime (thread-safe static initialization)",
+     [r"^\s+static\b"]),
     (re.compile(r"^__cxa_"), "C++ runtime", []),
-    (re.compile(r"^__gxx_personality"), "C++ exception runtime", ["throw", "try"]),
-    (re.compile(r"^_Unwind_"), "stack unwinding runtime", ["throw", "try"]),
+    (re.compile(r"^__gxx_personality"), "C++ exception runtime", [r"\bthrow\b", r"\btry\b"]),
+    (re.compile(r"^_Unwind_"), "stack unwinding runtime", [r"\bthrow\b", r"\btry\b"]),
     (re.compile(r"^_Z(?:T[VIST])?N?[rVKRO]*St"), "C++ standard library", None),
 ]
 
@@ -71,7 +76,9 @@ def compile_one(compiler, source, includes, objdir):
     cmd = [compiler.cxx] + BASE_FLAGS + ["-I" + d for d in includes] + [source, "-o", obj]
     if compiler.callgraph:
         cmd.append("-fcallgraph-info")
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    # The C locale keeps the compiler's quotes ASCII, so the output is the same everywhere.
+    env = dict(os.environ, LC_ALL="C")
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     for line in proc.stderr.splitlines():
         m = _DIAG.match(line)
         if m:

@@ -500,16 +500,16 @@ class _Walker:
         if self._has_tripcount(close + 1, body_end):
             return
         header = toks[i + 2:close]
-        text = " ".join(t.text for t in header)
+        text = _join(header)
         if word == "while":
             self.report(toks[i].line, "'while (%s)' without '#pragma HLS LOOP_TRIPCOUNT' in its "
                         "body (a while loop has no static bound)" % text, "hls-loop-bound")
             return
         if self._for_is_static(header, stack):
             return
-        self.report(toks[i].line, "loop 'for (%s)' has no compile-time bound: bound it by a "
-                    "constant or add '#pragma HLS LOOP_TRIPCOUNT max=N' at the top of its body" %
-                    text, "hls-loop-bound")
+        self.report(toks[i].line, "loop 'for (%s)' has no compile-time bound; bound it by a "
+                    "constant or add '#pragma HLS LOOP_TRIPCOUNT max=N' to its body" % text,
+                    "hls-loop-bound")
 
     def _for_is_static(self, header, stack):
         parts = self._split_top(header, (";",))
@@ -545,6 +545,14 @@ class _Walker:
                     self._is_static(conj[:-2], stack):
                 return True
         return False
+
+
+def _join(tokens):
+    """Tokens back to compact C++ text, for messages."""
+    text = " ".join(t.text for t in tokens)
+    text = re.sub(r"\s*(\.|->|::)\s*", r"\1", text)
+    text = re.sub(r"([(\[!~])\s+|\s+([)\],;])", lambda m: m.group(1) or m.group(2), text)
+    return re.sub(r"(\+\+|--)\s+(?=\w)", r"\1", text)
 
 
 def check_forbidden(source):

@@ -64,24 +64,23 @@ class Report:
         return items
 
 
-def _locate(source, words):
-    """First line of the synthesis view mentioning one of `words` (1 when none does)."""
-    for word in words:
-        pattern = re.compile(r"(?<![\w:])" + re.escape(word) + r"\b" if word[0].isalnum() or
-                             word[0] == "_" else re.escape(word))
+def _locate(source, patterns):
+    """First line of the synthesis view matching one of `patterns` (1 when none does)."""
+    for pattern in patterns:
+        regex = re.compile(pattern)
         for number, line in enumerate(source.synth, 1):
-            if pattern.search(line):
+            if regex.search(line):
                 return number
     return 1
 
 
-def _symbol_words(mangled, demangled, words):
-    if words is not None:
-        return words
+def _symbol_patterns(mangled, demangled, patterns):
+    if patterns is not None:
+        return patterns
     if not mangled.startswith("_Z"):
-        return [mangled]
+        return [r"\b%s\b" % re.escape(mangled)]
     m = re.search(r"std::(?:__\w+::)*([A-Za-z_]\w*)", demangled)
-    return [m.group(1), "std"] if m else ["std"]
+    return ([r"\b%s\b" % m.group(1)] if m else []) + [r"\bstd\b"]
 
 
 def run(args):
@@ -143,7 +142,9 @@ def run(args):
         compile_errors = {}
         for result in results:
             for path, line, message in result.errors:
-                compile_errors.setdefault((path, line, message), []).append(result.source)
+                broken = compile_errors.setdefault((path, line, message), [])
+                if result.source not in broken:
+                    broken.append(result.source)
         for (path, line, message), broken in compile_errors.items():
             if [os.path.abspath(b) for b in broken] != [os.path.abspath(path)]:
                 message += " (compiling %s)" % ", ".join(report.display(b) for b in broken)
@@ -158,7 +159,7 @@ def run(args):
         names = gate_compile.demangle([s[0] for _, s in symbols] + [n for c in cycles for n in c])
         for path, (mangled, reason, words) in symbols:
             pretty = names.get(mangled, mangled)
-            line = _locate(sources[path], _symbol_words(mangled, pretty, words))
+            line = _locate(sources[path], _symbol_patterns(mangled, pretty, words))
             label = "'%s' (%s)" % (pretty, mangled) if pretty != mangled else "'%s'" % mangled
             report.add(path, line, "object references %s: %s is not synthesizable" %
                        (label, reason), "hls-runtime-symbol")
@@ -171,7 +172,8 @@ def run(args):
                          "(-fcallgraph-info); run with --cxx g++\n")
 
     items = report.emit(sys.stdout)
-    checked = "%d files (%d compiled)" % (len(cpps) + len(headers), len(cpps))
+    total = len(cpps) + len(headers)
+    checked = "%d file%s (%d compiled)" % (total, "" if total == 1 else "s", len(cpps))
     if not items:
         print("hls_gate: OK: %s, no violations" % checked)
         return 0
