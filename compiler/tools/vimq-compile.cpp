@@ -93,11 +93,7 @@ llvm::Error checkTargetResources(const hw::Target &t) {
   auto over = hw::overBudget(*estimate, t.budget());
   if (over.empty())
     return llvm::Error::success();
-  std::string what;
-  for (const hw::OverBudget &o : over)
-    what += llvm::formatv("{0}{1} {2} estimated > {3} budget", what.empty() ? "" : ", ",
-                          o.estimate, o.resource, o.budget)
-                .str();
+  const std::string what = hw::describeOverBudget(over);
   if (!allowOverBudget)
     return makeError("target {0} does not fit its board: {1} (a model of the overlay, "
                      "docs/resources.md; --allow-over-budget compiles anyway)",

@@ -504,8 +504,15 @@ llvm::Error vimq::hw::checkFitsBudget(const Target &t) {
   auto over = overBudget(*e, t.budget());
   if (over.empty())
     return llvm::Error::success();
-  return makeError("target {0}: estimated {1} {2} exceeds the budget of {3}", t.name(),
-                   withCommas(over[0].estimate), over[0].resource, withCommas(over[0].budget));
+  return makeError("target {0} does not fit its board: {1}", t.name(), describeOverBudget(over));
+}
+
+std::string vimq::hw::describeOverBudget(llvm::ArrayRef<OverBudget> over) {
+  std::string text;
+  for (const OverBudget &o : over)
+    text += (text.empty() ? "" : ", ") + withCommas(o.estimate) + " " + o.resource +
+            " estimated > " + withCommas(o.budget) + " budget";
+  return text;
 }
 
 std::string vimq::hw::formatEstimateSummary(const ResourceUse &u, const ResourceBudget &b) {

@@ -80,7 +80,10 @@ struct OverBudget {
 };
 llvm::SmallVector<OverBudget, 4> overBudget(const ResourceEstimate &e, const ResourceBudget &b);
 
-/// An error naming the first resource over budget (estimate and budget), or success.
+/// "632,540 LUT estimated > 274,080 budget, ..." for every entry of `over`.
+std::string describeOverBudget(llvm::ArrayRef<OverBudget> over);
+
+/// An error naming every resource over budget (estimate and budget), or success.
 llvm::Error checkFitsBudget(const Target &t);
 
 /// "123,456 LUT (45%), 1,234 FF (1%), 512 DSP (20%), 300 BRAM36 (33%)" against `b`.
