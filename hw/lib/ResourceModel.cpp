@@ -11,7 +11,6 @@
 
 #include "vimq/support/Error.h"
 
-#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
 
 #include <algorithm>
