@@ -3,6 +3,11 @@
 // vimq-compile MODEL.onnx -o OUT.vimq --target zcu102 --scheme vimq
 //              [--emit=ir|summary|quant|tiled|asm|bundle] [--serialize]
 //              [--print-after=P ...] [--dump-dir=DIR] [--time-passes] [--verify-each] ...
+// vimq-compile --print-resources --target zcu102
+//
+// With --target, the target's modeled resources (hw/ResourceModel.h) are printed to stderr in
+// one line, and a target over its board's budget is refused unless --allow-over-budget is
+// given (design-space exploration), which turns the refusal into a warning.
 //
 // Pipeline: import → frontend passes → (scheme vimq) the ViM-Q quantization passes, shared
 // with vimq-ref through quant::buildVimqPipeline so both see the identical quantized graph →
@@ -16,6 +21,7 @@
 #include "ToolOptions.h"
 
 #include "vimq/backend/Compile.h"
+#include "vimq/hw/ResourceModel.h"
 #include "vimq/isa/Bundle.h"
 #include "vimq/support/Error.h"
 #include "vimq/support/FileUtil.h"
@@ -49,6 +55,15 @@ cl::opt<Emit> emit(
 cl::opt<std::string> target("target", cl::desc("Hardware target (hw/targets/<name>.json, or a "
                                                "path to such a file)"),
                             cl::value_desc("name"), cl::cat(tools::toolCategory()));
+cl::opt<bool> allowOverBudget(
+    "allow-over-budget",
+    cl::desc("Compile for a target whose modeled resources exceed its board's budget "
+             "(exploration; prints a warning instead of an error)"),
+    cl::cat(tools::toolCategory()));
+cl::opt<bool> printResources(
+    "print-resources",
+    cl::desc("Print the target's per-module resource estimate (a model, not synthesis) and exit"),
+    cl::cat(tools::toolCategory()));
 cl::opt<std::string> scheme("scheme", cl::desc("Quantization scheme: fp32, vimq, fastmamba"),
                             cl::value_desc("name"), cl::init("fp32"),
                             cl::cat(tools::toolCategory()));
@@ -67,7 +82,40 @@ llvm::Error writeOutput(llvm::StringRef text) {
   return writeFileAtomically(outputPath, text);
 }
 
+/// Prints the one-line estimate to stderr and refuses a target over its budget unless
+/// --allow-over-budget is given.
+llvm::Error checkTargetResources(const hw::Target &t) {
+  auto estimate = hw::estimateResources(t);
+  if (!estimate)
+    return estimate.takeError();
+  llvm::errs() << toolName << ": " << t.name()
+               << " estimate: " << hw::formatEstimateSummary(estimate->total, t.budget()) << "\n";
+  auto over = hw::overBudget(*estimate, t.budget());
+  if (over.empty())
+    return llvm::Error::success();
+  const std::string what = hw::describeOverBudget(over);
+  if (!allowOverBudget)
+    return makeError("target {0} does not fit its board: {1} (a model of the overlay, "
+                     "docs/resources.md; --allow-over-budget compiles anyway)",
+                     t.name(), what);
+  llvm::errs() << toolName << ": warning: target " << t.name()
+               << " does not fit its board: " << what << " (compiling anyway: --allow-over-budget)\n";
+  return llvm::Error::success();
+}
+
 llvm::Error compile() {
+  if (printResources) {
+    if (target.empty())
+      return makeError("--print-resources needs --target (e.g. --target zcu102)");
+    auto t = backend::TargetInfo::load(target);
+    if (!t)
+      return t.takeError();
+    auto estimate = hw::estimateResources(t->hw());
+    if (!estimate)
+      return estimate.takeError();
+    hw::printResourceTable(t->hw(), *estimate, llvm::outs());
+    return tools::flushStdout();
+  }
   if (tools::listPassesRequested()) {
     tools::registerAllPasses();
     tools::printPassList(llvm::outs());
@@ -96,6 +144,8 @@ llvm::Error compile() {
     auto t = backend::TargetInfo::load(target);
     if (!t)
       return t.takeError();
+    if (llvm::Error e = checkTargetResources(t->hw()))
+      return e;
     targetInfo.emplace(std::move(*t));
   }
   if (llvm::Error e = tools::checkOutputFile(outputPath))

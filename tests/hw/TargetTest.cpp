@@ -2,7 +2,6 @@
 
 #include "vimq/hw/Target.h"
 #include "vimq/hw/Fingerprint.h"
-#include "vimq/hw/ResourceModel.h"
 
 #include <gtest/gtest.h>
 
@@ -71,35 +70,4 @@ TEST(Target, MalformedFilesAreClearErrors) {
   auto bad = Target::loadByName("../etc/passwd");
   EXPECT_FALSE(bool(bad));
   llvm::consumeError(bad.takeError());
-}
-
-TEST(ResourceModel, BothBoardsFitTheirPart) {
-  for (const char *name : {"zcu102", "vc709"}) {
-    auto t = Target::loadByName(name);
-    ASSERT_TRUE(bool(t));
-    llvm::Error err = checkFitsBudget(*t);
-    EXPECT_FALSE(bool(err)) << llvm::toString(std::move(err));
-    ResourceEstimate e = estimateResources(*t);
-    EXPECT_GT(e.total.bram36, 0);
-    EXPECT_GT(e.total.lut, 0);
-  }
-}
-
-TEST(ResourceModel, OversizedBufferIsRejected) {
-  auto t = Target::loadByName("zcu102");
-  ASSERT_TRUE(bool(t));
-  std::string json = R"({"name":"big","part":"p","resources":{"lut":274080,"ff":548160,
-    "dsp":2520,"bram36":912},"params":{)";
-  bool first = true;
-  for (const auto &[k, v] : t->params()) {
-    json += (first ? "\"" : ",\"") + k +
-            "\":" + std::to_string(k == "act_buf_bytes" ? int64_t(8) << 20 : v);
-    first = false;
-  }
-  json += "}}";
-  auto big = Target::parse(json, "big.json");
-  ASSERT_TRUE(bool(big)) << llvm::toString(big.takeError());
-  llvm::Error err = checkFitsBudget(*big);
-  ASSERT_TRUE(bool(err));
-  EXPECT_NE(llvm::toString(std::move(err)).find("BRAM36"), std::string::npos);
 }
