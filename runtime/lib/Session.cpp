@@ -76,9 +76,11 @@ Expected<Session> Session::create(const isa::Bundle &bundle, Device &device) {
 
 Expected<TensorMap> Session::run(const TensorMap &inputs) {
   const isa::Bundle &b = *bundleRef;
-  for (const auto &[name, t] : inputs)
+  for (const auto &entry : inputs) {
+    const std::string &name = entry.first; // a plain reference: clang 14 cannot capture bindings
     if (llvm::none_of(b.inputs, [&](const isa::IoDesc &io) { return io.name == name; }))
       return makeError("'{0}' is not an input of this bundle", name);
+  }
 
   DdrImage image = layout; // zeros and the buffers' initial contents, built once in create()
 
