@@ -6,23 +6,32 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+
 using namespace llvm;
 
 namespace vimq::rt {
 
 Device::~Device() = default;
 
+uint64_t newImageGeneration() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1);
+}
+
 Expected<std::unique_ptr<Device>> Device::open(StringRef spec, const DeviceOptions &opts) {
   if (spec == "sim")
     return createSimDevice();
-  StringRef rest = spec;
-  if (rest.consume_front("xrt")) {
+  for (StringRef kind : {"xrt", "xdma"}) {
+    StringRef rest = spec;
+    if (!rest.consume_front(kind))
+      continue;
     unsigned index = 0;
     if (!rest.empty() && (!rest.consume_front(":") || rest.getAsInteger(10, index)))
-      return makeError("device '{0}': expected xrt or xrt:N", spec);
-    return createXrtDevice(index, opts);
+      return makeError("device '{0}': expected {1} or {1}:N", spec, kind);
+    return kind == "xrt" ? createXrtDevice(index, opts) : createXdmaDevice(index, opts);
   }
-  return makeError("unknown device '{0}' (expected sim, xrt or xrt:N)", spec);
+  return makeError("unknown device '{0}' (expected sim, xrt, xrt:N, xdma or xdma:N)", spec);
 }
 
 std::string Profile::toJson() const {

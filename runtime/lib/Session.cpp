@@ -23,7 +23,7 @@ DdrImage layoutBuffers(const isa::Bundle &b) {
   image.table.resize(b.buffers.empty() ? 0 : maxId + 1);
   uint64_t next = 0;
   for (const isa::BufferDesc &buf : b.buffers) {
-    image.table[buf.id] = {next, buf.size};
+    image.table[buf.id] = {next, buf.size, buf.kind};
     next = (next + buf.size + kBufferAlign - 1) / kBufferAlign * kBufferAlign;
   }
   image.bytes.resize(next);
@@ -65,6 +65,9 @@ Expected<Session> Session::create(const isa::Bundle &bundle, Device &device) {
     return e;
   Session s(bundle, device);
   s.layout = layoutBuffers(bundle);
+  // Every run copies the layout, so all runs of this session share one generation: a board
+  // device keeps the program and the weights resident across them.
+  s.layout.generation = newImageGeneration();
   for (const isa::BufferDesc &buf : bundle.buffers)
     std::copy(buf.init.begin(), buf.init.end(),
               s.layout.bytes.begin() + s.layout.table[buf.id].base);
@@ -73,9 +76,11 @@ Expected<Session> Session::create(const isa::Bundle &bundle, Device &device) {
 
 Expected<TensorMap> Session::run(const TensorMap &inputs) {
   const isa::Bundle &b = *bundleRef;
-  for (const auto &[name, t] : inputs)
+  for (const auto &entry : inputs) {
+    const std::string &name = entry.first; // a plain reference: clang 14 cannot capture bindings
     if (llvm::none_of(b.inputs, [&](const isa::IoDesc &io) { return io.name == name; }))
       return makeError("'{0}' is not an input of this bundle", name);
+  }
 
   DdrImage image = layout; // zeros and the buffers' initial contents, built once in create()
 

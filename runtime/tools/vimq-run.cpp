@@ -1,7 +1,8 @@
 //===- vimq-run.cpp - run a bundle on a device ---------------------------------------===//
 //
-//   vimq-run BUNDLE.vimq --input NAME=FILE.npy ... --output DIR [--device sim|xrt[:N]]
-//            [--xclbin FILE] [--profile] [--repeat N]
+//   vimq-run BUNDLE.vimq --input NAME=FILE.npy ... --output DIR
+//            [--device sim|xrt[:N]|xdma[:N]] [--xclbin FILE] [--xdma-dir DIR] [--profile]
+//            [--repeat N]
 //
 // Writes DIR/<output-name>.npy for every output (and DIR/profile.json with --profile). With
 // --repeat N the program runs N times after loading and the tool prints the mean seconds per
@@ -36,10 +37,13 @@ cl::list<std::string> inputArgs("input", cl::desc("an input tensor"),
                                 cl::value_desc("NAME=FILE.npy"), cl::cat(category));
 cl::opt<std::string> outputDir("output", cl::desc("directory for <output-name>.npy"),
                                cl::value_desc("DIR"), cl::Required, cl::cat(category));
-cl::opt<std::string> deviceSpec("device", cl::desc("sim, xrt or xrt:N"), cl::init("sim"),
-                                cl::cat(category));
+cl::opt<std::string> deviceSpec("device", cl::desc("sim, xrt, xrt:N, xdma or xdma:N"),
+                                cl::init("sim"), cl::cat(category));
 cl::opt<std::string> xclbin("xclbin", cl::desc("overlay bitstream for the xrt device"),
                             cl::value_desc("FILE"), cl::cat(category));
+cl::opt<std::string> xdmaDir("xdma-dir",
+                             cl::desc("directory of the xdma<N>_* device nodes (xdma device)"),
+                             cl::value_desc("DIR"), cl::init("/dev"), cl::cat(category));
 cl::opt<bool> printProfile("profile", cl::desc("print the profile and write profile.json"),
                            cl::cat(category));
 cl::opt<unsigned> repeat("repeat",
@@ -80,7 +84,10 @@ Error runTool() {
   Expected<rt::TensorMap> inputs = readInputs();
   if (!inputs)
     return inputs.takeError();
-  Expected<std::unique_ptr<rt::Device>> device = rt::Device::open(deviceSpec, {xclbin});
+  rt::DeviceOptions deviceOptions;
+  deviceOptions.xclbin = xclbin;
+  deviceOptions.xdmaDir = xdmaDir;
+  Expected<std::unique_ptr<rt::Device>> device = rt::Device::open(deviceSpec, deviceOptions);
   if (!device)
     return device.takeError();
   Expected<rt::Session> session = rt::Session::create(*bundle, **device);

@@ -124,9 +124,11 @@ TEST(Runtime, TokenLeftOverIsReported) {
 
 TEST(Device, OpenErrors) {
   EXPECT_EQ(errorText(rt::Device::open("fpga").takeError()),
-            "unknown device 'fpga' (expected sim, xrt or xrt:N)");
+            "unknown device 'fpga' (expected sim, xrt, xrt:N, xdma or xdma:N)");
   EXPECT_EQ(errorText(rt::Device::open("xrt:x").takeError()),
             "device 'xrt:x': expected xrt or xrt:N");
+  EXPECT_EQ(errorText(rt::Device::open("xdma:").takeError()),
+            "device 'xdma:': expected xdma or xdma:N");
 }
 
 // No board is attached on build machines: opening the xrt device must be a clear error, not

@@ -1,4 +1,4 @@
-//===- Device.h - where a bundle runs: the sim overlay or a board through XRT -----*- C++ -*-===//
+//===- Device.h - where a bundle runs: the sim overlay or a board (XRT, XDMA) ------*- C++ -*-===//
 //
 // A Device runs an already validated instruction stream on a DDR image. It knows nothing
 // about I/O names or host formats (Session does that) and owns no per-model state, so one
@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
+#include "vimq/isa/Bundle.h"
 #include "vimq/isa/Fields.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -22,18 +23,38 @@ namespace vimq::rt {
 struct DeviceOptions {
   /// xrt only: the overlay bitstream to load (required for `xrt`).
   std::string xclbin;
+  /// xdma only: the directory holding xdma<N>_user, xdma<N>_h2c_0 and xdma<N>_c2h_0.
+  std::string xdmaDir = "/dev";
+  /// xdma only: card address of the region the runtime owns (docs/runtime.md, "xdma").
+  uint64_t cardBase = 0;
+  /// Board devices: a run (or the fingerprint query) that does not finish within this many
+  /// milliseconds is an error, never a hang.
+  unsigned timeoutMs = 30000;
 };
 
 /// The DDR contents of one run: every bundle buffer at `base` inside `bytes`. `table` is
 /// indexed by buffer id (absent ids have size 0), exactly as the overlay reads it.
+///
+/// Board devices keep an image resident between runs: when `generation` is non-zero and
+/// equals the previous run's, only `input` buffers are uploaded (weights, the program and
+/// scratch stay on the card, so scratch is not zeroed between runs as in the sim); with a
+/// non-zero generation only `output` buffers are read back. A generation of 0 means
+/// "unknown": everything is uploaded and read back on every run.
 struct DdrImage {
   struct Buffer {
     uint64_t base = 0;
     uint64_t size = 0;
+    isa::BufferKind kind = isa::BufferKind::scratch;
   };
   std::vector<uint8_t> bytes;
   std::vector<Buffer> table;
+  /// Identifies the program and the constant contents (weights) of this image; a new value
+  /// for every Session (newImageGeneration()).
+  uint64_t generation = 0;
 };
+
+/// A process-unique, non-zero DdrImage::generation.
+uint64_t newImageGeneration();
 
 /// Per-unit counters of the cycle model (sim) or of the board's profile registers.
 struct UnitProfile {
@@ -61,23 +82,28 @@ class Device {
 public:
   virtual ~Device();
 
-  /// "sim" or "xrt" / "xrt:N" (board index N, default 0). Anything else is an error.
+  /// "sim", "xrt" / "xrt:N" (board index N, default 0) or "xdma" / "xdma:N" (the XDMA
+  /// driver's /dev/xdma<N>_* nodes). Anything else is an error.
   static llvm::Expected<std::unique_ptr<Device>> open(llvm::StringRef spec,
                                                       const DeviceOptions &opts = {});
 
   /// e.g. "sim (zcu102)".
   virtual std::string description() const = 0;
-  /// The overlay's read-only fingerprint register.
+  /// The overlay's fingerprint (sim: its target's; boards: read by a query run at open).
   virtual uint64_t fingerprint() const = 0;
-  /// Runs `code` (which ends with FINISH) on `image`, updating image.bytes in place. Errors
-  /// reported by the overlay name the instruction index and, for deadlocks, the waiting units.
+  /// Runs `code` (which ends with FINISH) on `image`, updating image.bytes in place: the
+  /// sim updates every buffer; a board device updates only the `output` buffers of an image
+  /// with a non-zero generation (see DdrImage). Errors reported by the overlay name the
+  /// instruction index and, for deadlocks, the waiting units.
   virtual llvm::Expected<Profile> run(llvm::ArrayRef<isa::Instr> code, DdrImage &image) = 0;
 };
 
-/// Defined in SimDevice.cpp / XrtDevice.cpp.
+/// Defined in SimDevice.cpp / XrtDevice.cpp / XdmaDevice.cpp.
 std::unique_ptr<Device> createSimDevice();
 llvm::Expected<std::unique_ptr<Device>> createXrtDevice(unsigned index, const DeviceOptions &opts);
-/// Whether this build contains the xrt device (libxrt-dev found at configure time).
+llvm::Expected<std::unique_ptr<Device>> createXdmaDevice(unsigned index,
+                                                         const DeviceOptions &opts);
+/// Whether this build contains the real xrt device (libxrt-dev found at configure time).
 bool haveXrtDevice();
 
 } // namespace vimq::rt
