@@ -14,6 +14,12 @@ execute_process(COMMAND ${LLVM_CONFIG} --bindir OUTPUT_VARIABLE LLVM_TOOLS_DIR
 execute_process(COMMAND ${LLVM_CONFIG} --system-libs --link-static
                 OUTPUT_VARIABLE LLVM_SYSTEM_LIBS OUTPUT_STRIP_TRAILING_WHITESPACE)
 separate_arguments(LLVM_SYSTEM_LIBS)
+# Cross builds (cmake/aarch64-linux-gnu.cmake): the build machine's llvm-config reports paths
+# that hold the target's LLVM inside the sysroot.
+if(CMAKE_CROSSCOMPILING AND CMAKE_SYSROOT)
+  set(LLVM_INCLUDE_DIR ${CMAKE_SYSROOT}${LLVM_INCLUDE_DIR})
+  set(LLVM_LIB_DIR ${CMAKE_SYSROOT}${LLVM_LIB_DIR})
+endif()
 
 add_library(vimq_llvm INTERFACE)
 target_include_directories(vimq_llvm SYSTEM INTERFACE ${LLVM_INCLUDE_DIR})

@@ -2,16 +2,19 @@
 //
 //   vimq-run BUNDLE.vimq --input NAME=FILE.npy ... --output DIR
 //            [--device sim|xrt[:N]|xdma[:N]] [--xclbin FILE] [--xdma-dir DIR] [--profile]
-//            [--repeat N]
+//            [--repeat N] [--dump-replay DIR]
 //
 // Writes DIR/<output-name>.npy for every output (and DIR/profile.json with --profile). With
 // --repeat N the program runs N times after loading and the tool prints the mean seconds per
-// run (loading, input reading and output writing excluded); outputs are the last run's. All
+// run (loading, input reading and output writing excluded); outputs are the last run's.
+// --dump-replay DIR writes the last run's replay directory for the HLS csim testbench
+// (runtime/include/vimq/runtime/Replay.h, docs/hls-flow.md). All
 // inputs are read and checked, and the run completes, before anything is written; each file is
 // written atomically, so a failure never leaves a partial output behind.
 //
 //===----------------------------------------------------------------------------------------===//
 
+#include "vimq/runtime/Replay.h"
 #include "vimq/runtime/Session.h"
 
 #include "vimq/support/Error.h"
@@ -50,6 +53,9 @@ cl::opt<unsigned> repeat("repeat",
                          cl::desc("run N times after loading and print the mean seconds per run "
                                   "(outputs from the last run)"),
                          cl::value_desc("N"), cl::init(1), cl::cat(category));
+cl::opt<std::string> replayDir("dump-replay",
+                               cl::desc("write the run's replay directory (HLS csim testbench)"),
+                               cl::value_desc("DIR"), cl::cat(category));
 
 Expected<rt::TensorMap> readInputs() {
   rt::TensorMap inputs;
@@ -90,7 +96,11 @@ Error runTool() {
   Expected<std::unique_ptr<rt::Device>> device = rt::Device::open(deviceSpec, deviceOptions);
   if (!device)
     return device.takeError();
-  Expected<rt::Session> session = rt::Session::create(*bundle, **device);
+  std::unique_ptr<rt::Device> recorder;
+  if (!replayDir.empty())
+    recorder = rt::createReplayRecorder(**device, replayDir);
+  Expected<rt::Session> session =
+      rt::Session::create(*bundle, recorder ? *recorder : **device);
   if (!session)
     return withContext(session.takeError(), bundlePath);
   if (repeat == 0)

@@ -1,0 +1,161 @@
+//===- HlsFlowTest.cpp - replay testbench and vimq-hls generation, without the AMD tools -------===//
+
+#include "vimq/support/Npy.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+namespace {
+
+class HlsFlow : public ::testing::Test {
+protected:
+  void SetUp() override { ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("vimq-hls", dir)); }
+  void TearDown() override { llvm::sys::fs::remove_directories(dir); }
+
+  std::string path(llvm::StringRef name) const {
+    llvm::SmallString<128> p(dir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  }
+  void write(llvm::StringRef name, llvm::StringRef text) const {
+    std::ofstream(path(name)) << text.str();
+  }
+  std::string read(llvm::StringRef name) const {
+    std::ifstream in(path(name), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  /// Runs a shell command, stdout+stderr in `log`; returns the exit code (-1 if it did not exit).
+  int run(const std::string &cmd) {
+    int status = std::system((cmd + " > " + path("log") + " 2>&1").c_str());
+    log = read("log");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  bool contains(llvm::StringRef file, llvm::StringRef text) const {
+    return read(file).find(text.str()) != std::string::npos;
+  }
+
+  /// Assembles and runs a small program with --dump-replay into `replay`.
+  void dumpReplay() {
+    write("p.s", R"(.target zcu102
+.buffer 1 input 64
+.buffer 2 output 64
+.input x buf=1 off=0 dtype=i32 shape=2x8
+.output y buf=2 off=0 dtype=i32 shape=2x8
+LOAD buf=vec, dtype=i32, reverse=1, pitch=8, rows=2, cols=8, ddr_buf=1, ddr_stride=32 ; push=store
+STORE buf=vec, dtype=i32, pitch=8, rows=2, cols=8, ddr_buf=2, ddr_stride=32 ; pop=load
+FINISH
+)");
+    std::vector<int32_t> x(16);
+    for (int i = 0; i < 16; ++i)
+      x[i] = 5 * i - 3;
+    ASSERT_FALSE(bool(vimq::writeNpy(path("x.npy"), vimq::Tensor::fromVector<int32_t>({2, 8}, x))));
+    ASSERT_EQ(run(std::string(VIMQ_AS) + " " + path("p.s") + " -o " + path("p.vimq")), 0) << log;
+    ASSERT_EQ(run(std::string(VIMQ_RUN) + " " + path("p.vimq") + " --input x=" + path("x.npy") +
+                  " --output " + path("out") + " --dump-replay " + path("replay")),
+              0)
+        << log;
+  }
+
+  /// vimq-hls with PATH holding only cmake: the HLS tools are certainly absent.
+  int runHlsWithoutTools(const std::string &args) {
+    llvm::sys::fs::create_directories(path("bin"));
+    llvm::sys::fs::create_link(CMAKE_PROGRAM, path("bin/cmake"));
+    return run("env PATH=" + path("bin") + " " + PYTHON3 + " " + VIMQ_HLS + " " + args);
+  }
+
+  llvm::SmallString<128> dir;
+  std::string log;
+};
+
+TEST_F(HlsFlow, ReplayPassesAndACorruptedByteFailsWithItsLocation) {
+  dumpReplay();
+  for (const char *f : {"insns.bin", "buffers.bin", "ddr_in.bin", "ddr_expected.bin", "meta.txt"})
+    EXPECT_TRUE(llvm::sys::fs::exists(path(std::string("replay/") + f))) << f;
+  EXPECT_TRUE(contains("replay/meta.txt", "insns 3\n"));
+  EXPECT_TRUE(contains("replay/meta.txt", "buffers 3\n")) << "ids 0..2, 0 unused";
+  EXPECT_EQ(read("replay/insns.bin").size(), 3u * 32);
+
+  ASSERT_EQ(run(std::string(REPLAY_TB_ZCU102) + " " + path("replay")), 0) << log;
+  EXPECT_NE(log.find("PASS"), std::string::npos) << log;
+
+  // Buffer 2 (the output) starts at 4096 (4 KiB-aligned after buffer 1); flip its byte 5.
+  std::string expected = read("replay/ddr_expected.bin");
+  ASSERT_GT(expected.size(), 4096u + 5);
+  expected[4096 + 5] ^= 0x40;
+  write("replay/ddr_expected.bin", expected);
+  EXPECT_EQ(run(std::string(REPLAY_TB_ZCU102) + " " + path("replay")), 1) << log;
+  EXPECT_NE(log.find("FAIL: buffer 2 offset 5:"), std::string::npos) << log;
+}
+
+TEST_F(HlsFlow, ReplayOfAnotherTargetIsRefused) {
+  dumpReplay();
+  EXPECT_EQ(run(std::string(REPLAY_TB_VC709) + " " + path("replay")), 1) << log;
+  EXPECT_NE(log.find("recorded on 'sim (zcu102)'"), std::string::npos) << log;
+  EXPECT_EQ(run(std::string(REPLAY_TB_ZCU102) + " " + path("nope")), 1) << log;
+  EXPECT_NE(log.find("cannot read"), std::string::npos) << log;
+}
+
+TEST_F(HlsFlow, Zcu102GenerateOnlyWritesTheFlow) {
+  ASSERT_EQ(runHlsWithoutTools("--board zcu102 --generate-only --out " + path("z")), 0) << log;
+  EXPECT_TRUE(contains("z/include/vimq/hw/TargetConfig.h", "kTargetName[] = \"zcu102\""));
+  for (const char *m : {"fetch", "load", "linear", "conv", "ssm", "vector", "store"}) {
+    std::string tcl = std::string("z/hls/") + m + ".tcl";
+    EXPECT_TRUE(contains(tcl, std::string("set_top vimq_") + m + "\n")) << tcl;
+    EXPECT_TRUE(contains(tcl, "set_part {xczu9eg-ffvb1156-2-e}")) << tcl;
+    EXPECT_TRUE(contains(tcl, "create_clock -period 2.857 ")) << tcl;
+    EXPECT_TRUE(contains(tcl, "-cflags {-std=c++14 -I")) << tcl;
+    EXPECT_TRUE(contains(tcl, "add_files -tb {")) << tcl;
+    EXPECT_TRUE(contains(tcl, "hw/hls/tb/replay_tb.cpp}")) << tcl;
+    for (const char *step : {"csim_design", "csynth_design", "cosim_design", "export_design"})
+      EXPECT_TRUE(contains(tcl, step)) << tcl << " " << step;
+    EXPECT_TRUE(contains("z/vivado/core.tcl", std::string(":vimq_") + m + ":1.0 " + m)) << m;
+  }
+  EXPECT_TRUE(contains("z/link.cfg", "nk=vimq_overlay:1:vimq_overlay_1"));
+  EXPECT_TRUE(contains("z/link.cfg", "sp=vimq_overlay_1.m_axi_gmem:HP0"));
+  EXPECT_TRUE(contains("z/link.cfg", "freqHz=350000000:vimq_overlay_1"));
+  EXPECT_TRUE(contains("z/vivado/package_kernel.tcl", "package_xo"));
+  EXPECT_TRUE(contains("z/vivado/core.tcl", "connect_bd_intf_net [get_bd_intf_pins fetch/cmd_linear]"));
+  EXPECT_TRUE(contains("z/vivado/core.tcl", "[get_bd_intf_pins linear/tok_to_store]"));
+  EXPECT_TRUE(contains("z/run.sh", "v++ --link"));
+}
+
+TEST_F(HlsFlow, Zcu102WithoutToolsExitsTwoAndSaysWhich) {
+  EXPECT_EQ(runHlsWithoutTools("--board zcu102 --out " + path("z")), 2) << log;
+  EXPECT_NE(log.find("vimq-hls: error: "), std::string::npos) << log;
+  EXPECT_NE(log.find("vitis_hls"), std::string::npos) << log;
+  EXPECT_NE(log.find("not found on PATH"), std::string::npos) << log;
+  EXPECT_NE(log.find(path("z")), std::string::npos) << "names where the files are: " << log;
+  EXPECT_TRUE(llvm::sys::fs::exists(path("z/hls/fetch.tcl")));
+
+  EXPECT_EQ(runHlsWithoutTools("--board zcu102 --steps link --out " + path("z")), 2) << log;
+  EXPECT_NE(log.find("v++"), std::string::npos) << log;
+  EXPECT_NE(log.find("vivado"), std::string::npos) << log;
+}
+
+TEST_F(HlsFlow, Vc709GenerateOnlyAndWithoutTools) {
+  ASSERT_EQ(runHlsWithoutTools("--board vc709 --generate-only --out " + path("v")), 0) << log;
+  EXPECT_TRUE(contains("v/hls/ssm.tcl", "set_part {xc7vx690tffg1761-2}"));
+  EXPECT_TRUE(contains("v/hls/ssm.tcl", "create_clock -period 4.000 "));
+  EXPECT_TRUE(contains("v/vivado/bd.tcl", "xilinx.com:ip:xdma:"));
+  EXPECT_TRUE(contains("v/vivado/bd.tcl", "CONFIG.pl_link_cap_max_link_width {X8}"));
+  EXPECT_TRUE(contains("v/vivado/bd.tcl", "xilinx.com:ip:mig_7series:"));
+  EXPECT_TRUE(contains("v/vivado/bd.tcl", "write_bitstream"));
+  EXPECT_FALSE(llvm::sys::fs::exists(path("v/link.cfg")));
+
+  EXPECT_EQ(runHlsWithoutTools("--board vc709 --steps bd --out " + path("v")), 2) << log;
+  EXPECT_NE(log.find("vivado not found on PATH"), std::string::npos) << log;
+
+  EXPECT_EQ(runHlsWithoutTools("--board vc709 --steps link --out " + path("v")), 1) << log;
+  EXPECT_NE(log.find("unknown step 'link' for vc709"), std::string::npos) << log;
+}
+
+} // namespace
