@@ -26,7 +26,11 @@ static inline int32_t siluUnit(int32_t x, int frac) { return siluRom(x, frac); }
 /// The output of one (token, channel) with the operands as the dense API passes them.
 static int32_t finishOutput(i128 yacc, int32_t u, const int32_t *dskip, int dIdx,
                             const int32_t *z, int zIdx, const SsmFormats &f) {
-  return ssmFinishOutput(yacc, u, dskip != nullptr, dskip ? dskip[dIdx] : 0, z != nullptr,
+  // yacc < 2^73 (n < 2^10 products of 62 bits): carried into the engine's width by halves.
+  SsmAcc acc = SsmAcc(int64_t(yacc >> 32));
+  acc = acc << 32;
+  acc += int64_t(yacc & 0xffffffff);
+  return ssmFinishOutput(acc, u, dskip != nullptr, dskip ? dskip[dIdx] : 0, z != nullptr,
                          z ? z[zIdx] : 0, f);
 }
 

@@ -10,7 +10,7 @@
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
-#include "HlsTemp.h"
+#include "vimq/hw/Hls.h"
 #include "Instrument.h"
 #include "vimq/hw/Numerics.h"
 #include "vimq/hw/OverlayStatus.h"

@@ -97,10 +97,11 @@ void convTileEngine(const ConvParams &p, const ConvOperands<ScaleWord> &op) {
                                                      : int64_t(in) * int8_t(code);
             }
           }
-          i128 v = shiftRne(static_cast<i128>(acc) * sc[l], p.shift);
-          v += bi[l];
-          op.y[uint64_t(t) * op.yPitch + c0 + l] = applyActivation(sat32(v), p.act, p.outFrac);
-          for (int j = 0; j + 1 < kMaxConvKernel - 1; ++j) {
+          // |acc * scale| < 2^41 * 2^16: 64 bits; the bias then cannot overflow it.
+          const int64_t v = shiftRneAny64(acc * sc[l], p.shift) + bi[l];
+          op.y[uint64_t(t) * op.yPitch + c0 + l] =
+              applyActivation(sat32From64(v), p.act, p.outFrac);
+          for (int j = 0; j < kMaxConvKernel - 2; ++j) {
 #pragma HLS UNROLL
             if (j + 1 < ks - 1)
               win[j][l] = win[j + 1][l];

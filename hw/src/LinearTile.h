@@ -24,6 +24,12 @@
 namespace vimq {
 namespace hw {
 
+/// Widths: a block sum times its uint16 scale mantissa is < 2^36; their sum over every block of
+/// a row is < k * 127 * 160 * 2^16 < 2^47 (k < 2^16): 48 bits. Times the int32 absmax: 80 bits.
+constexpr int kLinearTotalBits = 48;
+constexpr int kLinearProductBits = kLinearTotalBits + 32;
+typedef ap_int<kLinearTotalBits> LinearTotal;
+
 /// Pipelined-loop iterations of one LINEAR instruction on an R x C tile.
 constexpr uint64_t linearIterations(uint64_t m, uint64_t k, uint64_t n, uint64_t rows,
                                     uint64_t cols) {
@@ -61,7 +67,7 @@ void linearTileLoops(const LinearParams &p, const LinearOperands<ScaleWord> &op)
     for (int j0 = 0; j0 < p.n; j0 += C) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 64
       int32_t acc[R][C];
-      i128 total[R][C];
+      LinearTotal total[R][C];
 #pragma HLS ARRAY_PARTITION variable = acc complete dim = 0
 #pragma HLS ARRAY_PARTITION variable = total complete dim = 0
       for (int r = 0; r < R; ++r) {
@@ -99,7 +105,7 @@ void linearTileLoops(const LinearParams &p, const LinearOperands<ScaleWord> &op)
             if (blockEnd) {
               const int32_t mant =
                   j0 + c < p.n ? int32_t(uint16_t(op.ws[uint64_t(j0 + c) * nb + b])) : 0;
-              total[r][c] += static_cast<i128>(sum) * mant;
+              total[r][c] += int64_t(sum) * mant; // |sum * mant| < 2^36
               acc[r][c] = 0;
             } else {
               acc[r][c] = sum;
@@ -119,12 +125,13 @@ void linearTileLoops(const LinearParams &p, const LinearOperands<ScaleWord> &op)
 #pragma HLS UNROLL
           const int j = j0 + c;
           if (j < p.n) {
-            i128 v = shiftRne(total[r][c] * op.as[i], p.shift);
+            const ap_int<kLinearProductBits> prod = total[r][c] * op.as[i];
+            ap_int<kLinearProductBits + 1> v = shiftRneWide<kLinearProductBits>(prod, p.shift);
             if (op.bias)
               v += op.bias[j];
-            const int32_t y = applyActivation(sat32(v), p.act, p.outFrac);
+            const int32_t y = applyActivation(sat32Wide(v), p.act, p.outFrac);
             int32_t &o = op.o[uint64_t(i) * op.oPitch + j];
-            o = op.accumulate ? sat32(static_cast<i128>(o) + y) : y;
+            o = op.accumulate ? sat32From64(int64_t(o) + y) : y;
           }
         }
       }

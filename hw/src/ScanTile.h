@@ -92,7 +92,7 @@ template <int S> void scanTileEngine(const ScanShape &p, const ScanOperands &op)
         const int32_t dv = p.ssd ? headDt : op.delta[uint64_t(t) * op.tPitch + d];
         const int32_t xdt = ssmXdt(dv, uv, p.f);
         int32_t *h = op.s + uint64_t(d) * p.n;
-        i128 yacc = 0;
+        SsmAcc yacc = 0;
         for (int jb = 0; jb < nBeats; ++jb) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 64
 #pragma HLS PIPELINE II = 1
@@ -104,7 +104,7 @@ template <int S> void scanTileEngine(const ScanShape &p, const ScanOperands &op)
               const int32_t decay =
                   p.ssd ? headDecay : ssmDecay(dv, op.a[uint64_t(d) * p.n + j], p.f);
               h[j] = ssmLaneUpdate(h[j], decay, xdt, bt[grp * p.n + j], p.f.b);
-              yacc += int64_t(h[j]) * ct[grp * p.n + j]; // a 32x32 product is exact in 64 bits
+              yacc += int64_t(h[j]) * ct[grp * p.n + j]; // 32 x 32 bits: exact in 64
             }
           }
         }

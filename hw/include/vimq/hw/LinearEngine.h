@@ -90,10 +90,8 @@ inline int32_t applyActivation(int32_t v, Activation act, int frac) {
 #else
   if (act == Activation::Silu)
     return siluPwl(v, frac);
-  if (act == Activation::Softplus) {
-    const int32_t q12 = sat32(shiftRne(v, frac - kExpInFrac));
-    return sat32(shiftRne(softplusPwl(q12), kExpInFrac - frac));
-  }
+  if (act == Activation::Softplus)
+    return sat32ShiftRne(softplusPwl(sat32ShiftRne(v, frac - kExpInFrac)), kExpInFrac - frac);
   return v;
 #endif
 }

@@ -5,34 +5,32 @@
 // do not depend on the order in which parallel lanes reduce. Every narrowing step rounds
 // half-to-even (RNE) and saturates; docs/overlay.md lists the formats.
 //
-// Header-only plain C++ (no LLVM, no std containers) so that the HLS sources include it.
+// C++14, STL-free and heap-free: the synthesizable modules (hw/src) include it. Values of up to
+// 64 bits are int64_t; the few wider ones (LINEAR's total x absmax, the SSM's sum over the state,
+// the FWHT's scaled sums, the RMSNorm factor's operands) are ap_int/ap_uint of the width they
+// need (vimq/hw/Hls.h). The __int128 forms at the end exist for the simulator's fast paths and
+// the tests only (not in synthesis).
 //
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
-#include <cstdint>
+#include "vimq/hw/Hls.h"
 
-namespace vimq::hw {
+#include <stdint.h>
 
-using i128 = __int128; // ap_int<128> in the synthesised design; only products need it.
+namespace vimq {
+namespace hw {
 
-inline constexpr int32_t kInt32Max = 2147483647;
-inline constexpr int32_t kInt32Min = -2147483647 - 1;
+constexpr int32_t kInt32Max = 2147483647;
+constexpr int32_t kInt32Min = -2147483647 - 1;
 
-inline constexpr int32_t sat32(i128 v) {
-  return v > kInt32Max ? kInt32Max : v < kInt32Min ? kInt32Min : static_cast<int32_t>(v);
-}
-inline constexpr int16_t sat16(i128 v) {
-  return v > 32767 ? int16_t(32767) : v < -32768 ? int16_t(-32768) : static_cast<int16_t>(v);
-}
-inline constexpr int8_t sat8(i128 v) {
-  // Symmetric: -128 is never produced, so negation of a quantized value cannot overflow.
-  return v > 127 ? int8_t(127) : v < -127 ? int8_t(-127) : static_cast<int8_t>(v);
-}
-
-/// sat32 of a 64-bit value (the same function as sat32 on a narrower input).
+/// sat32 of a 64-bit value.
 inline constexpr int32_t sat32From64(int64_t v) {
   return v > kInt32Max ? kInt32Max : v < kInt32Min ? kInt32Min : static_cast<int32_t>(v);
+}
+/// Symmetric int8 saturation: -128 is never produced, so negating a code cannot overflow.
+inline constexpr int8_t sat8From64(int64_t v) {
+  return v > 127 ? int8_t(127) : v < -127 ? int8_t(-127) : static_cast<int8_t>(v);
 }
 
 /// shiftRne for a 64-bit value and 0 < s <= 62: the common case, kept in 64-bit arithmetic
@@ -44,6 +42,76 @@ inline constexpr int64_t shiftRne64(int64_t v, int s) {
   // Round up when rem > half, or rem == half and q is odd: for integers that is exactly
   // rem + (q & 1) > half (no data-dependent branch; rem + 1 <= 2^62 cannot overflow).
   return q + ((rem + (q & 1)) > half ? 1 : 0);
+}
+
+/// v / 2^s rounded half to even for 0 <= s (s = 0 is v; s >= 64 is 0): exact in 64 bits.
+inline constexpr int64_t shiftRneAny64(int64_t v, int s) {
+  if (s <= 0)
+    return v;
+  if (s >= 64)
+    return 0; // |v| <= 2^63 <= 2^(s-1): at most a half, which rounds to the even 0
+  const int64_t q = v >> s;
+  const uint64_t rem = uint64_t(v) & ((uint64_t(1) << (s - 1) << 1) - 1);
+  const uint64_t half = uint64_t(1) << (s - 1);
+  return q + ((rem > half || (rem == half && (q & 1))) ? 1 : 0);
+}
+
+/// sat32(RNE(v * 2^-s)) for any s: a right shift rounds half to even, a left shift (s < 0)
+/// saturates exactly as the infinitely wide product would.
+inline constexpr int32_t sat32ShiftRne(int64_t v, int s) {
+  if (s >= 0)
+    return sat32From64(shiftRneAny64(v, s));
+  const int k = -s;
+  if (v == 0)
+    return 0;
+  if (k >= 32)
+    return v > 0 ? kInt32Max : kInt32Min;
+  if (v > (int64_t(kInt32Max) >> k))
+    return kInt32Max;
+  if (v < (int64_t(kInt32Min) >> k)) // kInt32Min is a multiple of 2^k for k <= 31
+    return kInt32Min;
+  return static_cast<int32_t>(v * (int64_t(1) << k));
+}
+
+/// RNE(v / 2^s) of a W-bit value for s >= 0 (s = 0 is v; s >= W is 0).
+template <int W> inline ap_int<W> shiftRneWide(const ap_int<W> &v, int s) {
+  if (s <= 0)
+    return v;
+  if (s >= W)
+    return ap_int<W>(0); // |v| <= 2^(W-1) <= 2^(s-1): at most a half, rounding to 0
+  const ap_int<W> q = v >> s;
+  const ap_int<W> floorPart = q << s;
+  const ap_int<W> rem = v - floorPart; // in [0, 2^s)
+  const ap_int<W> half = ap_int<W>(1) << (s - 1);
+  const bool up = rem > half || (rem == half && q[0]);
+  const ap_int<W> r = up ? ap_int<W>(q + 1) : q;
+  return r;
+}
+
+/// sat32 of a W-bit value.
+template <int W> inline int32_t sat32Wide(const ap_int<W> &v) {
+  if (v > kInt32Max)
+    return kInt32Max;
+  if (v < kInt32Min)
+    return kInt32Min;
+  return static_cast<int32_t>(v.to_int64());
+}
+
+#ifndef __SYNTHESIS__
+//===-- Simulation and tests only: the same roundings on __int128 ---------------------------===//
+//
+// The simulator's fast paths and the tests form some products in __int128; these are the same
+// functions as the explicit-width ones above (tests/hw/NumericsTest.cpp compares them).
+typedef __int128 i128;
+
+inline constexpr int32_t sat32(i128 v) {
+  return v > kInt32Max ? kInt32Max : v < kInt32Min ? kInt32Min : static_cast<int32_t>(v);
+}
+inline constexpr int16_t sat16(i128 v) {
+  return v > 32767 ? int16_t(32767) : v < -32768 ? int16_t(-32768) : static_cast<int16_t>(v);
+}
+inline constexpr int8_t sat8(i128 v) {
+  return v > 127 ? int8_t(127) : v < -127 ? int8_t(-127) : static_cast<int8_t>(v);
 }
 
 /// v * 2^-s rounded half to even; s <= 0 is an exact left shift. s must be in [-64, 120].
@@ -81,6 +149,7 @@ inline constexpr i128 divRne(i128 num, i128 den) {
     return divRne64(static_cast<int64_t>(num), static_cast<int64_t>(den));
   return divRneIn<i128>(num, den);
 }
+#endif // __SYNTHESIS__
 
 //===-- PWL exp unit (FastMamba) -------------------------------------------------------------===//
 //
@@ -92,10 +161,10 @@ inline constexpr i128 divRne(i128 num, i128 den) {
 //   result = RNE(p / 2^-u); 0 when -u >= 31.   x > 0 is clamped to x = 0 (result 32768).
 // kExp2Lo[i] = round(2^-(i+1)/8 * 2^15), kExp2Slope[i] = round(8 * (2^-i/8 - 2^-(i+1)/8) * 2^15);
 // tests/hw check the tables against those formulas.
-inline constexpr int kExpInFrac = 12;
-inline constexpr int kExpOutFrac = 15;
-inline constexpr int32_t kExp2Lo[8] = {30048, 27554, 25268, 23170, 21247, 19484, 17867, 16384};
-inline constexpr int32_t kExp2Slope[8] = {21757, 19951, 18295, 16777, 15384, 14108, 12937, 11863};
+constexpr int kExpInFrac = 12;
+constexpr int kExpOutFrac = 15;
+constexpr int32_t kExp2Lo[8] = {30048, 27554, 25268, 23170, 21247, 19484, 17867, 16384};
+constexpr int32_t kExp2Slope[8] = {21757, 19951, 18295, 16777, 15384, 14108, 12937, 11863};
 
 inline constexpr int32_t exp2Segment(int32_t v) { // v in (-65536, 0], Q16 -> Q15
   int32_t n = -v;
@@ -121,8 +190,8 @@ inline constexpr int32_t expPwl(int32_t xQ12) {
 /// form; the exp result is rounded from Q15 to Q12 by RNE).
 inline constexpr int32_t softplusPwl(int32_t xQ12) {
   if (xQ12 <= 0)
-    return static_cast<int32_t>(shiftRne(expPwl(xQ12), kExpOutFrac - kExpInFrac));
-  return sat32(static_cast<i128>(xQ12) + shiftRne(expPwl(-xQ12), kExpOutFrac - kExpInFrac));
+    return static_cast<int32_t>(shiftRne64(expPwl(xQ12), kExpOutFrac - kExpInFrac));
+  return sat32From64(int64_t(xQ12) + shiftRne64(expPwl(-xQ12), kExpOutFrac - kExpInFrac));
 }
 
 //===-- PWL sigmoid unit ---------------------------------------------------------------------===//
@@ -135,10 +204,10 @@ inline constexpr int32_t softplusPwl(int32_t xQ12) {
 // tests/hw recompute the table from that formula. No divider: one table read pair, one 16x9-bit
 // multiply and a rounding shift. |s - sigmoid(x) * 2^15| <= 6.71 LSB of Q15 over every Q12 input
 // (measured exhaustively, docs/overlay.md).
-inline constexpr int kSigmoidSegLog2 = 9;                       // 2^9 Q12 steps = 1/8 per segment
-inline constexpr int kSigmoidSegments = 128;                    // [0, 16)
-inline constexpr int32_t kSigmoidSatQ12 = kSigmoidSegments << kSigmoidSegLog2; // 16.0 in Q12
-inline constexpr int32_t kSigmoidTable[kSigmoidSegments + 1] = {
+constexpr int kSigmoidSegLog2 = 9;                       // 2^9 Q12 steps = 1/8 per segment
+constexpr int kSigmoidSegments = 128;                    // [0, 16)
+constexpr int32_t kSigmoidSatQ12 = kSigmoidSegments << kSigmoidSegLog2; // 16.0 in Q12
+constexpr int32_t kSigmoidTable[kSigmoidSegments + 1] = {
     16384, 17407, 18421, 19420, 20397, 21344, 22255, 23127, 23955, 24737, 25471, 26155, 26790,
     27377, 27917, 28411, 28862, 29272, 29644, 29979, 30282, 30555, 30799, 31018, 31214, 31389,
     31545, 31684, 31807, 31917, 32015, 32102, 32179, 32247, 32307, 32361, 32408, 32450, 32487,
@@ -169,8 +238,8 @@ inline constexpr int32_t sigmoidPwl(int32_t xQ12) {
 /// SiLU of a Q(frac) int32 value, result in Q(frac): x * sigmoid(x) with the argument rounded
 /// to Q12 for the sigmoid unit, product rounded by RNE.
 inline constexpr int32_t siluPwl(int32_t x, int frac) {
-  int32_t xq12 = sat32(shiftRne(x, frac - kExpInFrac));
-  return sat32(shiftRne(static_cast<i128>(x) * sigmoidPwl(xq12), kExpOutFrac));
+  const int32_t xq12 = sat32ShiftRne(x, frac - kExpInFrac);
+  return sat32From64(shiftRne64(int64_t(x) * sigmoidPwl(xq12), kExpOutFrac)); // |x s| < 2^47
 }
 
 //===-- Shared iterative units: divider and integer square root ------------------------------===//
@@ -216,10 +285,10 @@ template <int kRootBits> inline constexpr i128 isqrtIter(i128 v) {
 // |x * R| <= a * R <= 127 * 2^31 + a/2 < 2^38 + 2^30, so the product fits 64 bits (40 bits signed
 // in hardware) and |x * R / 2^31| < 127.5: sat8 never acts. The one x beyond a, x = INT32_MIN
 // with a saturated to 2^31 - 1, has R = 127 and gives exactly -127.
-inline constexpr int kQuantRecipShift = 31;
-inline constexpr int kQuantRecipBits = 38; // 127 * 2^31 < 2^38
+constexpr int kQuantRecipShift = 31;
+constexpr int kQuantRecipBits = 38; // 127 * 2^31 < 2^38
 /// One row's reciprocal: 38 divider iterations, one cycle to load the operands, one to round.
-inline constexpr int kQuantRecipCycles = kQuantRecipBits + 2;
+constexpr int kQuantRecipCycles = kQuantRecipBits + 2;
 
 /// R = RNE(127 * 2^31 / a), a >= 1.
 inline constexpr int64_t quantRecip(int32_t a) {
@@ -233,7 +302,7 @@ inline constexpr int64_t quantRecip(int32_t a) {
 
 /// One element: sat8(RNE(x * R / 2^31)).
 inline constexpr int8_t quantizeWithRecip(int32_t x, int64_t recip) {
-  return sat8(shiftRne64(int64_t(x) * recip, kQuantRecipShift));
+  return sat8From64(shiftRne64(int64_t(x) * recip, kQuantRecipShift));
 }
 
 //===-- RMSNorm factor, all integer ----------------------------------------------------------===//
@@ -246,17 +315,17 @@ inline constexpr int8_t quantizeWithRecip(int32_t x, int64_t recip) {
 //   rq = isqrt(floor(N / max(V, 1)))    (< 2^56: the factor 1/sqrt(mean(T^2) + eps) in Q24)
 //   y = sat32(RNE(t * rq * w / 2^(24 + fw + f - fo)))   (|t rq w| < 2^118)
 // f <= kMaxNormFrac keeps every step inside 128 bits; the ISA verifier and the sim refuse more.
-inline constexpr int kMaxNormFrac = 24;
-inline constexpr int kMaxNormGroup = 65535;
-inline constexpr int kNormFactorFrac = 24;
-inline constexpr int kNormNumBits = 16 + 2 * kNormFactorFrac + 2 * kMaxNormFrac; // N < 2^112
-inline constexpr int kNormRootBits = kNormNumBits / 2;                          // rq < 2^56
+constexpr int kMaxNormFrac = 24;
+constexpr int kMaxNormGroup = 65535;
+constexpr int kNormFactorFrac = 24;
+constexpr int kNormNumBits = 16 + 2 * kNormFactorFrac + 2 * kMaxNormFrac; // N < 2^112
+constexpr int kNormRootBits = kNormNumBits / 2;                          // rq < 2^56
 inline constexpr i128 kNormEpsCap = i128(1) << kNormNumBits;
 /// Divider (112 iterations) then square root (56 iterations), plus operand load (E decode,
 /// V = S + E) and the max(V, 1) select: once per (row, group) on the shared units.
-inline constexpr int kNormDivCycles = kNormNumBits;
-inline constexpr int kIsqrtCycles = kNormRootBits;
-inline constexpr int kRsqrtCycles = kNormDivCycles + kIsqrtCycles + 2;
+constexpr int kNormDivCycles = kNormNumBits;
+constexpr int kIsqrtCycles = kNormRootBits;
+constexpr int kRsqrtCycles = kNormDivCycles + kIsqrtCycles + 2;
 
 /// eps's bit pattern is usable: a finite fp32 value >= 0 (-0.0 is 0).
 inline constexpr bool normEpsValid(uint32_t epsBits) {
@@ -293,4 +362,5 @@ inline constexpr int64_t normFactor(i128 sumSq, i128 epsTerm, int g, int f) {
   return static_cast<int64_t>(isqrtIter<kNormRootBits>(q));
 }
 
-} // namespace vimq::hw
+} // namespace hw
+} // namespace vimq

@@ -79,11 +79,8 @@ void ssdScan(const SsdScanParams &p, const int32_t *x, const int32_t *dt, const 
 /// give the same value.
 inline int32_t ssmLaneUpdate(int32_t h, int32_t decayQ15, int32_t xdt, int32_t b, int fracB) {
   const int64_t kept = shiftRne64(int64_t(decayQ15) * h, kExpOutFrac);
-  const int64_t prod = int64_t(xdt) * b;
-  // |kept| <= 2^31 and |RNE(prod / 2^fracB)| <= 2^61 for fracB >= 1: the sum fits 64 bits.
-  if (fracB > 0 && fracB <= 62)
-    return sat32From64(kept + shiftRne64(prod, fracB));
-  return sat32(static_cast<i128>(kept) + shiftRne(prod, fracB));
+  // |kept| <= 2^31 and |RNE(xdt * b / 2^fracB)| <= 2^62: the sum fits 64 bits.
+  return sat32From64(kept + shiftRneAny64(int64_t(xdt) * b, fracB));
 }
 
 #ifndef __SYNTHESIS__
@@ -111,27 +108,39 @@ inline int32_t ssmSiluUnit(int32_t x, int frac) {
 
 /// decay = exp(sat32(RNE(delta * A / 2^(fD + fA - 12)))) in Q15.
 inline int32_t ssmDecay(int32_t delta, int32_t a, const SsmFormats &f) {
-  const int s = f.delta + f.a - kExpInFrac;
-  const int64_t prod = int64_t(delta) * a;
-  const int32_t arg =
-      s > 0 && s <= 62 ? sat32From64(shiftRne64(prod, s)) : sat32(shiftRne(prod, s));
-  return ssmExpUnit(arg);
+  return ssmExpUnit(sat32ShiftRne(int64_t(delta) * a, f.delta + f.a - kExpInFrac));
 }
 
 /// xdt = sat32(RNE(delta * u / 2^(fD + fU - fH))).
 inline int32_t ssmXdt(int32_t delta, int32_t u, const SsmFormats &f) {
-  return sat32(shiftRne(static_cast<i128>(delta) * u, f.delta + f.u - f.state));
+  return sat32ShiftRne(int64_t(delta) * u, f.delta + f.u - f.state);
+}
+
+/// Width of the exact sum over the state of h * C (32 x 32-bit products, n <= 1023 terms).
+constexpr int kSsmAccBits = 74;
+typedef ap_int<kSsmAccBits> SsmAcc;
+
+/// RNE(v / 2^s) of the accumulator width, s < 0 an exact left shift (formats where the sum's
+/// fraction bits are below the output's; the ISA's single frac always gives s >= 0).
+inline ap_int<kSsmAccBits + 2> ssmRescale(const ap_int<kSsmAccBits + 2> &v, int s) {
+  if (s >= 0)
+    return shiftRneWide<kSsmAccBits + 2>(v, s);
+  const ap_int<kSsmAccBits + 2> r = v << -s;
+  return r;
 }
 
 /// The output of one (token, channel) from the exact sum of h * C: rounding, D skip, gate.
-inline int32_t ssmFinishOutput(i128 yacc, int32_t u, bool skip, int32_t d, bool gate, int32_t z,
-                               const SsmFormats &f) {
-  i128 y = shiftRne(yacc, f.state + f.c - f.out);
-  if (skip)
-    y += shiftRne(static_cast<i128>(d) * u, f.d + f.u - f.out);
-  int32_t v = sat32(y);
+inline int32_t ssmFinishOutput(const SsmAcc &yacc, int32_t u, bool skip, int32_t d, bool gate,
+                               int32_t z, const SsmFormats &f) {
+  const ap_int<kSsmAccBits + 2> wide = yacc;
+  ap_int<kSsmAccBits + 2> y = ssmRescale(wide, f.state + f.c - f.out);
+  if (skip) {
+    const ap_int<kSsmAccBits + 2> du = int64_t(d) * u; // exact: 32 x 32 bits
+    y += ssmRescale(du, f.d + f.u - f.out);
+  }
+  int32_t v = sat32Wide(y);
   if (gate)
-    v = sat32(shiftRne(static_cast<i128>(v) * ssmSiluUnit(z, f.z), f.z));
+    v = sat32ShiftRne(int64_t(v) * ssmSiluUnit(z, f.z), f.z);
   return v;
 }
 
