@@ -35,6 +35,8 @@ struct DdrView {
   uint8_t *ddr;
   const DdrBuffer *buffers;
   uint32_t numBuffers;
+  /// What FETCH looks up for a LOAD/STORE (hw/src/Fetch.cpp): the entry, or null.
+  const DdrBuffer *entry(uint64_t id) const { return id < numBuffers ? &buffers[id] : nullptr; }
 };
 
 using namespace isa;
@@ -238,10 +240,10 @@ bool Dataflow::stepModule(unsigned m) {
     const OnChipRefs refs = mem->refs();
     switch (static_cast<Opcode>(getBits(s.cur.in, fld::COMMON_opcode))) {
     case Opcode::LOAD:
-      r = loadExec(s.cur.in, refs, ddr.ddr, ddr.buffers, ddr.numBuffers);
+      r = loadExec(s.cur.in, refs, ddr.ddr, ddr.entry(getBits(s.cur.in, fld::LOAD_ddr_buf)));
       break;
     case Opcode::STORE:
-      r = storeExec(s.cur.in, refs, ddr.ddr, ddr.buffers, ddr.numBuffers);
+      r = storeExec(s.cur.in, refs, ddr.ddr, ddr.entry(getBits(s.cur.in, fld::STORE_ddr_buf)));
       break;
     case Opcode::LINEAR:
       r = linearExec(s.cur.in, refs);
@@ -266,6 +268,7 @@ bool Dataflow::stepModule(unsigned m) {
     prof.stallDdrCycles += portStart - s.time;
     s.time = portStart + r.cycles;
     prof.busyCycles += r.cycles;
+    prof.loopIterations += r.iterations;
     prof.ddrBytes += r.ddrBytes;
     ++prof.instructions;
     s.pendingPush = pushMask(s.cur.in);

@@ -86,6 +86,10 @@ struct OnChipRefs {
 struct Command {
   isa::Instr in;
   uint32_t index;
+  /// LOAD/STORE: the buffer table entry of the instruction's ddr_buf, looked up by FETCH (the
+  /// modules have no port to the table); ddrValid is 0 for an id beyond the table.
+  DdrBuffer ddr;
+  uint8_t ddrValid;
 };
 typedef uint8_t Token;
 /// What a module tells FETCH after each instruction: its index and error; `finish` marks
@@ -118,7 +122,7 @@ inline void pushTokens(const isa::Instr &in, hls::stream<Token> tokOut[kModules]
 }
 
 /// One command served by a module's HLS top: the blocking handshake around `exec` (a functor
-/// taking the instruction and returning its ExecResult). FINISH (in LOAD's queue) executes
+/// taking the Command and returning its ExecResult). FINISH (in LOAD's queue) executes
 /// nothing: its tokens order it after the modules it names, then FETCH is told.
 template <typename ExecFn>
 inline void serveCommand(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
@@ -129,7 +133,7 @@ inline void serveCommand(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kMo
   Report rep;
   rep.index = c.index;
   rep.finish = isa::opcodeOf(c.in) == isa::Opcode::FINISH;
-  rep.error = rep.finish ? 0u : uint32_t(exec(c.in).error);
+  rep.error = rep.finish ? 0u : uint32_t(exec(c).error);
   pushTokens(c.in, tokOut);
   report.write(rep);
 }

@@ -13,7 +13,7 @@ namespace {
 
 struct ConvFn {
   OnChipRefs mem;
-  ExecResult operator()(const isa::Instr &in) const { return convExec(in, mem); }
+  ExecResult operator()(const Command &c) const { return convExec(c.in, mem); }
 };
 
 } // namespace

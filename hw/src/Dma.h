@@ -67,13 +67,12 @@ inline uint64_t dmaPortCycles(uint64_t rows, uint64_t rowBytes) {
   return rows * ceilDiv(rowBytes ? rowBytes : 1, uint64_t(cfg::kDdrBytesPerCycle));
 }
 
-inline bool ddrRangeOk(const DdrBuffer *buffers, uint32_t numBuffers, uint64_t id, uint64_t off,
-                       uint64_t stride, uint64_t rows, uint64_t rowBytes) {
-  if (id >= numBuffers)
-    return false;
+/// rows of rowBytes at off + i * stride lie inside the buffer.
+inline bool ddrRangeOk(const DdrBuffer &buffer, uint64_t off, uint64_t stride, uint64_t rows,
+                       uint64_t rowBytes) {
   if (rows == 0 || rowBytes == 0)
-    return off <= buffers[id].size;
-  return off + (rows - 1) * stride + rowBytes <= buffers[id].size;
+    return off <= buffer.size;
+  return off + (rows - 1) * stride + rowBytes <= buffer.size;
 }
 
 inline int64_t readDdrElem(const uint8_t *p, isa::DType t) {

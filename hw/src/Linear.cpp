@@ -19,7 +19,7 @@ namespace {
 
 struct LinearFn {
   OnChipRefs mem;
-  ExecResult operator()(const isa::Instr &in) const { return linearExec(in, mem); }
+  ExecResult operator()(const Command &c) const { return linearExec(c.in, mem); }
 };
 
 } // namespace

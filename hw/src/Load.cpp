@@ -39,17 +39,15 @@ void writeMem(const OnChipRefs &m, isa::Buf b, uint64_t i, int64_t v) {
 struct LoadFn {
   OnChipRefs mem;
   uint8_t *ddr;
-  const DdrBuffer *buffers;
-  uint32_t numBuffers;
-  ExecResult operator()(const isa::Instr &in) const {
-    return loadExec(in, mem, ddr, buffers, numBuffers);
+  ExecResult operator()(const Command &c) const {
+    return loadExec(c.in, mem, ddr, c.ddrValid ? &c.ddr : 0);
   }
 };
 
 } // namespace
 
 ExecResult loadExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
-                    const DdrBuffer *buffers, uint32_t numBuffers) {
+                    const DdrBuffer *buffer) {
   namespace fld = isa::fld;
   const uint64_t bufField = fieldOf(in, fld::LOAD_buf), dtField = fieldOf(in, fld::LOAD_dtype);
   const uint64_t addr = fieldOf(in, fld::LOAD_addr), pitch = fieldOf(in, fld::LOAD_pitch);
@@ -57,7 +55,6 @@ ExecResult loadExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
   const uint64_t padRows = fieldOf(in, fld::LOAD_pad_rows);
   const uint64_t padCols = fieldOf(in, fld::LOAD_pad_cols);
   const uint64_t off = fieldOf(in, fld::LOAD_ddr_off), stride = fieldOf(in, fld::LOAD_ddr_stride);
-  const uint64_t id = fieldOf(in, fld::LOAD_ddr_buf);
   const bool reverse = fieldOf(in, fld::LOAD_reverse);
   if (bufField > 3 || dtField > 5)
     return execFail(OverlayError::BadField);
@@ -66,13 +63,13 @@ ExecResult loadExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
   if (!dmaTypeAllowed(buf, dt))
     return execFail(OverlayError::BadField);
   const unsigned eb = isa::dtypeBytes(dt);
-  if (!ddrRangeOk(buffers, numBuffers, id, off, stride, rows, cols * eb))
+  if (!buffer || !ddrRangeOk(*buffer, off, stride, rows, cols * eb))
     return execFail(OverlayError::DmaOutOfRange);
   const uint64_t width = cols + padCols;
   if (!regionOk(addr, pitch, padRows + rows, width, memSize(buf)))
     return execFail(OverlayError::OnChipOutOfRange);
 
-  const uint8_t *base = ddr + buffers[id].base + off;
+  const uint8_t *base = ddr + buffer->base + off;
   const uint64_t lanes = dmaLanes(buf, eb), padLanes = memBanks(buf);
   const uint64_t padBeats = ceilDiv(width, padLanes), rowBeats = ceilDiv(width, lanes);
   ExecResult r = execOk(padRows * padBeats + rows * rowBeats, uint64_t(cfg::kDdrLatencyCycles));
@@ -108,8 +105,7 @@ ExecResult loadExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
 void vimq_load(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
                hls::stream<Token> tokOut[kModules], hls::stream<Report> &report,
                int8_t act[kActSize], uint8_t wgt[kWgtSize], int32_t vec[kVecSize],
-               int32_t state[kStateSize], uint8_t *ddr, const DdrBuffer *buffers,
-               uint32_t numBuffers) {
+               int32_t state[kStateSize], uint8_t *ddr) {
 #pragma HLS INTERFACE ap_ctrl_none port = return
 #pragma HLS INTERFACE axis port = cmd
 #pragma HLS INTERFACE axis port = tokIn
@@ -120,13 +116,12 @@ void vimq_load(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
 #pragma HLS INTERFACE bram port = vec
 #pragma HLS INTERFACE bram port = state
 #pragma HLS INTERFACE m_axi port = ddr offset = direct bundle = gmem_ddr
-#pragma HLS INTERFACE m_axi port = buffers offset = direct bundle = gmem_ctl
 #pragma HLS ARRAY_PARTITION variable = act cyclic factor = kActBanks
 #pragma HLS ARRAY_PARTITION variable = wgt cyclic factor = kWgtBanks
 #pragma HLS ARRAY_PARTITION variable = vec cyclic factor = kVecBanks
 #pragma HLS ARRAY_PARTITION variable = state cyclic factor = kStateBanks
   const OnChipRefs mem = {act, wgt, vec, state};
-  serveCommand(cmd, tokIn, tokOut, report, LoadFn{mem, ddr, buffers, numBuffers});
+  serveCommand(cmd, tokIn, tokOut, report, LoadFn{mem, ddr});
 }
 
 } // namespace hw

@@ -14,27 +14,32 @@
 namespace vimq {
 namespace hw {
 
+/// `buffer`: the table entry of the instruction's ddr_buf (null: beyond the table).
 ExecResult loadExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
-                    const DdrBuffer *buffers, uint32_t numBuffers);
+                    const DdrBuffer *buffer);
 ExecResult storeExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
-                     const DdrBuffer *buffers, uint32_t numBuffers);
+                     const DdrBuffer *buffer);
 ExecResult linearExec(const isa::Instr &in, const OnChipRefs &mem);
 ExecResult convExec(const isa::Instr &in, const OnChipRefs &mem);
 ExecResult ssmExec(const isa::Instr &in, const OnChipRefs &mem);
 ExecResult vectorExec(const isa::Instr &in, const OnChipRefs &mem);
+
+/// FETCH, the kernel the host starts: the kernel ABI's arguments (vimq/hw/KernelAbi.def), then
+/// the command queue of every module and the report stream from every module.
+void vimq_fetch(const uint64_t *insns, uint32_t insn_count, uint8_t *ddr,
+                const uint64_t *buffers, uint32_t num_buffers, uint64_t *status,
+                hls::stream<Command> cmd[kModules], hls::stream<Report> report[kModules]);
 
 /// LOAD also executes FINISH (it travels in LOAD's command queue): after FINISH's tokens it
 /// reports `finish` to FETCH.
 void vimq_load(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
                hls::stream<Token> tokOut[kModules], hls::stream<Report> &report,
                int8_t act[kActSize], uint8_t wgt[kWgtSize], int32_t vec[kVecSize],
-               int32_t state[kStateSize], uint8_t *ddr, const DdrBuffer *buffers,
-               uint32_t numBuffers);
+               int32_t state[kStateSize], uint8_t *ddr);
 void vimq_store(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
                 hls::stream<Token> tokOut[kModules], hls::stream<Report> &report,
                 int8_t act[kActSize], uint8_t wgt[kWgtSize], int32_t vec[kVecSize],
-                int32_t state[kStateSize], uint8_t *ddr, const DdrBuffer *buffers,
-                uint32_t numBuffers);
+                int32_t state[kStateSize], uint8_t *ddr);
 void vimq_linear(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
                  hls::stream<Token> tokOut[kModules], hls::stream<Report> &report,
                  int8_t act[kActSize], uint8_t wgt[kWgtSize], int32_t vec[kVecSize]);

@@ -13,7 +13,7 @@ namespace {
 
 struct SsmFn {
   OnChipRefs mem;
-  ExecResult operator()(const isa::Instr &in) const { return ssmExec(in, mem); }
+  ExecResult operator()(const Command &c) const { return ssmExec(c.in, mem); }
 };
 
 } // namespace

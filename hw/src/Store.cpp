@@ -33,24 +33,21 @@ int64_t readMem(const OnChipRefs &m, isa::Buf b, uint64_t i) {
 struct StoreFn {
   OnChipRefs mem;
   uint8_t *ddr;
-  const DdrBuffer *buffers;
-  uint32_t numBuffers;
-  ExecResult operator()(const isa::Instr &in) const {
-    return storeExec(in, mem, ddr, buffers, numBuffers);
+  ExecResult operator()(const Command &c) const {
+    return storeExec(c.in, mem, ddr, c.ddrValid ? &c.ddr : 0);
   }
 };
 
 } // namespace
 
 ExecResult storeExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
-                     const DdrBuffer *buffers, uint32_t numBuffers) {
+                     const DdrBuffer *buffer) {
   namespace fld = isa::fld;
   const uint64_t bufField = fieldOf(in, fld::STORE_buf), dtField = fieldOf(in, fld::STORE_dtype);
   const uint64_t addr = fieldOf(in, fld::STORE_addr), pitch = fieldOf(in, fld::STORE_pitch);
   const uint64_t rows = fieldOf(in, fld::STORE_rows), cols = fieldOf(in, fld::STORE_cols);
   const uint64_t off = fieldOf(in, fld::STORE_ddr_off);
   const uint64_t stride = fieldOf(in, fld::STORE_ddr_stride);
-  const uint64_t id = fieldOf(in, fld::STORE_ddr_buf);
   const bool reverse = fieldOf(in, fld::STORE_reverse);
   if (bufField > 3 || dtField > 5)
     return execFail(OverlayError::BadField);
@@ -59,12 +56,12 @@ ExecResult storeExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
   if (!dmaTypeAllowed(buf, dt))
     return execFail(OverlayError::BadField);
   const unsigned eb = isa::dtypeBytes(dt);
-  if (!ddrRangeOk(buffers, numBuffers, id, off, stride, rows, cols * eb))
+  if (!buffer || !ddrRangeOk(*buffer, off, stride, rows, cols * eb))
     return execFail(OverlayError::DmaOutOfRange);
   if (!regionOk(addr, pitch, rows, cols, memSize(buf)))
     return execFail(OverlayError::OnChipOutOfRange);
 
-  uint8_t *base = ddr + buffers[id].base + off;
+  uint8_t *base = ddr + buffer->base + off;
   const uint64_t lanes = dmaLanes(buf, eb), beats = ceilDiv(cols, lanes);
   ExecResult r = execOk(rows * beats, uint64_t(cfg::kDdrLatencyCycles));
   r.ddrBytes = rows * cols * eb;
@@ -96,8 +93,7 @@ ExecResult storeExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
 void vimq_store(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
                 hls::stream<Token> tokOut[kModules], hls::stream<Report> &report,
                 int8_t act[kActSize], uint8_t wgt[kWgtSize], int32_t vec[kVecSize],
-                int32_t state[kStateSize], uint8_t *ddr, const DdrBuffer *buffers,
-                uint32_t numBuffers) {
+                int32_t state[kStateSize], uint8_t *ddr) {
 #pragma HLS INTERFACE ap_ctrl_none port = return
 #pragma HLS INTERFACE axis port = cmd
 #pragma HLS INTERFACE axis port = tokIn
@@ -108,13 +104,12 @@ void vimq_store(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
 #pragma HLS INTERFACE bram port = vec
 #pragma HLS INTERFACE bram port = state
 #pragma HLS INTERFACE m_axi port = ddr offset = direct bundle = gmem_ddr
-#pragma HLS INTERFACE m_axi port = buffers offset = direct bundle = gmem_ctl
 #pragma HLS ARRAY_PARTITION variable = act cyclic factor = kActBanks
 #pragma HLS ARRAY_PARTITION variable = wgt cyclic factor = kWgtBanks
 #pragma HLS ARRAY_PARTITION variable = vec cyclic factor = kVecBanks
 #pragma HLS ARRAY_PARTITION variable = state cyclic factor = kStateBanks
   const OnChipRefs mem = {act, wgt, vec, state};
-  serveCommand(cmd, tokIn, tokOut, report, StoreFn{mem, ddr, buffers, numBuffers});
+  serveCommand(cmd, tokIn, tokOut, report, StoreFn{mem, ddr});
 }
 
 } // namespace hw

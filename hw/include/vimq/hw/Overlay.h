@@ -25,6 +25,7 @@ inline constexpr Unit unitOf(isa::Module m) { return static_cast<Unit>(unsigned(
 struct UnitProfile {
   uint64_t instructions = 0;
   uint64_t busyCycles = 0;       ///< executing (loop structure + DDR transfer time)
+  uint64_t loopIterations = 0;   ///< of busyCycles, the pipelined-loop iterations (II = 1)
   uint64_t stallCmdCycles = 0;   ///< idle, its command queue empty
   uint64_t stallTokenCycles = 0; ///< waiting for a dependency token
   uint64_t stallFullCycles = 0;  ///< blocked on a full command or token FIFO
