@@ -18,6 +18,7 @@
 #define VIMQ_KERNEL_TABLE_T const uint64_t // {base, size} per buffer
 #define VIMQ_KERNEL_STATUS_T uint64_t
 #include "Fetch.h"
+#include "Modules.h"
 #include "vimq/hw/KernelAbi.h"
 
 namespace vimq {
@@ -56,8 +57,17 @@ void collectReports(hls::stream<Report> report[kModules], uint32_t &error, uint3
 
 } // namespace
 
-void vimq_fetch(VIMQ_FETCH_PARAMS, hls::stream<Command> cmd[kModules],
-                hls::stream<Report> report[kModules]) {
+/// The ABI (KernelAbi.def) fixes the order and types of vimq_fetch's first parameters; they are
+/// spelled out below so that the pragmas name them, and checked against the table here.
+template <typename A, typename B> struct SameType { static const bool value = false; };
+template <typename A> struct SameType<A, A> { static const bool value = true; };
+typedef void FetchAbiSignature(VIMQ_FETCH_PARAMS, hls::stream<Command> *, hls::stream<Report> *);
+static_assert(SameType<decltype(vimq_fetch), FetchAbiSignature>::value,
+              "vimq_fetch's parameters follow KernelAbi.def");
+
+void vimq_fetch(const uint64_t *insns, uint32_t insn_count, uint8_t *ddr,
+                const uint64_t *buffers, uint32_t num_buffers, uint64_t *status,
+                hls::stream<Command> cmd[kModules], hls::stream<Report> report[kModules]) {
 #pragma HLS INTERFACE m_axi port = insns offset = slave bundle = gmem0
 #pragma HLS INTERFACE m_axi port = ddr offset = slave bundle = gmem1
 #pragma HLS INTERFACE m_axi port = buffers offset = slave bundle = gmem0

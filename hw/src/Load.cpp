@@ -28,10 +28,10 @@ void writeMem(const OnChipRefs &m, isa::Buf b, uint64_t i, int64_t v) {
     m.wgt[i] = uint8_t(v);
     break;
   case isa::Buf::vec:
-    m.vec[i] = sat32(v);
+    m.vec[i] = sat32From64(v);
     break;
   case isa::Buf::state:
-    m.state[i] = sat32(v);
+    m.state[i] = sat32From64(v);
     break;
   }
 }
