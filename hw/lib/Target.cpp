@@ -23,6 +23,14 @@ static constexpr const char *kRequiredParams[] = {
 // The CMake generator accepts at most 18 decimal digits, so both sides stay within int64_t.
 static constexpr uint64_t kMaxParam = 999999999999999999ULL;
 
+static bool isBankCount(int64_t n) {
+  while (n > 1 && n % 2 == 0)
+    n /= 2;
+  while (n > 1 && n % 3 == 0)
+    n /= 3;
+  return n == 1;
+}
+
 llvm::Expected<Target> Target::parse(llvm::StringRef text, llvm::StringRef origin) {
   nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr,
                                            /*allow_exceptions=*/false);
@@ -70,6 +78,12 @@ llvm::Expected<Target> Target::parse(llvm::StringRef text, llvm::StringRef origi
         "vector_width", "cmd_fifo_depth", "token_fifo_depth"})
     if (t.Params[key] == 0)
       return makeError("{0}: params.{1} must be positive", origin, key);
+  // Banking (docs/overlay.md): a pitch coprime to 6 spreads rows over the banks only when every
+  // bank count is 2^a * 3^b.
+  for (const char *key : {"linear_rows", "linear_cols", "conv_lanes", "ssm_lanes", "vector_width"})
+    if (!isBankCount(t.Params[key]))
+      return makeError("{0}: params.{1} = {2} must be of the form 2^a * 3^b (the banking rule)",
+                       origin, key, t.Params[key]);
   return t;
 }
 

@@ -58,6 +58,12 @@ constexpr int kVecBanks =
     int(maxOf(maxOf(cfg::kVectorWidth, cfg::kSsmLanes), maxOf(cfg::kConvLanes, cfg::kLinearCols)));
 constexpr int kStateBanks = int(cfg::kSsmLanes);
 
+/// 2^a * 3^b for a <= 9, b <= 6: exactly the divisors of 2^9 * 3^6.
+constexpr bool isBankCount(int64_t n) { return n > 0 && (int64_t(512) * 729) % n == 0; }
+static_assert(isBankCount(kActBanks) && isBankCount(kWgtBanks) && isBankCount(kVecBanks) &&
+                  isBankCount(kStateBanks),
+              "bank counts are 2^a * 3^b: pitches coprime to 6 then spread rows over the banks");
+
 /// The on-chip memories' sizes (elements).
 constexpr uint64_t kActSize = uint64_t(cfg::kActBufBytes);
 constexpr uint64_t kWgtSize = uint64_t(cfg::kWgtBufBytes);

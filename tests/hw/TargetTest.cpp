@@ -63,6 +63,20 @@ TEST(Target, MalformedFilesAreClearErrors) {
   expectError(R"({"name":"x","part":"p","resources":{"lut":1,"ff":1,"dsp":1,"bram36":1},
                   "params":{"clock_mhz":18446744073709551615}})",
               "params.clock_mhz");
+  // A lane count that is not 2^a * 3^b breaks the banking rule (docs/overlay.md, "Banking").
+  {
+    auto zcu = Target::loadByName("zcu102");
+    ASSERT_TRUE(bool(zcu)) << llvm::toString(zcu.takeError());
+    std::string text = R"({"name":"x","part":"p","resources":{"lut":1,"ff":1,"dsp":1,"bram36":1},
+                           "params":{)";
+    bool first = true;
+    for (const auto &[key, value] : zcu->params()) {
+      text += (first ? "" : ",") + ("\"" + key + "\":") +
+              std::to_string(key == "linear_cols" ? 20 : value);
+      first = false;
+    }
+    expectError(text + "}}", "params.linear_cols = 20 must be of the form 2^a * 3^b");
+  }
   auto missing = Target::loadFile("/nonexistent/dir/none.json");
   ASSERT_FALSE(bool(missing));
   EXPECT_NE(llvm::toString(missing.takeError()).find("/nonexistent/dir/none.json"),
