@@ -331,6 +331,9 @@ Error Checker::checkSsm() const {
   if (ssd && (ch % heads != 0 || heads % groups != 0))
     return makeError("ssd mode needs heads | ch and groups | heads (ch {0}, heads {1}, groups {2})",
                      ch, heads, groups);
+  if (groups * n > kSsmMaxGroupState)
+    return makeError("groups * n = {0} exceeds {1} (the SSM engine stages one token's B and C)",
+                     groups * n, kSsmMaxGroupState);
   if (Error e = pitchCovers("x_pitch", u(fld::SSM_x_pitch), len, ch))
     return e;
   uint64_t dtCols = ssd ? heads : ch;

@@ -21,6 +21,7 @@
 
 // C++14, STL-free: the synthesizable SSM module (hw/src/Ssm.cpp) includes this header.
 #include "vimq/hw/Numerics.h"
+#include "vimq/isa/Fields.h"
 
 #include <stdint.h>
 
@@ -145,7 +146,7 @@ inline int32_t ssmFinishOutput(const SsmAcc &yacc, int32_t u, bool skip, int32_t
 }
 
 /// B and C rows of one token (all groups) are staged in the SSM engine: groups * n <= this.
-constexpr int kSsmMaxGroupState = 4096;
+constexpr int kSsmMaxGroupState = int(isa::kSsmMaxGroupState);
 
 } // namespace hw
 } // namespace vimq

@@ -19,6 +19,8 @@ constexpr uint32_t kIsaVersion = 2;
 /// Largest VECTOR `frac` for rmsnorm/grmsnorm: the integer factor datapath is 128 bits wide for
 /// it (docs/overlay.md "Numerics"); the verifier refuses more.
 constexpr unsigned kMaxNormFrac = 24;
+/// Largest SSM `groups * n`: the engine stages one token's B and C rows (docs/isa.md).
+constexpr unsigned kSsmMaxGroupState = 4096;
 /// Fixed instruction width (docs/isa.md explains why 256 and not 128).
 constexpr unsigned kInstrBits = 256;
 constexpr unsigned kInstrWords = kInstrBits / 64;
