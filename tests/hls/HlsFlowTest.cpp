@@ -119,12 +119,28 @@ TEST_F(HlsFlow, Zcu102GenerateOnlyWritesTheFlow) {
       EXPECT_TRUE(contains(tcl, step)) << tcl << " " << step;
     EXPECT_TRUE(contains("z/vivado/core.tcl", std::string(":vimq_") + m + ":1.0 " + m)) << m;
   }
-  EXPECT_TRUE(contains("z/link.cfg", "nk=vimq_overlay:1:vimq_overlay_1"));
-  EXPECT_TRUE(contains("z/link.cfg", "sp=vimq_overlay_1.m_axi_gmem:HP0"));
-  EXPECT_TRUE(contains("z/link.cfg", "freqHz=350000000:vimq_overlay_1"));
+  // The kernel is KernelAbi.h's kKernelName, its arguments KernelAbi.def's rows.
+  EXPECT_TRUE(contains("z/link.cfg", "nk=vimq_fetch:1:vimq_fetch_1"));
+  EXPECT_TRUE(contains("z/link.cfg", "sp=vimq_fetch_1.m_axi_gmem:HP0"));
+  EXPECT_TRUE(contains("z/link.cfg", "freqHz=350000000:vimq_fetch_1"));
   EXPECT_TRUE(contains("z/vivado/package_kernel.tcl", "package_xo"));
-  EXPECT_TRUE(contains("z/vivado/core.tcl", "connect_bd_intf_net [get_bd_intf_pins fetch/cmd_linear]"));
-  EXPECT_TRUE(contains("z/vivado/core.tcl", "[get_bd_intf_pins linear/tok_to_store]"));
+  EXPECT_TRUE(contains("z/vivado/package_kernel.tcl", "vimq_overlay.xo} -kernel_name vimq_fetch "));
+  EXPECT_TRUE(contains("z/kernel.xml", R"(<arg name="insn_count" addressQualifier="0" id="1")"));
+  EXPECT_TRUE(contains("z/kernel.xml", R"(<arg name="status" addressQualifier="1" id="5")"));
+  // The real tops' ports: FETCH's cmd[id] / report[id] arrays, a module's tokOut[to] into the
+  // peer's tokIn[from] (ids from the ISA: load 0, linear 1, ..., store 5), m_axi bundles.
+  const std::string core = "z/vivado/core.tcl";
+  EXPECT_TRUE(contains(core, "[get_bd_intf_pins fetch/cmd_1] [get_bd_intf_pins cmdq_linear/S_AXIS]"));
+  EXPECT_TRUE(contains(core, "[get_bd_intf_pins cmdq_linear/M_AXIS] [get_bd_intf_pins linear/cmd]"));
+  EXPECT_TRUE(contains(core, "[get_bd_intf_pins linear/report] [get_bd_intf_pins repq_linear/S_AXIS]"));
+  EXPECT_TRUE(contains(core, "[get_bd_intf_pins repq_linear/M_AXIS] [get_bd_intf_pins fetch/report_1]"));
+  EXPECT_TRUE(contains(core, "[get_bd_intf_pins linear/tokOut_5] [get_bd_intf_pins tokq_linear_store/S_AXIS]"));
+  EXPECT_TRUE(contains(core, "[get_bd_intf_pins tokq_linear_store/M_AXIS] [get_bd_intf_pins store/tokIn_1]"));
+  EXPECT_FALSE(contains(core, "linear/tokOut_1]")) << "no queue from a module to itself";
+  EXPECT_TRUE(contains(core, "[get_bd_intf_pins load/m_axi_gmem_ddr]"));
+  EXPECT_TRUE(contains(core, "[get_bd_intf_pins fetch/m_axi_gmem1]"));
+  EXPECT_TRUE(contains(core, "memory 'act' (16 banks of 16384 x 8 bit)"))
+      << "zcu102's banks (hw/src/Common.h)";
   EXPECT_TRUE(contains("z/run.sh", "v++ --link"));
 }
 
@@ -150,12 +166,45 @@ TEST_F(HlsFlow, Vc709GenerateOnlyAndWithoutTools) {
   EXPECT_TRUE(contains("v/vivado/bd.tcl", "xilinx.com:ip:mig_7series:"));
   EXPECT_TRUE(contains("v/vivado/bd.tcl", "write_bitstream"));
   EXPECT_FALSE(llvm::sys::fs::exists(path("v/link.cfg")));
+  // vc709's act memory has kActBanks = max(linear_rows, vector_width) = 48 banks.
+  EXPECT_TRUE(contains("v/vivado/core.tcl", "memory 'act' (48 banks of 12288 x 8 bit)"));
 
   EXPECT_EQ(runHlsWithoutTools("--board vc709 --steps bd --out " + path("v")), 2) << log;
   EXPECT_NE(log.find("vivado not found on PATH"), std::string::npos) << log;
 
   EXPECT_EQ(runHlsWithoutTools("--board vc709 --steps link --out " + path("v")), 1) << log;
   EXPECT_NE(log.find("unknown step 'link' for vc709"), std::string::npos) << log;
+}
+
+TEST_F(HlsFlow, ModulesJsonIsCheckedAgainstTheTops) {
+  // hw/hls/modules.json with one port's bundle or name changed: the generator refuses it and
+  // names the top's file and line.
+  std::string modulesJson = (llvm::sys::path::parent_path(VIMQ_HLS) + "/modules.json").str();
+  std::ifstream in(modulesJson);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string good = ss.str();
+  auto variant = [&](const std::string &from, const std::string &to) {
+    std::string text = good;
+    size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos)
+      text.replace(at, from.size(), to);
+    write("m.json", text);
+    return runHlsWithoutTools("--board zcu102 --generate-only --modules " + path("m.json") +
+                              " --out " + path("z"));
+  };
+  ASSERT_EQ(variant("\"gmem_ddr\"", "\"gmem_ddr\""), 0) << log;
+  EXPECT_EQ(variant("\"gmem_ddr\"", "\"gmem0\""), 1) << log;
+  EXPECT_NE(log.find("hw/src/Load.cpp:"), std::string::npos) << log;
+  EXPECT_NE(log.find("port 'ddr': bundle = gmem_ddr"), std::string::npos) << log;
+  EXPECT_EQ(variant("\"tokOut\": { \"mode\": \"axis\", \"array\": \"modules\" }",
+                    "\"tokens\": { \"mode\": \"axis\", \"array\": \"modules\" }"),
+            1)
+      << log;
+  EXPECT_NE(log.find("vimq_load: parameters ("), std::string::npos) << log;
+  EXPECT_EQ(variant("\"banks\": \"kActBanks\"", "\"banks\": \"kNoSuchBanks\""), 1) << log;
+  EXPECT_NE(log.find("no 'constexpr int kNoSuchBanks"), std::string::npos) << log;
 }
 
 } // namespace
