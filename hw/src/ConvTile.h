@@ -46,7 +46,8 @@ void convTileEngine(const ConvParams &p, const ConvOperands<ScaleWord> &op) {
   for (int c0 = 0; c0 < p.c; c0 += L) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 256
     uint8_t wv[L][kMaxConvKernel];
-    int32_t sc[L], bi[L], win[kMaxConvKernel - 1][L];
+    // The causal window: rows 0 .. ksize-2 hold the previous inputs, row ksize-1 the current one.
+    int32_t sc[L], bi[L], win[kMaxConvKernel][L];
 #pragma HLS ARRAY_PARTITION variable = wv complete dim = 0
 #pragma HLS ARRAY_PARTITION variable = sc complete
 #pragma HLS ARRAY_PARTITION variable = bi complete
@@ -87,11 +88,12 @@ void convTileEngine(const ConvParams &p, const ConvOperands<ScaleWord> &op) {
 #pragma HLS UNROLL
         if (c0 + l < p.c) {
           const int32_t xv = op.x[uint64_t(t) * op.xPitch + c0 + l];
+          win[ks - 1][l] = xv;
           int64_t acc = 0; // exact: |acc| <= 4 * 2^31 * 144 < 2^41
           for (int j = 0; j < kMaxConvKernel; ++j) {
 #pragma HLS UNROLL
             if (j < ks) {
-              const int32_t in = j == ks - 1 ? xv : win[j][l];
+              const int32_t in = win[j][l];
               const uint8_t code = wv[l][j];
               acc += p.kind == ConvWeightKind::Apot5 ? apot5ShiftAdd(in, code)
                                                      : int64_t(in) * int8_t(code);
@@ -101,13 +103,11 @@ void convTileEngine(const ConvParams &p, const ConvOperands<ScaleWord> &op) {
           const int64_t v = shiftRneAny64(acc * sc[l], p.shift) + bi[l];
           op.y[uint64_t(t) * op.yPitch + c0 + l] =
               applyActivation(sat32From64(v), p.act, p.outFrac);
-          for (int j = 0; j < kMaxConvKernel - 2; ++j) {
+          for (int j = 0; j < kMaxConvKernel - 1; ++j) {
 #pragma HLS UNROLL
-            if (j + 1 < ks - 1)
+            if (j < ks - 1)
               win[j][l] = win[j + 1][l];
           }
-          if (ks > 1)
-            win[ks - 2][l] = xv;
         }
       }
     }

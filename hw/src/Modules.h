@@ -30,6 +30,11 @@ void vimq_fetch(const uint64_t *insns, uint32_t insn_count, uint8_t *ddr,
                 const uint64_t *buffers, uint32_t num_buffers, uint64_t *status,
                 hls::stream<Command> cmd[kModules], hls::stream<Report> report[kModules]);
 
+/// The whole overlay as one kernel that owns the memories and runs the modules one at a time in
+/// token order (Sequential.cpp): vimq_fetch's ABI and status block, no module overlap.
+void vimq_seq(const uint64_t *insns, uint32_t insn_count, uint8_t *ddr, const uint64_t *buffers,
+              uint32_t num_buffers, uint64_t *status);
+
 /// LOAD also executes FINISH (it travels in LOAD's command queue): after FINISH's tokens it
 /// reports `finish` to FETCH.
 void vimq_load(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],

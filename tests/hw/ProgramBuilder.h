@@ -52,6 +52,7 @@ public:
   /// the second run the pipelined-loop iterations the code executed must equal the cycle model's
   /// (`loopIterations`, computed from the same trip counts): the model is the code's.
   Control run(const Program &p) {
+    const std::vector<uint8_t> initial = image;
     std::vector<uint8_t> copy = image;
     Control ctl = runOnce(p, image);
     setSimFastPaths(false);
@@ -67,6 +68,13 @@ public:
       EXPECT_EQ(simLoopIterations(Unit(u)), hls.profile[u].loopIterations) << unitName(Unit(u));
       EXPECT_LE(hls.profile[u].loopIterations, hls.profile[u].busyCycles) << unitName(Unit(u));
     }
+    // The single-kernel build runs the same modules one at a time: the same bytes and error.
+    std::vector<uint8_t> seqImage = initial;
+    const std::vector<uint64_t> seqStatus = runSequential(p, seqImage);
+    EXPECT_EQ(uint32_t(seqStatus[2] >> 32), ctl.error) << "vimq_seq's status error";
+    if (ctl.error == 0) {
+      EXPECT_EQ(seqImage, image) << "vimq_seq differs from the simulated overlay";
+    }
     return ctl;
   }
   static Control runOnce(const Program &p, std::vector<uint8_t> &ddr,
@@ -77,6 +85,20 @@ public:
     ctl.numBuffers = uint32_t(table.size());
     vimq_overlay(p.insns.data(), ddr.data(), table.data(), ctl);
     return ctl;
+  }
+  /// vimq_seq on `ddr` (the kernel ABI's forms: instruction words, table words); returns the
+  /// status block's words.
+  std::vector<uint64_t> runSequential(const Program &p, std::vector<uint8_t> &ddr) const {
+    std::vector<uint64_t> words, table, status(54, 0);
+    for (const isa::Instr &in : p.insns)
+      words.insert(words.end(), in.w, in.w + isa::kInstrWords);
+    for (const DdrBuffer &b : buffers) {
+      table.push_back(b.base);
+      table.push_back(b.size);
+    }
+    vimq_seq(words.data(), uint32_t(p.insns.size()), ddr.data(), table.data(),
+             uint32_t(buffers.size()), status.data());
+    return status;
   }
   Control runOnce(const Program &p, std::vector<uint8_t> &ddr) const {
     return runOnce(p, ddr, buffers);

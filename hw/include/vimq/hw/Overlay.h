@@ -61,6 +61,12 @@ inline double modeledLatencyUs(const Control &ctl) {
 /// ddr is the DDR image; buffers[0 .. ctl.numBuffers) the buffer table.
 void vimq_overlay(const isa::Instr *insns, uint8_t *ddr, const DdrBuffer *buffers, Control &ctl);
 
+/// The single-kernel build of the overlay (hw/src/Sequential.cpp): the kernel ABI's arguments
+/// (vimq/hw/KernelAbi.def) — instructions as 4 words each, the buffer table as {base, size}
+/// pairs relative to `ddr`, the status block — with the modules run one at a time.
+void vimq_seq(const uint64_t *insns, uint32_t insn_count, uint8_t *ddr, const uint64_t *buffers,
+              uint32_t num_buffers, uint64_t *status);
+
 /// The fingerprint of the linked sim target, and its name (also readable through Control).
 uint64_t simFingerprint();
 const char *simTargetName();
