@@ -11,6 +11,7 @@
 #include "vimq/hw/ConvEngine.h"
 #include "vimq/hw/LinearEngine.h"
 #include "vimq/hw/SsmEngine.h"
+#include "vimq/hw/VectorEngine.h"
 
 #include <bit>
 #include <cstring>
@@ -157,6 +158,114 @@ bool ssmFast(const ScanShape &p, const ScanOperands &op) {
     return false;
   scatter(op.y, op.xPitch, len, ch, y.data());
   copyBytes(op.s, s.data(), s.size() * 4); // the state is updated in place (docs/overlay.md)
+  return true;
+}
+
+namespace {
+
+/// The words a strided [rows][cols] region touches, as a half-open address range.
+struct Span {
+  const int32_t *lo, *hi;
+};
+Span spanOf(const int32_t *base, uint64_t pitch, int rows, int cols) {
+  return Span{base, base + uint64_t(rows - 1) * pitch + uint64_t(cols)};
+}
+bool disjoint(Span x, Span y) { return x.hi <= y.lo || y.hi <= x.lo; }
+
+} // namespace
+
+bool vectorQuantFast(int rows, int cols, const VecOperands &op) {
+  // The loops write absmax[r] after row r: the same results only if no row of a is there.
+  if (!disjoint(spanOf(op.a, op.aPitch, rows, cols), spanOf(op.absmax, 1, 1, rows)))
+    return false;
+  // Dense rows in the order the loops visit them (a reversed when `reverse`), codes staged when
+  // their rows are not dense in act.
+  std::vector<int32_t> x;
+  const int32_t *xs = op.a;
+  if (op.reverse || op.aPitch != uint64_t(cols)) {
+    x.resize(size_t(rows) * cols);
+    for (int r = 0; r < rows; ++r)
+      copyBytes(x.data() + size_t(r) * cols, vecRowA(op, r, rows), size_t(cols) * 4);
+    xs = x.data();
+  }
+  std::vector<int8_t> q;
+  int8_t *qs = op.q;
+  if (op.qPitch != uint64_t(cols)) {
+    q.resize(size_t(rows) * cols);
+    qs = q.data();
+  }
+  std::vector<int32_t> absmax(rows);
+  vecAbsmaxQuantizeSim(rows, cols, xs, qs, absmax.data(), SimPath::Auto);
+  if (qs != op.q)
+    for (int r = 0; r < rows; ++r)
+      copyBytes(op.q + r * op.qPitch, q.data() + size_t(r) * cols, cols);
+  copyBytes(op.absmax, absmax.data(), size_t(rows) * 4);
+  return true;
+}
+
+namespace {
+
+/// One row of an element-wise op with the lane function fixed (the compiler folds vecLane's
+/// switch and vectorises the loop).
+template <VecFn F>
+void eltRow(int cols, const int32_t *a, const int32_t *b, int32_t imm, int shift, int frac,
+            int32_t *o) {
+  for (int c = 0; c < cols; ++c)
+    o[c] = vecLane(F, a[c], b ? b[c] : imm, shift, frac);
+}
+
+using EltRowFn = void (*)(int, const int32_t *, const int32_t *, int32_t, int, int, int32_t *);
+
+EltRowFn eltRowFor(VecFn fn) {
+  switch (fn) {
+  case VecFn::Copy:
+    return eltRow<VecFn::Copy>;
+  case VecFn::Add:
+    return eltRow<VecFn::Add>;
+  case VecFn::Mul:
+    return eltRow<VecFn::Mul>;
+  case VecFn::Scale:
+    return eltRow<VecFn::Scale>;
+  case VecFn::MulImm:
+    return eltRow<VecFn::MulImm>;
+  case VecFn::Exp:
+    return eltRow<VecFn::Exp>;
+  case VecFn::Softplus:
+    return eltRow<VecFn::Softplus>;
+  case VecFn::Silu:
+    return eltRow<VecFn::Silu>;
+  }
+  return nullptr;
+}
+
+} // namespace
+
+bool vectorEltFast(VecFn fn, int rows, int cols, int32_t imm, int shift, int frac,
+                   const VecOperands &op) {
+  // Small ops run the loops; a reversed operand could overlap o across rows, which only the
+  // loops' row order defines.
+  if (int64_t(rows) * cols < 4096 || op.reverse)
+    return false;
+  // Rows in parallel compute what the loops do when no row reads what another row wrote: o is
+  // each operand itself (same rows) or disjoint from it.
+  const Span o = spanOf(op.o, op.oPitch, rows, cols);
+  auto independent = [&](const int32_t *base, uint64_t pitch, int n) {
+    return (base == op.o && pitch == op.oPitch) || disjoint(o, spanOf(base, pitch, n, cols));
+  };
+  if (!independent(op.a, op.aPitch, rows) ||
+      (fn == VecFn::Scale && !disjoint(o, spanOf(op.c, 0, 1, cols))) ||
+      ((fn == VecFn::Add || fn == VecFn::Mul) && !independent(op.b, op.bPitch, rows)))
+    return false;
+  const EltRowFn row = eltRowFor(fn);
+  const int64_t minRows = cols >= 8192 ? 1 : 8192 / cols;
+  SimPool::get().parallelFor(rows, minRows, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int32_t *b = fn == VecFn::Scale ? op.c
+                         : vecFnBinary(fn)  ? op.b + uint64_t(r) * op.bPitch
+                                            : nullptr;
+      row(cols, op.a + uint64_t(r) * op.aPitch, b, imm, shift, frac, op.o + uint64_t(r) * op.oPitch);
+    }
+  });
   return true;
 }
 
