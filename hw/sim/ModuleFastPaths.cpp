@@ -206,12 +206,27 @@ bool vectorQuantFast(int rows, int cols, const VecOperands &op) {
 namespace {
 
 /// One row of an element-wise op with the lane function fixed (the compiler folds vecLane's
-/// switch and vectorises the loop).
+/// switch and vectorises the loop). For 0 < shift <= 62 a product's rounding is shiftRne64
+/// (sat32ShiftRne's own result there, without its range branches).
 template <VecFn F>
 void eltRow(int cols, const int32_t *a, const int32_t *b, int32_t imm, int shift, int frac,
             int32_t *o) {
-  for (int c = 0; c < cols; ++c)
-    o[c] = vecLane(F, a[c], b ? b[c] : imm, shift, frac);
+  constexpr bool kProduct = F == VecFn::Mul || F == VecFn::Scale || F == VecFn::MulImm;
+  if (kProduct && shift > 0 && shift <= 62) {
+    if (b)
+      for (int c = 0; c < cols; ++c)
+        o[c] = sat32From64(shiftRne64(int64_t(a[c]) * b[c], shift));
+    else
+      for (int c = 0; c < cols; ++c)
+        o[c] = sat32From64(shiftRne64(int64_t(a[c]) * imm, shift));
+    return;
+  }
+  if (b)
+    for (int c = 0; c < cols; ++c)
+      o[c] = vecLane(F, a[c], b[c], shift, frac);
+  else
+    for (int c = 0; c < cols; ++c)
+      o[c] = vecLane(F, a[c], imm, shift, frac);
 }
 
 using EltRowFn = void (*)(int, const int32_t *, const int32_t *, int32_t, int, int, int32_t *);
@@ -264,6 +279,49 @@ bool vectorEltFast(VecFn fn, int rows, int cols, int32_t imm, int shift, int fra
                          : vecFnBinary(fn)  ? op.b + uint64_t(r) * op.bPitch
                                             : nullptr;
       row(cols, op.a + uint64_t(r) * op.aPitch, b, imm, shift, frac, op.o + uint64_t(r) * op.oPitch);
+    }
+  });
+  return true;
+}
+
+bool vectorNormFast(const VecNormShape &p, const VecOperands &op) {
+  if (op.reverse || p.outShift < 0 || p.outShift > 120)
+    return false;
+  const Span o = spanOf(op.o, op.oPitch, p.rows, p.cols);
+  auto independent = [&](const int32_t *base, uint64_t pitch) {
+    return (base == op.o && pitch == op.oPitch) || disjoint(o, spanOf(base, pitch, p.rows, p.cols));
+  };
+  if (!independent(op.a, op.aPitch) || (p.gated && !independent(op.b, op.bPitch)) ||
+      !disjoint(o, spanOf(op.c, 0, 1, p.cols)))
+    return false;
+  const int g = p.group > 0 && p.group < p.cols ? p.group : p.cols;
+  // vecNormTile's integers row by row, rows over the SimPool: the lanes in 64/128-bit
+  // arithmetic, the factor from the same normFactor.
+  SimPool::get().parallelFor(p.rows, 8, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int32_t *ar = op.a + uint64_t(r) * op.aPitch;
+      const int32_t *br = p.gated ? op.b + uint64_t(r) * op.bPitch : nullptr;
+      int32_t *orow = op.o + uint64_t(r) * op.oPitch;
+      for (int g0 = 0; g0 < p.cols; g0 += g) {
+        const int gl = p.cols - g0 < g ? p.cols - g0 : g;
+        unsigned __int128 sum = 0;
+        if (br) {
+          for (int c = g0; c < g0 + gl; ++c) {
+            const int32_t t =
+                sat32ShiftRne(int64_t(ar[c]) * siluPwl(br[c], p.gateFrac), p.gateFrac);
+            orow[c] = t;
+            sum += uint64_t(int64_t(t) * t);
+          }
+        } else {
+          for (int c = g0; c < g0 + gl; ++c)
+            sum += uint64_t(int64_t(ar[c]) * ar[c]);
+        }
+        const int64_t rq = normFactor(apFromWide<kNormSumBits>(i128(sum)),
+                                      normEpsTerm(p.epsBits, gl, p.inFrac), gl, p.inFrac);
+        const int32_t *tr = br ? orow : ar;
+        for (int c = g0; c < g0 + gl; ++c)
+          orow[c] = sat32(shiftRne(i128(tr[c]) * rq * op.c[c], p.outShift));
+      }
     }
   });
   return true;

@@ -121,6 +121,10 @@ ExecResult vectorExec(const isa::Instr &in, const OnChipRefs &mem) {
     p.outShift = kRmsFactorFrac + frac; // weight, input and output all in Q(frac)
     const ExecResult res =
         withCost(vecNormCost(p.gated, rows, cols, uint64_t(p.group), uint64_t(W), depth));
+#ifndef __SYNTHESIS__
+    if (sim::fastPathsEnabled() && sim::vectorNormFast(p, op))
+      return res;
+#endif
     vecNormTile<int(cfg::kVectorWidth)>(p, op);
     return res;
   }
