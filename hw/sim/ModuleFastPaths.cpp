@@ -11,6 +11,7 @@
 #include "vimq/hw/ConvEngine.h"
 #include "vimq/hw/LinearEngine.h"
 #include "vimq/hw/SsmEngine.h"
+#include "vimq/hw/VectorEngine.h"
 
 #include <bit>
 #include <cstring>
@@ -157,6 +158,172 @@ bool ssmFast(const ScanShape &p, const ScanOperands &op) {
     return false;
   scatter(op.y, op.xPitch, len, ch, y.data());
   copyBytes(op.s, s.data(), s.size() * 4); // the state is updated in place (docs/overlay.md)
+  return true;
+}
+
+namespace {
+
+/// The words a strided [rows][cols] region touches, as a half-open address range.
+struct Span {
+  const int32_t *lo, *hi;
+};
+Span spanOf(const int32_t *base, uint64_t pitch, int rows, int cols) {
+  return Span{base, base + uint64_t(rows - 1) * pitch + uint64_t(cols)};
+}
+bool disjoint(Span x, Span y) { return x.hi <= y.lo || y.hi <= x.lo; }
+
+} // namespace
+
+bool vectorQuantFast(int rows, int cols, const VecOperands &op) {
+  // The loops write absmax[r] after row r: the same results only if no row of a is there.
+  if (!disjoint(spanOf(op.a, op.aPitch, rows, cols), spanOf(op.absmax, 1, 1, rows)))
+    return false;
+  // Dense rows in the order the loops visit them (a reversed when `reverse`), codes staged when
+  // their rows are not dense in act.
+  std::vector<int32_t> x;
+  const int32_t *xs = op.a;
+  if (op.reverse || op.aPitch != uint64_t(cols)) {
+    x.resize(size_t(rows) * cols);
+    for (int r = 0; r < rows; ++r)
+      copyBytes(x.data() + size_t(r) * cols, vecRowA(op, r, rows), size_t(cols) * 4);
+    xs = x.data();
+  }
+  std::vector<int8_t> q;
+  int8_t *qs = op.q;
+  if (op.qPitch != uint64_t(cols)) {
+    q.resize(size_t(rows) * cols);
+    qs = q.data();
+  }
+  std::vector<int32_t> absmax(rows);
+  vecAbsmaxQuantizeSim(rows, cols, xs, qs, absmax.data(), SimPath::Auto);
+  if (qs != op.q)
+    for (int r = 0; r < rows; ++r)
+      copyBytes(op.q + r * op.qPitch, q.data() + size_t(r) * cols, cols);
+  copyBytes(op.absmax, absmax.data(), size_t(rows) * 4);
+  return true;
+}
+
+namespace {
+
+/// One row of an element-wise op with the lane function fixed (the compiler folds vecLane's
+/// switch and vectorises the loop). For 0 < shift <= 62 a product's rounding is shiftRne64
+/// (sat32ShiftRne's own result there, without its range branches).
+template <VecFn F>
+void eltRow(int cols, const int32_t *a, const int32_t *b, int32_t imm, int shift, int frac,
+            int32_t *o) {
+  constexpr bool kProduct = F == VecFn::Mul || F == VecFn::Scale || F == VecFn::MulImm;
+  if (kProduct && shift > 0 && shift <= 62) {
+    if (b)
+      for (int c = 0; c < cols; ++c)
+        o[c] = sat32From64(shiftRne64(int64_t(a[c]) * b[c], shift));
+    else
+      for (int c = 0; c < cols; ++c)
+        o[c] = sat32From64(shiftRne64(int64_t(a[c]) * imm, shift));
+    return;
+  }
+  if (b)
+    for (int c = 0; c < cols; ++c)
+      o[c] = vecLane(F, a[c], b[c], shift, frac);
+  else
+    for (int c = 0; c < cols; ++c)
+      o[c] = vecLane(F, a[c], imm, shift, frac);
+}
+
+using EltRowFn = void (*)(int, const int32_t *, const int32_t *, int32_t, int, int, int32_t *);
+
+EltRowFn eltRowFor(VecFn fn) {
+  switch (fn) {
+  case VecFn::Copy:
+    return eltRow<VecFn::Copy>;
+  case VecFn::Add:
+    return eltRow<VecFn::Add>;
+  case VecFn::Mul:
+    return eltRow<VecFn::Mul>;
+  case VecFn::Scale:
+    return eltRow<VecFn::Scale>;
+  case VecFn::MulImm:
+    return eltRow<VecFn::MulImm>;
+  case VecFn::Exp:
+    return eltRow<VecFn::Exp>;
+  case VecFn::Softplus:
+    return eltRow<VecFn::Softplus>;
+  case VecFn::Silu:
+    return eltRow<VecFn::Silu>;
+  }
+  return nullptr;
+}
+
+} // namespace
+
+bool vectorEltFast(VecFn fn, int rows, int cols, int32_t imm, int shift, int frac,
+                   const VecOperands &op) {
+  // Small ops run the loops; a reversed operand could overlap o across rows, which only the
+  // loops' row order defines.
+  if (int64_t(rows) * cols < 4096 || op.reverse)
+    return false;
+  // Rows in parallel compute what the loops do when no row reads what another row wrote: o is
+  // each operand itself (same rows) or disjoint from it.
+  const Span o = spanOf(op.o, op.oPitch, rows, cols);
+  auto independent = [&](const int32_t *base, uint64_t pitch, int n) {
+    return (base == op.o && pitch == op.oPitch) || disjoint(o, spanOf(base, pitch, n, cols));
+  };
+  if (!independent(op.a, op.aPitch, rows) ||
+      (fn == VecFn::Scale && !disjoint(o, spanOf(op.c, 0, 1, cols))) ||
+      ((fn == VecFn::Add || fn == VecFn::Mul) && !independent(op.b, op.bPitch, rows)))
+    return false;
+  const EltRowFn row = eltRowFor(fn);
+  const int64_t minRows = cols >= 8192 ? 1 : 8192 / cols;
+  SimPool::get().parallelFor(rows, minRows, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int32_t *b = fn == VecFn::Scale ? op.c
+                         : vecFnBinary(fn)  ? op.b + uint64_t(r) * op.bPitch
+                                            : nullptr;
+      row(cols, op.a + uint64_t(r) * op.aPitch, b, imm, shift, frac, op.o + uint64_t(r) * op.oPitch);
+    }
+  });
+  return true;
+}
+
+bool vectorNormFast(const VecNormShape &p, const VecOperands &op) {
+  if (op.reverse || p.outShift < 0 || p.outShift > 120)
+    return false;
+  const Span o = spanOf(op.o, op.oPitch, p.rows, p.cols);
+  auto independent = [&](const int32_t *base, uint64_t pitch) {
+    return (base == op.o && pitch == op.oPitch) || disjoint(o, spanOf(base, pitch, p.rows, p.cols));
+  };
+  if (!independent(op.a, op.aPitch) || (p.gated && !independent(op.b, op.bPitch)) ||
+      !disjoint(o, spanOf(op.c, 0, 1, p.cols)))
+    return false;
+  const int g = p.group > 0 && p.group < p.cols ? p.group : p.cols;
+  // vecNormTile's integers row by row, rows over the SimPool: the lanes in 64/128-bit
+  // arithmetic, the factor from the same normFactor.
+  SimPool::get().parallelFor(p.rows, 8, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int32_t *ar = op.a + uint64_t(r) * op.aPitch;
+      const int32_t *br = p.gated ? op.b + uint64_t(r) * op.bPitch : nullptr;
+      int32_t *orow = op.o + uint64_t(r) * op.oPitch;
+      for (int g0 = 0; g0 < p.cols; g0 += g) {
+        const int gl = p.cols - g0 < g ? p.cols - g0 : g;
+        unsigned __int128 sum = 0;
+        if (br) {
+          for (int c = g0; c < g0 + gl; ++c) {
+            const int32_t t =
+                sat32ShiftRne(int64_t(ar[c]) * siluPwl(br[c], p.gateFrac), p.gateFrac);
+            orow[c] = t;
+            sum += uint64_t(int64_t(t) * t);
+          }
+        } else {
+          for (int c = g0; c < g0 + gl; ++c)
+            sum += uint64_t(int64_t(ar[c]) * ar[c]);
+        }
+        const int64_t rq = normFactor(apFromWide<kNormSumBits>(i128(sum)),
+                                      normEpsTerm(p.epsBits, gl, p.inFrac), gl, p.inFrac);
+        const int32_t *tr = br ? orow : ar;
+        for (int c = g0; c < g0 + gl; ++c)
+          orow[c] = sat32(shiftRne(i128(tr[c]) * rq * op.c[c], p.outShift));
+      }
+    }
+  });
   return true;
 }
 

@@ -13,6 +13,7 @@
 #include "ConvTile.h"
 #include "LinearTile.h"
 #include "ScanTile.h"
+#include "VectorTile.h"
 
 namespace vimq {
 namespace hw {
@@ -27,6 +28,13 @@ bool storeRaw(const OnChipRefs &mem, isa::Buf buf, isa::DType dt, uint64_t addr,
 bool linearFast(const LinearParams &p, const LinearOperands<int32_t> &op);
 bool convFast(const ConvParams &p, const ConvOperands<int32_t> &op);
 bool ssmFast(const ScanShape &p, const ScanOperands &op);
+/// VECTOR quant: rows over the SimPool, AVX-512 where the CPU has it.
+bool vectorQuantFast(int rows, int cols, const VecOperands &op);
+/// VECTOR rmsnorm / grmsnorm: rows over the SimPool, lanes in 64/128-bit arithmetic.
+bool vectorNormFast(const VecNormShape &p, const VecOperands &op);
+/// VECTOR element-wise ops on rows of at least a few hundred elements.
+bool vectorEltFast(VecFn fn, int rows, int cols, int32_t imm, int shift, int frac,
+                   const VecOperands &op);
 
 } // namespace sim
 } // namespace hw

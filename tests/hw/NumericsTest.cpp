@@ -318,11 +318,12 @@ TEST(NormFactor, EpsDecoding) {
       continue;
     for (int g : {1, 3, 4, 192, 4096, 65535})
       for (int f = 0; f <= kMaxNormFrac; f += (f < 2 || f > 22) ? 1 : 7)
-        ASSERT_EQ(normEpsTerm(b, g, f), refEpsTerm(b, g, f))
+        ASSERT_EQ(wideOf(normEpsTerm(b, g, f)), refEpsTerm(b, g, f))
             << std::hex << b << std::dec << " g " << g << " f " << f;
   }
   // 1e-5 in Q16 squared with g = 192: 1e-5 * 192 * 2^32 = 8246337.2 -> 8246337.
-  EXPECT_EQ(normEpsTerm(0x3727c5acu, 192, 16), 8246337);
+  EXPECT_EQ(wideOf(normEpsTerm(0x3727c5acu, 192, 16)), 8246337);
+  EXPECT_EQ(wideOf(normEpsCap()), kNormEpsCap);
 }
 
 /// rq from its definition with library division and a double square root made exact.

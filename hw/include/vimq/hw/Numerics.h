@@ -246,34 +246,47 @@ inline constexpr int32_t siluPwl(int32_t x, int frac) {
 //
 // Each VECTOR engine has one radix-2 restoring divider and one digit-by-digit square root, used
 // once per token row (quantizer reciprocal) or once per (row, group) (RMSNorm factor); nothing
-// divides per element. The loops below are those units, one quotient/root bit per iteration
-// (plain integer code: the widths become ap_uint<N> in synthesis). Latency constants are the
-// iteration counts plus operand load and the final rounding step, for the cycle model.
+// divides per element. The loops below are those units, one quotient/root bit per iteration,
+// on operands of explicit width (ap_uint). Latency constants are the iteration counts plus
+// operand load and the final rounding step, for the cycle model.
 
-/// floor(num / den) for 0 <= num < 2^kBits, den >= 1, den < 2^125 (the partial remainder stays
-/// below 2 den). The remainder is left in `rem`.
-template <int kBits> inline constexpr i128 divFloorIter(i128 num, i128 den, i128 &rem) {
-  i128 q = 0, r = 0;
-  for (int b = kBits - 1; b >= 0; --b) {
-    r = (r << 1) | ((num >> b) & 1);
-    const bool take = r >= den;
-    r = take ? r - den : r;
-    q = (q << 1) | (take ? 1 : 0);
+/// floor(num / den) for num < 2^N, 1 <= den < 2^D; the remainder is left in `rem`. The partial
+/// remainder stays below den before the shift, so D + 1 bits hold it after.
+template <int N, int D>
+inline ap_uint<N> divFloorIter(const ap_uint<N> &num, const ap_uint<D> &den, ap_uint<D> &rem) {
+  ap_uint<N> q = 0;
+  ap_uint<D> r = 0;
+  for (int b = N - 1; b >= 0; --b) {
+    ap_uint<D + 1> shifted = r;
+    shifted = shifted << 1;
+    shifted[0] = num[b];
+    const bool take = shifted >= den;
+    const ap_uint<D + 1> diff = shifted - den; // used only when take (then 0 <= diff < den)
+    r = take ? ap_uint<D>(diff) : ap_uint<D>(shifted);
+    q[b] = take;
   }
   rem = r;
   return q;
 }
 
-/// floor(sqrt(v)) for 0 <= v < 2^(2 kRootBits), kRootBits <= 62 (the remainder stays below
-/// 2^(kRootBits + 2)).
-template <int kRootBits> inline constexpr i128 isqrtIter(i128 v) {
-  i128 root = 0, rem = 0;
-  for (int b = kRootBits - 1; b >= 0; --b) {
-    rem = (rem << 2) | ((v >> (2 * b)) & 3);
-    const i128 trial = (root << 2) | 1; // (2 root + 1)^2 - (2 root)^2 at this digit
-    const bool take = rem >= trial;
-    rem = take ? rem - trial : rem;
-    root = (root << 1) | (take ? 1 : 0);
+/// floor(sqrt(v)) for v < 2^(2R). Before a digit the partial root is below 2^(R-1) and the
+/// remainder at most twice it, so the shifted remainder and the trial stay below 2^(R+2).
+template <int R> inline ap_uint<R> isqrtIter(const ap_uint<2 * R> &v) {
+  ap_uint<R> root = 0;
+  ap_uint<R + 1> rem = 0;
+  for (int b = R - 1; b >= 0; --b) {
+    ap_uint<R + 2> cur = rem;
+    cur = cur << 2;
+    cur[1] = v[2 * b + 1];
+    cur[0] = v[2 * b];
+    ap_uint<R + 2> trial = root; // (2 root + 1)^2 - (2 root)^2 at this digit
+    trial = trial << 2;
+    trial[0] = 1;
+    const bool take = cur >= trial;
+    const ap_uint<R + 2> diff = cur - trial; // used only when take
+    rem = take ? ap_uint<R + 1>(diff) : ap_uint<R + 1>(cur);
+    root = root << 1;
+    root[0] = take;
   }
   return root;
 }
@@ -290,14 +303,18 @@ constexpr int kQuantRecipBits = 38; // 127 * 2^31 < 2^38
 /// One row's reciprocal: 38 divider iterations, one cycle to load the operands, one to round.
 constexpr int kQuantRecipCycles = kQuantRecipBits + 2;
 
-/// R = RNE(127 * 2^31 / a), a >= 1.
-inline constexpr int64_t quantRecip(int32_t a) {
-  i128 rem = 0;
-  const i128 num = i128(127) << kQuantRecipShift;
-  i128 q = divFloorIter<kQuantRecipBits>(num, a, rem);
-  if (2 * rem > a || (2 * rem == a && (q & 1)))
-    ++q;
-  return static_cast<int64_t>(q);
+/// R = RNE(127 * 2^31 / a), 1 <= a <= 2^31 - 1: the divider, then the rounding step.
+inline int64_t quantRecip(int32_t a) {
+  ap_uint<kQuantRecipBits> num = 127;
+  num = num << kQuantRecipShift;
+  const ap_uint<31> den = a;
+  ap_uint<31> rem = 0;
+  ap_uint<kQuantRecipBits> q = divFloorIter<kQuantRecipBits, 31>(num, den, rem);
+  ap_uint<32> twice = rem;
+  twice = twice << 1;
+  if (twice > den || (twice == den && q[0]))
+    q += 1; // q < 127 * 2^31 here (a >= 2 when a remainder exists): no wrap
+  return int64_t(q.to_uint64());
 }
 
 /// One element: sat8(RNE(x * R / 2^31)).
@@ -315,12 +332,16 @@ inline constexpr int8_t quantizeWithRecip(int32_t x, int64_t recip) {
 //   rq = isqrt(floor(N / max(V, 1)))    (< 2^56: the factor 1/sqrt(mean(T^2) + eps) in Q24)
 //   y = sat32(RNE(t * rq * w / 2^(24 + fw + f - fo)))   (|t rq w| < 2^118)
 // f <= kMaxNormFrac keeps every step inside 128 bits; the ISA verifier and the sim refuse more.
+// Widths: S ap_uint<78>, E and V ap_uint<113>, N ap_uint<112>, rq 56 bits.
 constexpr int kMaxNormFrac = 24;
 constexpr int kMaxNormGroup = 65535;
 constexpr int kNormFactorFrac = 24;
 constexpr int kNormNumBits = 16 + 2 * kNormFactorFrac + 2 * kMaxNormFrac; // N < 2^112
 constexpr int kNormRootBits = kNormNumBits / 2;                          // rq < 2^56
-inline constexpr i128 kNormEpsCap = i128(1) << kNormNumBits;
+constexpr int kNormSumBits = 78;                   // S < 2^62 * 65535
+constexpr int kNormEpsBits = kNormNumBits + 1;     // E <= 2^112 (the cap), V < 2^113
+typedef ap_uint<kNormSumBits> NormSum;
+typedef ap_uint<kNormEpsBits> NormEps;
 /// Divider (112 iterations) then square root (56 iterations), plus operand load (E decode,
 /// V = S + E) and the max(V, 1) select: once per (row, group) on the shared units.
 constexpr int kNormDivCycles = kNormNumBits;
@@ -333,34 +354,89 @@ inline constexpr bool normEpsValid(uint32_t epsBits) {
   return (mag >> 23) != 0xff && ((epsBits >> 31) == 0 || mag == 0);
 }
 
-/// E = RNE(eps * g * 2^(2f)), saturated at kNormEpsCap; normEpsValid(epsBits), 1 <= g <= 65535.
-inline constexpr i128 normEpsTerm(uint32_t epsBits, int g, int f) {
+/// The cap of E: 2^112.
+inline NormEps normEpsCap() {
+  NormEps cap = 0;
+  cap[kNormNumBits] = 1;
+  return cap;
+}
+
+/// E = RNE(eps * g * 2^(2f)), saturated at normEpsCap(); normEpsValid(epsBits), 1 <= g <= 65535.
+inline NormEps normEpsTerm(uint32_t epsBits, int g, int f) {
   const uint32_t expField = (epsBits >> 23) & 0xff, frac = epsBits & 0x7fffff;
   // eps = m * 2^k exactly: subnormals have no hidden bit and the exponent of the smallest normal.
   const int64_t m = expField == 0 ? int64_t(frac) : int64_t(frac | 0x800000u);
   const int k = (expField == 0 ? 1 : int(expField)) - 150 + 2 * f; // of m * g (< 2^40)
   const int64_t mg = m * g;
+  NormEps e = 0;
   if (mg == 0)
-    return 0;
+    return e;
   if (k >= 0) {
     // mg < 2^40: only k > kNormNumBits - 40 can reach the cap.
     if (k >= kNormNumBits || (k > kNormNumBits - 40 && (mg >> (kNormNumBits - k)) != 0))
-      return kNormEpsCap;
-    return i128(mg) << k;
+      return normEpsCap();
+    e = mg;
+    e = e << k; // < 2^112
+    return e;
   }
   if (-k > 41) // mg < 2^40 is below half an LSB: rounds to 0
-    return 0;
-  return shiftRne64(mg, -k);
+    return e;
+  e = shiftRne64(mg, -k);
+  return e;
 }
 
 /// rq = isqrt(floor(g * 2^(48 + 2f) / max(S + E, 1))) for 0 <= f <= kMaxNormFrac.
-inline constexpr int64_t normFactor(i128 sumSq, i128 epsTerm, int g, int f) {
-  const i128 v = sumSq + epsTerm;
-  const i128 num = i128(g) << (2 * kNormFactorFrac + 2 * f);
-  i128 rem = 0;
-  const i128 q = divFloorIter<kNormNumBits>(num, v > 0 ? v : i128(1), rem);
-  return static_cast<int64_t>(isqrtIter<kNormRootBits>(q));
+inline int64_t normFactor(const NormSum &sumSq, const NormEps &epsTerm, int g, int f) {
+  NormEps v = sumSq;
+  v += epsTerm; // < 2^78 + 2^112 < 2^113
+  ap_uint<kNormNumBits> num = g;
+  num = num << (2 * kNormFactorFrac + 2 * f);
+  const NormEps den = v == 0 ? NormEps(1) : v;
+  NormEps rem = 0;
+  const ap_uint<kNormNumBits> q = divFloorIter<kNormNumBits, kNormEpsBits>(num, den, rem);
+  const ap_uint<kNormRootBits> rq = isqrtIter<kNormRootBits>(q);
+  return int64_t(rq.to_uint64());
 }
+
+#ifndef __SYNTHESIS__
+//===-- Simulation and tests only: the same units on __int128 operands ----------------------===//
+//
+// Conversions between __int128 and the explicit widths (two 64-bit halves), and the units above
+// taking and returning __int128, as the tests and the sim's reference paths call them.
+
+/// The low W bits of v.
+template <int W> inline ap_uint<W> apFromWide(i128 v) {
+  ap_uint<128> t = uint64_t(static_cast<unsigned __int128>(v) >> 64);
+  t = t << 64;
+  t |= ap_uint<128>(uint64_t(v));
+  return ap_uint<W>(t);
+}
+/// The value of an unsigned ap value of up to 127 bits.
+template <int W> inline i128 wideOf(const ap_uint<W> &x) {
+  static_assert(W <= 127, "the value must fit a signed 128-bit integer");
+  const ap_uint<128> t = x;
+  const ap_uint<128> hi = t >> 64;
+  return static_cast<i128>((static_cast<unsigned __int128>(hi.to_uint64()) << 64) |
+                           t.to_uint64());
+}
+
+/// divFloorIter on num < 2^kBits, 1 <= den < 2^126.
+template <int kBits> inline i128 divFloorIter(i128 num, i128 den, i128 &rem) {
+  ap_uint<126> r = 0;
+  const ap_uint<kBits> q = divFloorIter<kBits, 126>(apFromWide<kBits>(num), apFromWide<126>(den), r);
+  rem = wideOf(r);
+  return wideOf(q);
+}
+/// isqrtIter on 0 <= v < 2^(2 kRootBits).
+template <int kRootBits> inline i128 isqrtIter(i128 v) {
+  return wideOf(isqrtIter<kRootBits>(apFromWide<2 * kRootBits>(v)));
+}
+constexpr i128 kNormEpsCap = i128(1) << kNormNumBits;
+/// normFactor on 0 <= S < 2^78, 0 <= E <= kNormEpsCap.
+inline int64_t normFactor(i128 sumSq, i128 epsTerm, int g, int f) {
+  return normFactor(apFromWide<kNormSumBits>(sumSq), apFromWide<kNormEpsBits>(epsTerm), g, f);
+}
+#endif // __SYNTHESIS__
 
 } // namespace hw
 } // namespace vimq

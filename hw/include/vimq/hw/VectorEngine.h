@@ -20,13 +20,17 @@
 //===----------------------------------------------------------------------------------------===//
 #pragma once
 
-#include <cstdint>
+// C++14, STL-free: the synthesizable VECTOR module's loops (hw/src/VectorTile.h) include this
+// header; the functions are defined in hw/sim/VectorEngine.cpp (the dense-array engine: the
+// same loops on dense operands, and the simulation-only fast paths).
+#include <stdint.h>
 
 #ifndef __SYNTHESIS__
 #include "vimq/hw/SimThreads.h"
 #endif
 
-namespace vimq::hw {
+namespace vimq {
+namespace hw {
 
 void vecAdd(int n, const int32_t *a, const int32_t *b, int32_t *y);
 void vecMul(int n, const int32_t *a, const int32_t *b, int fracB, int32_t *y);
@@ -38,14 +42,14 @@ struct RmsNormParams {
   int inFrac = 16, weightFrac = 16, outFrac = 16, gateFrac = 16; ///< inFrac <= kMaxNormFrac
   uint32_t epsBits = 0x3727c5acu; ///< eps's fp32 bit pattern (1e-5f); normEpsValid() holds
 };
-inline constexpr int kRmsFactorFrac = 24; // the Q format of rq (= kNormFactorFrac)
+constexpr int kRmsFactorFrac = 24; // the Q format of rq (= kNormFactorFrac)
 
 /// x: [rows][cols]; w: [cols] Q(weightFrac); z (gate, may be null): [rows][cols]; y: [rows][cols].
 void vecRmsNorm(const RmsNormParams &p, const int32_t *x, const int32_t *w, const int32_t *z,
                 int32_t *y);
 
 void vecAbsmaxQuantize(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax);
-/// The quantizer's loop exactly as synthesised (what vecAbsmaxQuantize is in synthesis).
+/// The quantizer's loops exactly as synthesised (VectorTile.h), on dense rows.
 void vecAbsmaxQuantizeHls(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax);
 #ifndef __SYNTHESIS__
 /// Simulation only: the same results, token rows over the SimPool, AVX-512 per `path` when the
@@ -56,7 +60,7 @@ void vecAbsmaxQuantizeSim(int rows, int cols, const int32_t *x, int8_t *q, int32
 void vecQuantizeStatic(int n, const int32_t *x, uint16_t m, int shift, int8_t *q);
 void vecNarrow16(int n, const int32_t *x, int shift, int16_t *y);
 
-inline constexpr int kMaxFwhtLog2 = 12;
+constexpr int kMaxFwhtLog2 = 12;
 
 /// Groups of 2^log2Group (log2Group <= kMaxFwhtLog2) along each row; cols must be a multiple of the
 /// group (checked by the ISA verifier; the engine processes only whole groups).
@@ -66,4 +70,5 @@ void vecFwht(int rows, int cols, int log2Group, int32_t mult, int shift, const i
 enum class PwlFunc : uint8_t { Exp = 0, Softplus = 1, Silu = 2 };
 void vecPwl(int n, PwlFunc fn, int frac, const int32_t *x, int32_t *y);
 
-} // namespace vimq::hw
+} // namespace hw
+} // namespace vimq

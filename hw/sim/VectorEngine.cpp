@@ -1,75 +1,76 @@
-//===- VectorEngine.cpp - VECTOR engine ------------------------------------------------------===//
+//===- VectorEngine.cpp - the simulator's dense-array VECTOR engine ---------------------------===//
 //
-// Every loop below is pipelined at II=1 over the row and unrolled by the target's vector_width;
-// reductions are exact integer sums, so the unroll factor does not change any result.
+// The *Hls forms (and vecAdd, vecMul, vecScaleChannels, vecRmsNorm, vecFwht, vecPwl) run the
+// synthesizable lane loops of hw/src/VectorTile.h on dense operands (16 lanes; the lane count
+// changes no result); vecAbsmaxQuantizeSim is the simulation-only quantizer (the same integers:
+// rows over the SimPool, AVX-512 where the CPU has it).
 //
 //===----------------------------------------------------------------------------------------===//
 
 #include "vimq/hw/VectorEngine.h"
 
-#include "vimq/hw/Numerics.h"
-
-#ifndef __SYNTHESIS__
 #include "SimAvx512.h"
+#include "VectorTile.h"
+#include "vimq/hw/Numerics.h"
 #include "vimq/hw/SimThreads.h"
 
 #include <cstring>
-#endif
 
 namespace vimq::hw {
 
+namespace {
+
+constexpr int kDenseLanes = 16;
+
+/// Dense [rows][cols] operands: every row at pitch cols.
+VecOperands dense(const int32_t *a, const int32_t *b, const int32_t *c, int32_t *o, int cols) {
+  VecOperands op = {};
+  op.a = a;
+  op.aPitch = uint64_t(cols);
+  op.b = b;
+  op.bPitch = uint64_t(cols);
+  op.c = c;
+  op.o = o;
+  op.oPitch = uint64_t(cols);
+  return op;
+}
+
+void elementwise(VecFn fn, int n, const int32_t *a, const int32_t *b, int32_t imm, int shift,
+                 int frac, int32_t *y) {
+  if (n > 0)
+    vecEltTile<kDenseLanes>(fn, 1, n, imm, shift, frac, dense(a, b, nullptr, y, n));
+}
+
+} // namespace
+
 void vecAdd(int n, const int32_t *a, const int32_t *b, int32_t *y) {
-  for (int i = 0; i < n; ++i) {
-#pragma HLS PIPELINE II = 1
-    y[i] = sat32(static_cast<i128>(a[i]) + b[i]);
-  }
+  elementwise(VecFn::Add, n, a, b, 0, 0, 0, y);
 }
 
 void vecMul(int n, const int32_t *a, const int32_t *b, int fracB, int32_t *y) {
-  for (int i = 0; i < n; ++i) {
-#pragma HLS PIPELINE II = 1
-    y[i] = sat32(shiftRne(static_cast<i128>(a[i]) * b[i], fracB));
-  }
+  elementwise(VecFn::Mul, n, a, b, 0, fracB, 0, y);
 }
 
 void vecScaleChannels(int rows, int cols, const int32_t *x, const int32_t *s, int fracS,
                       int32_t *y) {
-  for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < cols; ++c) {
-#pragma HLS PIPELINE II = 1
-      y[r * cols + c] = sat32(shiftRne(static_cast<i128>(x[r * cols + c]) * s[c], fracS));
-    }
+  if (rows > 0 && cols > 0)
+    vecEltTile<kDenseLanes>(VecFn::Scale, rows, cols, 0, fracS, 0, dense(x, nullptr, s, y, cols));
 }
 
 void vecRmsNorm(const RmsNormParams &p, const int32_t *x, const int32_t *w, const int32_t *z,
                 int32_t *y) {
-  const int group = p.group > 0 ? p.group : p.cols;
-  for (int r = 0; r < p.rows; ++r) {
-    int32_t *yr = y + r * p.cols;
-    const int32_t *xr = x + r * p.cols;
-    // The gated product is written to y first and normalised in place (y may alias x).
-    for (int c = 0; c < p.cols; ++c)
-      yr[c] = z ? sat32(shiftRne(static_cast<i128>(xr[c]) * siluPwl(z[r * p.cols + c], p.gateFrac),
-                                 p.gateFrac))
-                : xr[c];
-    for (int g0 = 0; g0 < p.cols; g0 += group) {
-      const int gEnd = g0 + group < p.cols ? g0 + group : p.cols;
-      i128 sumsq = 0; // < 2^78
-      for (int c = g0; c < gEnd; ++c)
-        sumsq += static_cast<i128>(yr[c]) * yr[c];
-      // The shared divider and square root, once per (row, group) (kRsqrtCycles).
-      const int g = gEnd - g0;
-      const int64_t rq = normFactor(sumsq, normEpsTerm(p.epsBits, g, p.inFrac), g, p.inFrac);
-      for (int c = g0; c < gEnd; ++c) {
-#pragma HLS PIPELINE II = 1
-        yr[c] = sat32(shiftRne(static_cast<i128>(yr[c]) * rq * w[c],
-                               kRmsFactorFrac + p.weightFrac + p.inFrac - p.outFrac));
-      }
-    }
-  }
+  if (p.rows <= 0 || p.cols <= 0)
+    return;
+  VecNormShape s;
+  s.rows = p.rows, s.cols = p.cols, s.group = p.group;
+  s.gated = z != nullptr;
+  s.epsBits = p.epsBits;
+  s.inFrac = p.inFrac, s.gateFrac = p.gateFrac;
+  s.outShift = kRmsFactorFrac + p.weightFrac + p.inFrac - p.outFrac;
+  // The gated product is written to y first and normalised in place (y may alias x).
+  vecNormTile<kDenseLanes>(s, dense(x, z, w, y, p.cols));
 }
 
-#ifndef __SYNTHESIS__
 //===-- Simulation-only quantizer --------------------------------------------------------===//
 //
 // The loop of vecAbsmaxQuantizeHls with token rows split over the SimPool and, per row, the
@@ -153,88 +154,44 @@ void vecAbsmaxQuantizeSim(int rows, int cols, const int32_t *x, int8_t *q, int32
     absmaxQuantizeRows(int(r0), int(r1), cols, x, q, absmax);
   });
 }
-#endif
-
 void vecAbsmaxQuantize(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax) {
-#ifndef __SYNTHESIS__
   if (rows > 0 && cols > 0)
     return vecAbsmaxQuantizeSim(rows, cols, x, q, absmax, SimPath::Auto);
-#endif
   vecAbsmaxQuantizeHls(rows, cols, x, q, absmax);
 }
 
 void vecAbsmaxQuantizeHls(int rows, int cols, const int32_t *x, int8_t *q, int32_t *absmax) {
-  for (int r = 0; r < rows; ++r) {
-    const int32_t *xr = x + r * cols;
-    int32_t a = 0;
-    for (int c = 0; c < cols; ++c) {
-#pragma HLS PIPELINE II = 1
-      int32_t v = xr[c] == kInt32Min ? kInt32Max : (xr[c] < 0 ? -xr[c] : xr[c]);
-      a = v > a ? v : a;
-    }
-    absmax[r] = a;
-    // One reciprocal per row from the shared divider (kQuantRecipCycles), then a multiply and
-    // a rounding shift per element.
-    const int64_t recip = a == 0 ? 0 : quantRecip(a);
-    for (int c = 0; c < cols; ++c) {
-#pragma HLS PIPELINE II = 1
-      q[r * cols + c] = quantizeWithRecip(xr[c], recip);
-    }
-  }
+  if (rows <= 0 || cols < 0)
+    return;
+  VecOperands op = dense(x, nullptr, nullptr, nullptr, cols);
+  op.q = q;
+  op.qPitch = uint64_t(cols);
+  op.absmax = absmax;
+  vecQuantTile<kDenseLanes>(rows, cols, op);
 }
 
+// Not VECTOR instructions: the static quantizer and the 16-bit narrowing of the SSM's operands
+// (the references the engine tests use).
 void vecQuantizeStatic(int n, const int32_t *x, uint16_t m, int shift, int8_t *q) {
-  for (int i = 0; i < n; ++i) {
-#pragma HLS PIPELINE II = 1
+  for (int i = 0; i < n; ++i)
     q[i] = sat8(shiftRne(static_cast<i128>(x[i]) * m, shift));
-  }
 }
 
 void vecNarrow16(int n, const int32_t *x, int shift, int16_t *y) {
-  for (int i = 0; i < n; ++i) {
-#pragma HLS PIPELINE II = 1
+  for (int i = 0; i < n; ++i)
     y[i] = sat16(shiftRne(x[i], shift));
-  }
 }
 
 void vecFwht(int rows, int cols, int log2Group, int32_t mult, int shift, const int32_t *x,
              int32_t *y) {
-  const int g = 1 << log2Group;
-  int64_t buf[1 << kMaxFwhtLog2]; // one group, on chip
-#pragma HLS ARRAY_PARTITION variable = buf cyclic factor = kVectorWidth
-  for (int r = 0; r < rows; ++r)
-    for (int g0 = 0; g0 + g <= cols; g0 += g) {
-      for (int i = 0; i < g; ++i)
-        buf[i] = x[r * cols + g0 + i];
-      for (int h = 1; h < g; h <<= 1)
-        for (int i = 0; i < g; i += 2 * h)
-          for (int j = i; j < i + h; ++j) {
-#pragma HLS PIPELINE II = 1
-            int64_t a = buf[j], b = buf[j + h];
-            buf[j] = a + b;
-            buf[j + h] = a - b;
-          }
-      for (int i = 0; i < g; ++i)
-        y[r * cols + g0 + i] = sat32(shiftRne(static_cast<i128>(buf[i]) * mult, shift));
-    }
+  if (rows > 0 && cols > 0)
+    vecFwhtTile<kDenseLanes>(rows, cols, log2Group, mult, shift, dense(x, nullptr, nullptr, y, cols));
 }
 
 void vecPwl(int n, PwlFunc fn, int frac, const int32_t *x, int32_t *y) {
-  for (int i = 0; i < n; ++i) {
-#pragma HLS PIPELINE II = 1
-    int32_t q12 = sat32(shiftRne(x[i], frac - kExpInFrac));
-    switch (fn) {
-    case PwlFunc::Exp:
-      y[i] = sat32(shiftRne(expPwl(q12), kExpOutFrac - frac));
-      break;
-    case PwlFunc::Softplus:
-      y[i] = sat32(shiftRne(softplusPwl(q12), kExpInFrac - frac));
-      break;
-    case PwlFunc::Silu:
-      y[i] = siluPwl(x[i], frac);
-      break;
-    }
-  }
+  const VecFn f = fn == PwlFunc::Exp ? VecFn::Exp : fn == PwlFunc::Softplus ? VecFn::Softplus
+                                                                             : VecFn::Silu;
+  elementwise(f, n, x, nullptr, 0, 0, frac, y);
 }
 
 } // namespace vimq::hw
