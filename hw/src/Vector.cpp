@@ -20,7 +20,7 @@ namespace {
 
 struct VectorFn {
   OnChipRefs mem;
-  ExecResult operator()(const isa::Instr &in) const { return vectorExec(in, mem); }
+  ExecResult operator()(const Command &c) const { return vectorExec(c.in, mem); }
 };
 
 /// The lane function of an element-wise op.
