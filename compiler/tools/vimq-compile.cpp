@@ -148,6 +148,10 @@ llvm::Error compile() {
       return e;
     targetInfo.emplace(std::move(*t));
   }
+  // A bundle is binary: it goes to a file, or to stdout only when asked for with -o -.
+  if (what == Emit::Bundle && outputPath.getNumOccurrences() == 0)
+    return makeError("--target writes a binary bundle: give -o FILE (or -o - for stdout), or "
+                     "--emit=asm|tiled for text");
   if (llvm::Error e = tools::checkOutputFile(outputPath))
     return e;
 

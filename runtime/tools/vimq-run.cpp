@@ -84,6 +84,12 @@ void printProfileTable(const rt::Profile &p) {
 }
 
 Error runTool() {
+  // Options of one device given with another are a mistake, not something to ignore silently.
+  const StringRef spec = deviceSpec;
+  if (!xclbin.empty() && !spec.startswith("xrt"))
+    return makeError("--xclbin applies to --device xrt only (the device is '{0}')", spec);
+  if (xdmaDir.getNumOccurrences() && !spec.startswith("xdma"))
+    return makeError("--xdma-dir applies to --device xdma only (the device is '{0}')", spec);
   Expected<isa::Bundle> bundle = rt::openBundle(bundlePath);
   if (!bundle)
     return bundle.takeError();

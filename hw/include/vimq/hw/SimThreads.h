@@ -19,7 +19,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <system_error>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -94,10 +96,17 @@ public:
 private:
   explicit SimPool(int n) { start(n); }
 
+  static constexpr int kMaxThreads = 256;
+
   static int defaultThreads() {
     if (const char *env = std::getenv("VIMQ_SIM_THREADS")) {
-      int n = std::atoi(env);
-      return n < 1 ? 1 : n;
+      // An integer in [1, kMaxThreads]; anything else is reported and the default used.
+      char *end = nullptr;
+      const long n = std::strtol(env, &end, 10);
+      if (end != env && *end == 0 && n >= 1 && n <= kMaxThreads)
+        return int(n);
+      std::fprintf(stderr, "vimq: VIMQ_SIM_THREADS='%s' is not an integer in [1, %d]; using "
+                           "the default\n", env, kMaxThreads);
     }
     unsigned hc = std::thread::hardware_concurrency();
     return hc == 0 ? 1 : hc > 8 ? 8 : int(hc);
@@ -109,11 +118,20 @@ private:
   }
 
   void start(int n) {
-    nThreads = n;
     quit = false;
-    // A new worker waits for the next job, not for one published before it started.
-    for (int w = 1; w < n; ++w)
-      workers.emplace_back([this, w, seen = generation] { workerLoop(w, seen); });
+    // A new worker waits for the next job, not for one published before it started. When the
+    // system refuses a thread, the pool runs with the ones it has (results do not depend on
+    // the thread count).
+    int started = 1;
+    for (int w = 1; w < n; ++w) {
+      try {
+        workers.emplace_back([this, w, seen = generation] { workerLoop(w, seen); });
+      } catch (const std::system_error &) {
+        break;
+      }
+      ++started;
+    }
+    nThreads = started;
   }
 
   void stop() {
