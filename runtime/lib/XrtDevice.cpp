@@ -1,10 +1,11 @@
 //===- XrtDevice.cpp - the overlay on a board, through XRT --------------------------*- C++ -*-===//
 //
-// Drives the kernel vimq_fetch whose argument list is hw/include/vimq/hw/KernelAbi.def:
-// every run is an xrt::run with the arguments set by their ABI index, started and waited for
-// (bounded by DeviceOptions::timeoutMs). The overlay reports through the status block, never
-// through registers: at open a query run (insn_count 0) yields the fingerprint and clock, and
-// every run yields the error, the failing instruction, the waiting units and the profile.
+// Drives the kernel vimq_fetch (concurrent core) or vimq_seq (sequential core), whose argument
+// list is hw/include/vimq/hw/KernelAbi.def: every run is an xrt::run with the arguments set by
+// their ABI index, started and waited for (bounded by DeviceOptions::timeoutMs). The overlay
+// reports through the status block, never through registers: at open a query run (insn_count
+// 0) yields the fingerprint and clock, and every run yields the error, the failing instruction,
+// the waiting units and the profile.
 //
 // Buffer objects stay allocated across runs. The program, the buffer table and the whole DDR
 // image are uploaded when a new image generation (a new Session) first runs; later runs of
@@ -124,6 +125,22 @@ Expected<abi::StatusBlock> XrtDevice::execute(uint32_t insnCount, uint32_t numBu
   return decodeStatusBlock(label(what), bytes);
 }
 
+/// The overlay's kernel in the loaded xclbin: the concurrent core's vimq_fetch, else the
+/// sequential core's vimq_seq (hw/src/Sequential.cpp). Both have the kernel ABI's arguments
+/// and status block, so everything after the lookup is the same.
+static Expected<std::unique_ptr<xrtapi::Kernel>> openOverlayKernel(xrtapi::Api &api) {
+  static constexpr const char *kSequentialKernelName = "vimq_seq";
+  Expected<std::unique_ptr<xrtapi::Kernel>> fetch = api.openKernel(abi::kKernelName);
+  if (fetch)
+    return fetch;
+  std::string fetchWhy = toString(fetch.takeError());
+  Expected<std::unique_ptr<xrtapi::Kernel>> seq = api.openKernel(kSequentialKernelName);
+  if (seq)
+    return seq;
+  return makeError("no overlay kernel: {0}: {1}; {2}: {3}", abi::kKernelName, fetchWhy,
+                   kSequentialKernelName, toString(seq.takeError()));
+}
+
 Expected<std::unique_ptr<Device>> XrtDevice::open(std::unique_ptr<xrtapi::Api> api,
                                                   unsigned index, const DeviceOptions &opts) {
   std::string name = formatv("xrt:{0}", index).str();
@@ -138,7 +155,7 @@ Expected<std::unique_ptr<Device>> XrtDevice::open(std::unique_ptr<xrtapi::Api> a
     return dev->prefix(std::move(e));
   if (Error e = dev->api->loadXclbin(opts.xclbin))
     return withContext(std::move(e), formatv("{0}: {1}", name, opts.xclbin).str());
-  Expected<std::unique_ptr<xrtapi::Kernel>> kernel = dev->api->openKernel(abi::kKernelName);
+  Expected<std::unique_ptr<xrtapi::Kernel>> kernel = openOverlayKernel(*dev->api);
   if (!kernel)
     return withContext(kernel.takeError(), formatv("{0}: {1}", name, opts.xclbin).str());
   dev->kernel = std::move(*kernel);

@@ -71,6 +71,17 @@ FINISH
     llvm::sys::fs::create_link(CMAKE_PROGRAM, path("bin/cmake"));
     return run("env PATH=" + path("bin") + " " + PYTHON3 + " " + VIMQ_HLS + " " + args);
   }
+  /// Stand-ins for the AMD tools on PATH (bin/): each appends its arguments to tools.log and
+  /// succeeds, so a step that is not refused runs and leaves its command line there.
+  void fakeTools(std::initializer_list<const char *> tools) {
+    llvm::sys::fs::create_directories(path("bin"));
+    for (const char *tool : tools) {
+      write(std::string("bin/") + tool,
+            "#!/bin/sh\necho \"" + std::string(tool) + " $*\" >> " + path("tools.log") + "\n");
+      llvm::sys::fs::setPermissions(path(std::string("bin/") + tool), llvm::sys::fs::all_exe |
+                                                                            llvm::sys::fs::owner_all);
+    }
+  }
 
   llvm::SmallString<128> dir;
   std::string log;
@@ -86,6 +97,8 @@ TEST_F(HlsFlow, ReplayPassesAndACorruptedByteFailsWithItsLocation) {
 
   ASSERT_EQ(run(std::string(REPLAY_TB_ZCU102) + " " + path("replay")), 0) << log;
   EXPECT_NE(log.find("PASS"), std::string::npos) << log;
+  EXPECT_NE(log.find("for vimq_overlay ("), std::string::npos) << "the concurrent core ran: " << log;
+  EXPECT_NE(log.find("and vimq_seq ("), std::string::npos) << "the sequential kernel ran: " << log;
 
   // Buffer 2 (the output) starts at 4096 (4 KiB-aligned after buffer 1); flip its byte 5.
   std::string expected = read("replay/ddr_expected.bin");
@@ -93,7 +106,23 @@ TEST_F(HlsFlow, ReplayPassesAndACorruptedByteFailsWithItsLocation) {
   expected[4096 + 5] ^= 0x40;
   write("replay/ddr_expected.bin", expected);
   EXPECT_EQ(run(std::string(REPLAY_TB_ZCU102) + " " + path("replay")), 1) << log;
+  // Both cores are compared with the recording, each on its own copy of the input image.
   EXPECT_NE(log.find("FAIL: buffer 2 offset 5:"), std::string::npos) << log;
+  EXPECT_NE(log.find("(vimq_overlay)\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("(vimq_seq)\n"), std::string::npos) << log;
+  EXPECT_EQ(log.find("PASS"), std::string::npos) << log;
+}
+
+TEST_F(HlsFlow, ReplayOfAWrongInputImageFailsForBothCores) {
+  // The input image with the input buffer (1, at 0) changed: both runs now store other bytes.
+  dumpReplay();
+  std::string in = read("replay/ddr_in.bin");
+  ASSERT_GT(in.size(), 4u);
+  in[4] ^= 0x01;
+  write("replay/ddr_in.bin", in);
+  EXPECT_EQ(run(std::string(REPLAY_TB_ZCU102) + " " + path("replay")), 1) << log;
+  EXPECT_NE(log.find("(vimq_overlay)\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("(vimq_seq)\n"), std::string::npos) << log;
 }
 
 TEST_F(HlsFlow, ReplayOfAnotherTargetIsRefused) {
@@ -104,8 +133,81 @@ TEST_F(HlsFlow, ReplayOfAnotherTargetIsRefused) {
   EXPECT_NE(log.find("cannot read"), std::string::npos) << log;
 }
 
-TEST_F(HlsFlow, Zcu102GenerateOnlyWritesTheFlow) {
+TEST_F(HlsFlow, Zcu102SequentialIsTheDefaultAndOneVitisKernel) {
   ASSERT_EQ(runHlsWithoutTools("--board zcu102 --generate-only --out " + path("z")), 0) << log;
+  EXPECT_NE(log.find("(sequential core)"), std::string::npos) << log;
+  EXPECT_EQ(log.find("warning"), std::string::npos) << "nothing to refuse: " << log;
+  const std::string tcl = "z/hls/vimq_seq.tcl";
+  EXPECT_TRUE(contains(tcl, "set_top vimq_seq\n")) << read(tcl);
+  EXPECT_TRUE(contains(tcl, "set_part {xczu9eg-ffvb1156-2-e}"));
+  EXPECT_TRUE(contains(tcl, "create_clock -period 2.857 "));
+  EXPECT_TRUE(contains(tcl, "open_solution -reset sol -flow_target vitis\n"));
+  EXPECT_TRUE(contains(tcl, "csim_design"));
+  EXPECT_TRUE(contains(tcl, "cosim_design"));
+  EXPECT_TRUE(contains(tcl, "export_design -format xo -output {" + path("z/vimq_seq.xo") + "}"));
+  // Design: vimq_seq and the modules' Exec functions; FETCH's top and the harness: testbench.
+  EXPECT_TRUE(contains(tcl, "hw/src/Sequential.cpp} -cflags {-std=c++14"));
+  EXPECT_TRUE(contains(tcl, "hw/src/Vector.cpp} -cflags {-std=c++14"));
+  EXPECT_TRUE(contains(tcl, "hw/src/Fetch.cpp} -cflags {-std=c++17"));
+  EXPECT_FALSE(contains(tcl, "hw/src/Vector.cpp} -cflags {-std=c++17")) << "design, not tb";
+  EXPECT_TRUE(contains(tcl, "hw/hls/tb/replay_tb.cpp}"));
+  EXPECT_FALSE(llvm::sys::fs::exists(path("z/hls/fetch.tcl")));
+  EXPECT_FALSE(llvm::sys::fs::exists(path("z/vivado/core.tcl")));
+
+  EXPECT_TRUE(contains("z/link.cfg", "nk=vimq_seq:1:vimq_seq_1\n"));
+  EXPECT_TRUE(contains("z/link.cfg", "sp=vimq_seq_1.m_axi_gmem0:HP0\n"));
+  EXPECT_TRUE(contains("z/link.cfg", "sp=vimq_seq_1.m_axi_gmem1:HP1\n"));
+  EXPECT_TRUE(contains("z/link.cfg", "[clock]\nfreqHz=350000000:vimq_seq_1\n"));
+  EXPECT_TRUE(contains("z/run.sh", "v++ --link --target hw --platform xilinx_zcu102_base_202310_1 "));
+  EXPECT_TRUE(contains("z/run.sh", "vimq_overlay.xclbin " + path("z/vimq_seq.xo")));
+}
+
+TEST_F(HlsFlow, SequentialLinkRunsAndConcurrentLinkIsRefused) {
+  // With (fake) tools on PATH: the sequential core's link step runs v++ on the HLS kernel...
+  fakeTools({"vitis_hls", "vivado", "v++"});
+  ASSERT_EQ(run("env PATH=" + path("bin") + ":/usr/bin:/bin " + PYTHON3 + " " + VIMQ_HLS +
+                " --board zcu102 --steps link --out " + path("z")),
+            0)
+      << log;
+  EXPECT_TRUE(contains("tools.log", "v++ --link --target hw --platform xilinx_zcu102_base_202310_1 "
+                                    "--config " + path("z/link.cfg")))
+      << read("tools.log");
+  EXPECT_TRUE(contains("tools.log", "-o " + path("z/vimq_overlay.xclbin") + " " +
+                                        path("z/vimq_seq.xo")));
+  ASSERT_EQ(run("env PATH=" + path("bin") + ":/usr/bin:/bin VIMQ_ZCU102_PLATFORM=my.xpfm " +
+                PYTHON3 + " " + VIMQ_HLS + " --board zcu102 --steps link --out " + path("z")),
+            0)
+      << log;
+  EXPECT_TRUE(contains("tools.log", "--platform my.xpfm ")) << read("tools.log");
+  ASSERT_EQ(run("env PATH=" + path("bin") + ":/usr/bin:/bin " + PYTHON3 + " " + VIMQ_HLS +
+                " --board vc709 --steps bd --out " + path("v")),
+            0)
+      << log;
+  EXPECT_TRUE(contains("tools.log", "vivado -mode batch -nojournal -source " +
+                                        path("v/vivado/bd.tcl")));
+
+  // ... while the concurrent core's is refused before any tool runs, for the same reasons as
+  // before: the shared memories and the undriven LOAD/STORE inputs.
+  write("tools.log", "");
+  EXPECT_EQ(run("env PATH=" + path("bin") + ":/usr/bin:/bin " + PYTHON3 + " " + VIMQ_HLS +
+                " --board zcu102 --core concurrent --steps link --out " + path("zc")),
+            1)
+      << log;
+  EXPECT_NE(log.find("vimq-hls: error: memory 'act'"), std::string::npos) << log;
+  EXPECT_NE(log.find("nothing in the core drives it"), std::string::npos) << log;
+  EXPECT_EQ(run("env PATH=" + path("bin") + ":/usr/bin:/bin " + PYTHON3 + " " + VIMQ_HLS +
+                " --board vc709 --core concurrent --steps bd --out " + path("vc")),
+            1)
+      << log;
+  EXPECT_NE(log.find("vimq-hls: error: memory 'act'"), std::string::npos) << log;
+  EXPECT_EQ(read("tools.log"), "") << "no tool ran";
+}
+
+TEST_F(HlsFlow, Zcu102ConcurrentGenerateOnlyWritesTheFlow) {
+  ASSERT_EQ(runHlsWithoutTools("--board zcu102 --core concurrent --generate-only --out " +
+                               path("z")),
+            0)
+      << log;
   EXPECT_TRUE(contains("z/include/vimq/hw/TargetConfig.h", "kTargetName[] = \"zcu102\""));
   for (const char *m : {"fetch", "load", "linear", "conv", "ssm", "vector", "store"}) {
     std::string tcl = std::string("z/hls/") + m + ".tcl";
@@ -150,15 +252,63 @@ TEST_F(HlsFlow, Zcu102WithoutToolsExitsTwoAndSaysWhich) {
   EXPECT_NE(log.find("vitis_hls"), std::string::npos) << log;
   EXPECT_NE(log.find("not found on PATH"), std::string::npos) << log;
   EXPECT_NE(log.find(path("z")), std::string::npos) << "names where the files are: " << log;
-  EXPECT_TRUE(llvm::sys::fs::exists(path("z/hls/fetch.tcl")));
+  EXPECT_TRUE(llvm::sys::fs::exists(path("z/hls/vimq_seq.tcl")));
 
+  // The sequential link is v++ alone (HLS exported the kernel).
   EXPECT_EQ(runHlsWithoutTools("--board zcu102 --steps link --out " + path("z")), 2) << log;
+  EXPECT_NE(log.find("v++ not found on PATH"), std::string::npos) << log;
+
+  EXPECT_EQ(runHlsWithoutTools("--board zcu102 --core concurrent --out " + path("zc")), 2) << log;
+  EXPECT_TRUE(llvm::sys::fs::exists(path("zc/hls/fetch.tcl")));
+  EXPECT_EQ(runHlsWithoutTools("--board zcu102 --core concurrent --steps link --out " +
+                               path("zc")),
+            2)
+      << log;
   EXPECT_NE(log.find("v++"), std::string::npos) << log;
   EXPECT_NE(log.find("vivado"), std::string::npos) << log;
 }
 
-TEST_F(HlsFlow, Vc709GenerateOnlyAndWithoutTools) {
+TEST_F(HlsFlow, Vc709SequentialIsOneIpBehindXdmaAndMig) {
   ASSERT_EQ(runHlsWithoutTools("--board vc709 --generate-only --out " + path("v")), 0) << log;
+  const std::string tcl = "v/hls/vimq_seq.tcl";
+  EXPECT_TRUE(contains(tcl, "set_top vimq_seq\n"));
+  EXPECT_TRUE(contains(tcl, "set_part {xc7vx690tffg1761-2}"));
+  EXPECT_TRUE(contains(tcl, "create_clock -period 4.000 "));
+  EXPECT_TRUE(contains(tcl, "open_solution -reset sol -flow_target vivado\n"));
+  EXPECT_TRUE(contains(tcl, "config_export -format ip_catalog "));
+  EXPECT_TRUE(contains(tcl, "-ipname vimq_seq\n"));
+  const std::string bd = "v/vivado/bd.tcl";
+  EXPECT_TRUE(contains(bd, "xilinx.com:ip:xdma:"));
+  EXPECT_TRUE(contains(bd, "CONFIG.pl_link_cap_max_link_width {X8}"));
+  EXPECT_TRUE(contains(bd, "xilinx.com:ip:mig_7series:"));
+  EXPECT_TRUE(contains(bd, "create_bd_cell -type ip -vlnv vimq.org:hls:vimq_seq:1.0 vimq_seq\n"));
+  EXPECT_TRUE(contains(bd, "prj_vimq_seq/sol/impl/ip}"));
+  // The control registers at offset 0 of the XDMA AXI-Lite BAR (runtime/lib/XdmaDevice.cpp).
+  EXPECT_TRUE(contains(bd, "[get_bd_intf_pins ctl_sc/M00_AXI] [get_bd_intf_pins vimq_seq/s_axi_control]"));
+  EXPECT_TRUE(contains(bd, "[get_bd_intf_pins xdma_0/M_AXI_LITE]] -offset 0x00000000 -range 64K "
+                           "[get_bd_addr_segs vimq_seq/s_axi_control/Reg]"));
+  // Both m_axi bundles and the DMA into the same DDR map.
+  EXPECT_TRUE(contains(bd, "[get_bd_intf_pins xdma_0/M_AXI] [get_bd_intf_pins ddr_sc/S00_AXI]"));
+  EXPECT_TRUE(contains(bd, "[get_bd_intf_pins vimq_seq/m_axi_gmem0] [get_bd_intf_pins ddr_sc/S01_AXI]"));
+  EXPECT_TRUE(contains(bd, "[get_bd_intf_pins vimq_seq/m_axi_gmem1] [get_bd_intf_pins ddr_sc/S02_AXI]"));
+  EXPECT_TRUE(contains(bd, "[get_bd_intf_pins vimq_seq/m_axi_gmem1]] -offset 0x000000000 -range 4G "
+                           "[get_bd_addr_segs mig_0/memmap/memaddr]"));
+  EXPECT_TRUE(contains(bd, "CONFIG.CLKOUT1_REQUESTED_OUT_FREQ 250 "));
+  EXPECT_TRUE(contains(bd, "write_bitstream"));
+  EXPECT_FALSE(contains(bd, "vimq_create_core")) << "no concurrent core";
+  EXPECT_FALSE(llvm::sys::fs::exists(path("v/link.cfg")));
+
+  EXPECT_EQ(runHlsWithoutTools("--board vc709 --steps bd --out " + path("v")), 2) << log;
+  EXPECT_NE(log.find("vivado not found on PATH"), std::string::npos) << log;
+  EXPECT_NE(runHlsWithoutTools("--board vc709 --core parallel --out " + path("v")), 0) << log;
+  EXPECT_NE(log.find("invalid choice: 'parallel'"), std::string::npos) << log;
+}
+
+TEST_F(HlsFlow, Vc709ConcurrentGenerateOnlyAndWithoutTools) {
+  ASSERT_EQ(runHlsWithoutTools("--board vc709 --core concurrent --generate-only --out " +
+                               path("v")),
+            0)
+      << log;
   EXPECT_TRUE(contains("v/hls/ssm.tcl", "set_part {xc7vx690tffg1761-2}"));
   EXPECT_TRUE(contains("v/hls/ssm.tcl", "create_clock -period 4.000 "));
   EXPECT_TRUE(contains("v/vivado/bd.tcl", "xilinx.com:ip:xdma:"));
@@ -169,7 +319,9 @@ TEST_F(HlsFlow, Vc709GenerateOnlyAndWithoutTools) {
   // vc709's act memory has kActBanks = max(linear_rows, vector_width) = 48 banks.
   EXPECT_TRUE(contains("v/vivado/core.tcl", "memory 'act' (48 banks of 12288 x 8 bit)"));
 
-  EXPECT_EQ(runHlsWithoutTools("--board vc709 --steps bd --out " + path("v")), 2) << log;
+  EXPECT_EQ(runHlsWithoutTools("--board vc709 --core concurrent --steps bd --out " + path("v")),
+            2)
+      << log;
   EXPECT_NE(log.find("vivado not found on PATH"), std::string::npos) << log;
 
   EXPECT_EQ(runHlsWithoutTools("--board vc709 --steps link --out " + path("v")), 1) << log;
@@ -191,8 +343,8 @@ TEST_F(HlsFlow, ModulesJsonIsCheckedAgainstTheTops) {
     if (at != std::string::npos)
       text.replace(at, from.size(), to);
     write("m.json", text);
-    return runHlsWithoutTools("--board zcu102 --generate-only --modules " + path("m.json") +
-                              " --out " + path("z"));
+    return runHlsWithoutTools("--board zcu102 --core concurrent --generate-only --modules " +
+                              path("m.json") + " --out " + path("z"));
   };
   ASSERT_EQ(variant("\"gmem_ddr\"", "\"gmem_ddr\""), 0) << log;
   EXPECT_EQ(variant("\"gmem_ddr\"", "\"gmem0\""), 1) << log;
@@ -205,6 +357,27 @@ TEST_F(HlsFlow, ModulesJsonIsCheckedAgainstTheTops) {
   EXPECT_NE(log.find("vimq_load: parameters ("), std::string::npos) << log;
   EXPECT_EQ(variant("\"banks\": \"kActBanks\"", "\"banks\": \"kNoSuchBanks\""), 1) << log;
   EXPECT_NE(log.find("no 'constexpr int kNoSuchBanks"), std::string::npos) << log;
+
+  // The sequential kernel's top is checked against the kernel ABI like FETCH's.
+  auto seqVariant = [&](const std::string &from, const std::string &to) {
+    std::string text = good;
+    size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos)
+      text.replace(at, from.size(), to);
+    write("m.json", text);
+    return runHlsWithoutTools("--board zcu102 --generate-only --modules " + path("m.json") +
+                              " --out " + path("s"));
+  };
+  ASSERT_EQ(seqVariant("\"top\": \"vimq_seq\"", "\"top\": \"vimq_seq\""), 0) << log;
+  EXPECT_EQ(seqVariant("\"top\": \"vimq_seq\"", "\"top\": \"vimq_nope\""), 1) << log;
+  EXPECT_NE(log.find("hw/src/Sequential.cpp does not define vimq_nope"), std::string::npos) << log;
+  EXPECT_EQ(seqVariant("\"top\": \"vimq_seq\", \"control\": \"ap_ctrl_hs\"",
+                       "\"top\": \"vimq_seq\", \"control\": \"ap_ctrl_none\""),
+            1)
+      << log;
+  EXPECT_NE(log.find("hw/src/Sequential.cpp:"), std::string::npos) << log;
+  EXPECT_NE(log.find("control protocol ap_ctrl_hs"), std::string::npos) << log;
 }
 
 } // namespace

@@ -1,8 +1,9 @@
 //===- XrtDeviceTest.cpp - the xrt device against a fake of the XRT calls it makes -----===//
 //
 // The fake keeps a host and a device copy of every buffer object (only sync moves bytes
-// between them), records every call, and on start() emulates vimq_fetch on the device copies
-// by its ABI argument indices (FakeKernel.h). No board has ever run this path.
+// between them), records every call, and on start() emulates the xclbin's kernel on the device
+// copies by its ABI argument indices: vimq_fetch through the simulated overlay (FakeKernel.h),
+// vimq_seq by calling the sequential core itself. No board has ever run this path.
 //
 //===----------------------------------------------------------------------------------------===//
 
@@ -14,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 using namespace vimq;
@@ -35,7 +37,29 @@ struct FakeLog {
   std::vector<std::map<unsigned, std::string>> startedArgs; ///< per start: index -> "bo:<arg>" / value
   uint64_t fingerprintXor = 0;
   bool hang = false;
+  /// The kernels the "xclbin" holds (the concurrent core's by default).
+  std::vector<std::string> kernels = {"vimq_fetch"};
 };
+
+/// hw::vimq_seq on the device copies (the ABI's byte forms -> its word forms and back).
+void emulateVimqSeq(const std::vector<uint8_t> &insns, uint32_t insnCount, uint8_t *ddr,
+                    const std::vector<uint8_t> &table, uint32_t numBuffers, uint8_t *status,
+                    uint64_t fingerprintXor) {
+  auto words = [](const std::vector<uint8_t> &bytes, size_t n) {
+    std::vector<uint64_t> out(n);
+    for (size_t i = 0; i < n; ++i)
+      out[i] = kabi::loadLe64(bytes.data() + 8 * i);
+    return out;
+  };
+  std::vector<uint64_t> insnWords = words(insns, size_t(insnCount) * kabi::kInsnBytes / 8);
+  std::vector<uint64_t> tableWords = words(table, size_t(numBuffers) * kabi::kBufferEntryBytes / 8);
+  std::vector<uint64_t> out(kabi::kStatusWords, 0);
+  hw::vimq_seq(insnWords.data(), insnCount, ddr, tableWords.data(), numBuffers, out.data());
+  out[1] ^= fingerprintXor;
+  const uint32_t written = insnCount == 0 ? kabi::kStatusHeaderWords : kabi::kStatusWords;
+  for (uint32_t w = 0; w < written; ++w)
+    kabi::storeLe64(status + 8 * w, out[w]);
+}
 
 class FakeBo final : public rt::xrtapi::Bo {
 public:
@@ -69,7 +93,7 @@ public:
 
 class FakeRun final : public rt::xrtapi::Run {
 public:
-  explicit FakeRun(FakeLog &log) : log(log) {}
+  FakeRun(FakeLog &log, std::string kernel) : log(log), kernel(std::move(kernel)) {}
   Error setArg(unsigned index, rt::xrtapi::Bo &bo) override {
     bos[index] = static_cast<FakeBo *>(&bo);
     return Error::success();
@@ -91,6 +115,12 @@ public:
     // The kernel, reading its arguments by the ABI's indices.
     FakeBo *insns = bos.at(kabi::kArgInsns), *ddr = bos.at(kabi::kArgDdr),
            *table = bos.at(kabi::kArgBuffers), *status = bos.at(kabi::kArgStatus);
+    if (kernel == "vimq_seq") {
+      emulateVimqSeq(insns->device, values.at(kabi::kArgInsnCount), ddr->device.data(),
+                     table->device, values.at(kabi::kArgNumBuffers), status->device.data(),
+                     log.fingerprintXor);
+      return Error::success();
+    }
     test::emulateVimqFetch(insns->device.data(), values.at(kabi::kArgInsnCount),
                            ddr->device.data(), table->device.data(),
                            values.at(kabi::kArgNumBuffers), status->device.data(),
@@ -104,21 +134,23 @@ public:
     return Error::success();
   }
   FakeLog &log;
+  std::string kernel;
   std::map<unsigned, FakeBo *> bos;
   std::map<unsigned, uint32_t> values;
 };
 
 class FakeKernel final : public rt::xrtapi::Kernel {
 public:
-  explicit FakeKernel(FakeLog &log) : log(log) {}
+  FakeKernel(FakeLog &log, std::string name) : log(log), name(std::move(name)) {}
   Expected<std::unique_ptr<rt::xrtapi::Bo>> allocBo(size_t bytes, unsigned arg) override {
     log.calls.push_back("alloc:" + std::to_string(arg));
     return std::make_unique<FakeBo>(log, bytes, arg);
   }
   Expected<std::unique_ptr<rt::xrtapi::Run>> createRun() override {
-    return std::make_unique<FakeRun>(log);
+    return std::make_unique<FakeRun>(log, name);
   }
   FakeLog &log;
+  std::string name;
 };
 
 class FakeApi final : public rt::xrtapi::Api {
@@ -134,7 +166,12 @@ public:
   }
   Expected<std::unique_ptr<rt::xrtapi::Kernel>> openKernel(llvm::StringRef name) override {
     log.calls.push_back("kernel:" + name.str());
-    return std::make_unique<FakeKernel>(log);
+    // XRT's message for a kernel the xclbin lacks (xrt::kernel's constructor throws).
+    if (std::find(log.kernels.begin(), log.kernels.end(), name.str()) == log.kernels.end())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "cannot open kernel: No such compute unit '%s'",
+                                     name.str().c_str());
+    return std::make_unique<FakeKernel>(log, name.str());
   }
   FakeLog &log;
 };
@@ -319,6 +356,52 @@ TEST(XrtDevice, OverlayErrorNamesTheInstructionAndWaitingUnits) {
   std::string msg = llvm::toString(p.takeError());
   EXPECT_NE(msg.find("xrt:0: instruction 1 (VECTOR): token deadlock"), std::string::npos) << msg;
   EXPECT_NE(msg.find("waiting units: vector, store"), std::string::npos) << msg;
+}
+
+TEST(XrtDevice, AnXclbinWithTheSequentialCoreRunsThroughVimqSeq) {
+  FakeLog log;
+  log.kernels = {"vimq_seq"};
+  std::unique_ptr<rt::Device> dev = openFake(log);
+  ASSERT_TRUE(dev);
+  EXPECT_EQ(dev->fingerprint(), hw::simFingerprint()) << "vimq_seq's query run";
+  ASSERT_GE(log.calls.size(), 4u);
+  EXPECT_EQ(log.calls[2], "kernel:vimq_fetch");
+  EXPECT_EQ(log.calls[3], "kernel:vimq_seq");
+  isa::Bundle b = addBundle(dev->fingerprint());
+  Expected<rt::Session> s = rt::Session::create(b, *dev);
+  ASSERT_TRUE(bool(s)) << llvm::toString(s.takeError());
+  Expected<rt::TensorMap> got = s->run({{"x", i32Tensor(3)}});
+  ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
+  const Tensor &y = got->at("y");
+  for (int i = 0; i < 24; ++i)
+    EXPECT_EQ(y.data<int32_t>()[i], 1000 * (i + 1) + 300 + i - 7) << i;
+  EXPECT_GT(s->profile().cycles, 0u) << "vimq_seq reports the sum of the busy cycles";
+
+  // Its errors come through the same status block.
+  isa::Bundle dead = assemble(test::kDeadlockProgram, dev->fingerprint());
+  rt::DdrImage image;
+  image.bytes.resize(8192);
+  image.table = {{0, 0}, {0, 96, isa::BufferKind::input}, {4096, 96, isa::BufferKind::output}};
+  Expected<rt::Profile> p = dev->run(dead.code, image);
+  ASSERT_FALSE(bool(p));
+  std::string msg = llvm::toString(p.takeError());
+  EXPECT_NE(msg.find("xrt:0: instruction "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("token deadlock"), std::string::npos) << msg;
+}
+
+TEST(XrtDevice, AnXclbinWithoutAnOverlayKernelNamesBoth) {
+  FakeLog log;
+  log.kernels = {"krnl_vadd"};
+  rt::DeviceOptions opts;
+  opts.xclbin = "other.xclbin";
+  Expected<std::unique_ptr<rt::Device>> d =
+      rt::createXrtDeviceWith(std::make_unique<FakeApi>(log), 0, opts);
+  ASSERT_FALSE(bool(d));
+  EXPECT_EQ(llvm::toString(d.takeError()),
+            "xrt:0: other.xclbin: no overlay kernel: vimq_fetch: cannot open kernel: No such "
+            "compute unit 'vimq_fetch'; vimq_seq: cannot open kernel: No such compute unit "
+            "'vimq_seq'");
+  EXPECT_TRUE(log.startedArgs.empty());
 }
 
 TEST(XrtDevice, FingerprintMismatchIsRefusedBySession) {

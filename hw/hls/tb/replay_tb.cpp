@@ -3,17 +3,20 @@
 //   replay_tb REPLAY_DIR
 //
 // Reads a replay directory written by `vimq-run --dump-replay` (runtime/include/vimq/runtime/
-// Replay.h), runs the instruction stream through the C-simulation harness entry
-// vimq::hw::vimq_overlay -- which calls the module top functions, so under Vitis HLS csim/cosim
-// the module being verified is the compiled C++ or its RTL -- and compares the DDR image it
-// leaves with the recorded one. Prints PASS, or the first differing byte as buffer id + offset.
-// Exit status: 0 pass, 1 mismatch or bad input.
+// Replay.h) and runs the instruction stream twice, each on its own copy of the recorded input
+// DDR image: through the C-simulation harness entry vimq::hw::vimq_overlay (the concurrent
+// core: it calls the module top functions) and through vimq::hw::vimq_seq (the sequential core,
+// called with the kernel ABI's arguments). Under Vitis HLS csim/cosim the design under test --
+// a module top or vimq_seq -- is the compiled C++ or its RTL. Each run's DDR image is compared
+// with the recorded one. Prints PASS, or per failing core the first differing byte as buffer
+// id + offset. Exit status: 0 both pass, 1 a mismatch or bad input.
 //
 // Plain C++14 with the standard library only: it is compiled by the HLS tools' csim compiler as
 // well as by the project's (tests/hw/CMakeLists.txt, replay_tb_*).
 //
 //===----------------------------------------------------------------------------------------===//
 
+#include "vimq/hw/KernelAbi.h"
 #include "vimq/hw/Overlay.h"
 
 #include <cstdint>
@@ -85,6 +88,59 @@ bool metaNumber(const std::map<std::string, std::string> &meta, const std::strin
   return true;
 }
 
+/// Compares a run's DDR image with the recorded one; prints the first difference.
+bool matches(const char *core, const std::vector<uint8_t> &ddr,
+             const std::vector<uint8_t> &expected, const std::vector<vimq::hw::DdrBuffer> &table) {
+  for (uint64_t at = 0; at < ddr.size(); ++at) {
+    if (ddr[at] == expected[at])
+      continue;
+    for (uint64_t b = 0; b < table.size(); ++b)
+      if (table[b].size != 0 && at >= table[b].base && at < table[b].base + table[b].size) {
+        std::printf("FAIL: buffer %llu offset %llu: got 0x%02x, expected 0x%02x (%s)\n",
+                    static_cast<unsigned long long>(b),
+                    static_cast<unsigned long long>(at - table[b].base), ddr[at], expected[at],
+                    core);
+        return false;
+      }
+    std::printf("FAIL: DDR byte %llu (outside every buffer): got 0x%02x, expected 0x%02x (%s)\n",
+                static_cast<unsigned long long>(at), ddr[at], expected[at], core);
+    return false;
+  }
+  return true;
+}
+
+/// vimq_seq on a copy of the input image, with the kernel ABI's argument forms: instructions
+/// as their words, the buffer table as {base, size} pairs, a status block. Returns whether it
+/// finished without an error and left the recorded image; `cycles` = its status block's.
+bool runSequential(const std::vector<vimq::isa::Instr> &insns,
+                   const std::vector<vimq::hw::DdrBuffer> &table, std::vector<uint8_t> ddr,
+                   const std::vector<uint8_t> &expected, uint64_t &cycles) {
+  std::vector<uint64_t> words, tableWords, status(vimq::hw::abi::kStatusWords, 0);
+  for (size_t i = 0; i < insns.size(); ++i)
+    for (unsigned w = 0; w < vimq::isa::kInstrWords; ++w)
+      words.push_back(insns[i].w[w]);
+  for (size_t b = 0; b < table.size(); ++b) {
+    tableWords.push_back(table[b].base);
+    tableWords.push_back(table[b].size);
+  }
+  vimq::hw::vimq_seq(words.data(), static_cast<uint32_t>(insns.size()), ddr.data(),
+                     tableWords.data(), static_cast<uint32_t>(table.size()), status.data());
+  const uint32_t magic = static_cast<uint32_t>(status[0]);
+  const uint32_t error = static_cast<uint32_t>(status[2] >> 32);
+  const uint32_t errorInsn = static_cast<uint32_t>(status[3]);
+  cycles = status[vimq::hw::abi::kStatusOffCycles / 8];
+  if (magic != vimq::hw::abi::kStatusMagic) {
+    std::printf("FAIL: vimq_seq wrote no status block (magic 0x%08x)\n", magic);
+    return false;
+  }
+  if (error != 0) {
+    std::printf("FAIL: vimq_seq stopped at instruction %u: %s\n", errorInsn,
+                vimq::hw::overlayErrorName(static_cast<vimq::hw::OverlayError>(error)));
+    return false;
+  }
+  return matches("vimq_seq", ddr, expected, table);
+}
+
 bool sizeIs(const std::string &name, const std::vector<uint8_t> &bytes, uint64_t expected) {
   if (bytes.size() == expected)
     return true;
@@ -147,36 +203,31 @@ int replay(const std::string &dir) {
     }
   }
 
+  const std::vector<uint8_t> ddrIn = ddr;
   vimq::hw::Control ctl;
   ctl.start = 1;
   ctl.insnBase = 0;
   ctl.insnCount = static_cast<uint32_t>(numInsns);
   ctl.numBuffers = static_cast<uint32_t>(numBuffers);
   vimq::hw::vimq_overlay(insns.data(), ddr.data(), table.data(), ctl);
+  bool overlayOk = true;
   if (!ctl.done || ctl.error != 0) {
     std::printf("FAIL: the overlay stopped at instruction %u: %s (done=%u)\n", ctl.errorInsn,
                 vimq::hw::overlayErrorName(static_cast<vimq::hw::OverlayError>(ctl.error)),
                 ctl.done);
-    return 1;
+    overlayOk = false;
+  } else {
+    overlayOk = matches("vimq_overlay", ddr, expected, table);
   }
-
-  for (uint64_t at = 0; at < ddrBytes; ++at) {
-    if (ddr[at] == expected[at])
-      continue;
-    for (uint64_t b = 0; b < numBuffers; ++b)
-      if (table[b].size != 0 && at >= table[b].base && at < table[b].base + table[b].size) {
-        std::printf("FAIL: buffer %llu offset %llu: got 0x%02x, expected 0x%02x\n",
-                    static_cast<unsigned long long>(b),
-                    static_cast<unsigned long long>(at - table[b].base), ddr[at], expected[at]);
-        return 1;
-      }
-    std::printf("FAIL: DDR byte %llu (outside every buffer): got 0x%02x, expected 0x%02x\n",
-                static_cast<unsigned long long>(at), ddr[at], expected[at]);
+  uint64_t seqCycles = 0;
+  const bool seqOk = runSequential(insns, table, ddrIn, expected, seqCycles);
+  if (!overlayOk || !seqOk)
     return 1;
-  }
-  std::printf("PASS: %llu instructions, %llu DDR bytes match (%llu cycles)\n",
+  std::printf("PASS: %llu instructions, %llu DDR bytes match for vimq_overlay (%llu cycles) and "
+              "vimq_seq (%llu cycles, the modules one at a time)\n",
               static_cast<unsigned long long>(numInsns), static_cast<unsigned long long>(ddrBytes),
-              static_cast<unsigned long long>(ctl.cycles));
+              static_cast<unsigned long long>(ctl.cycles),
+              static_cast<unsigned long long>(seqCycles));
   return 0;
 }
 
