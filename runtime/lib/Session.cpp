@@ -74,12 +74,22 @@ Expected<Session> Session::create(const isa::Bundle &bundle, Device &device) {
   return s;
 }
 
+/// "image (f32 [1, 3, 224, 224]), ..." : what a user must pass.
+static std::string expectedInputs(const isa::Bundle &b) {
+  std::string list;
+  for (const isa::IoDesc &io : b.inputs)
+    list += (list.empty() ? "" : ", ") + io.name + " (" + dtypeName(hostDType(io)).str() + " " +
+            shapeStr(io.shape) + ")";
+  return list;
+}
+
 Expected<TensorMap> Session::run(const TensorMap &inputs) {
   const isa::Bundle &b = *bundleRef;
   for (const auto &entry : inputs) {
     const std::string &name = entry.first; // a plain reference: clang 14 cannot capture bindings
     if (llvm::none_of(b.inputs, [&](const isa::IoDesc &io) { return io.name == name; }))
-      return makeError("'{0}' is not an input of this bundle", name);
+      return makeError("'{0}' is not an input of this bundle; its inputs are {1}", name,
+                       expectedInputs(b));
   }
 
   DdrImage image = layout; // zeros and the buffers' initial contents, built once in create()
@@ -87,7 +97,8 @@ Expected<TensorMap> Session::run(const TensorMap &inputs) {
   for (const isa::IoDesc &io : b.inputs) {
     auto it = inputs.find(io.name);
     if (it == inputs.end())
-      return makeError("input '{0}' is missing", io.name);
+      return makeError("input '{0}' is missing; the bundle's inputs are {1}", io.name,
+                       expectedInputs(b));
     const Tensor &t = it->second;
     if (t.dtype() != hostDType(io) || t.shape() != ArrayRef<int64_t>(io.shape))
       return makeError("input '{0}': expected {1} {2}, got {3} {4}", io.name,

@@ -87,9 +87,11 @@ TEST(Runtime, InputErrors) {
   isa::Bundle b = assemble(kFlipProgram, *dev);
   llvm::Expected<rt::Session> s = rt::Session::create(b, *dev);
   ASSERT_TRUE(bool(s));
-  EXPECT_EQ(errorText(s->run({}).takeError()), "input 'x' is missing");
+  // Both errors list what the bundle expects: names, host types and shapes.
+  EXPECT_EQ(errorText(s->run({}).takeError()),
+            "input 'x' is missing; the bundle's inputs are x (f32 [3, 8])");
   EXPECT_EQ(errorText(s->run({{"z", Tensor(DType::F32, {3, 8})}}).takeError()),
-            "'z' is not an input of this bundle");
+            "'z' is not an input of this bundle; its inputs are x (f32 [3, 8])");
   EXPECT_EQ(errorText(s->run({{"x", Tensor(DType::F32, {8, 3})}}).takeError()),
             "input 'x': expected f32 [3, 8], got f32 [8, 3]");
   std::vector<float> nan(24, 0.0f);
