@@ -1,6 +1,8 @@
 //===- ToolOptions.cpp - command-line options shared by the vimq tools ------------------------===//
 #include "ToolOptions.h"
 
+#include "vimq/isa/Version.h"
+
 #include "vimq/passes/Debug.h"
 #include "vimq/support/Error.h"
 
@@ -59,13 +61,11 @@ cl::list<std::string> pipeline("pipeline",
 cl::opt<bool> listPasses("list-passes", cl::desc("List the registered passes and exit"),
                          cl::cat(toolCategory()));
 
-void printVersion(llvm::raw_ostream &os) { os << "vimq version " << VIMQ_VERSION << "\n"; }
-
 } // namespace
 
 void parseToolCommandLine(int argc, char **argv, llvm::StringRef overview) {
   cl::HideUnrelatedOptions(toolCategory());
-  cl::SetVersionPrinter(printVersion);
+  cl::SetVersionPrinter(isa::printVersion);
   cl::ParseCommandLineOptions(argc, argv, overview);
   setDebugOnly(debugOnly);
 }

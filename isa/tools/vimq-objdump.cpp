@@ -14,6 +14,8 @@
 
 #include "vimq/support/Error.h"
 
+#include "vimq/isa/Version.h"
+
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -45,6 +47,7 @@ void printIo(raw_ostream &os, const IoDesc &io, StringRef dir) {
 
 int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter(vimq::isa::printVersion);
   cl::ParseCommandLineOptions(argc, argv, "vimq bundle disassembler\n");
   if (isaTables) {
     outs() << isaFieldTablesMarkdown();

@@ -14,6 +14,8 @@
 
 #include "vimq/support/Error.h"
 
+#include "vimq/isa/Version.h"
+
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -29,6 +31,7 @@ cl::opt<std::string> outputPath("o", cl::desc("output bundle"), cl::value_desc("
 
 int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter(vimq::isa::printVersion);
   cl::ParseCommandLineOptions(argc, argv, "vimq assembler\n");
   ErrorOr<std::unique_ptr<MemoryBuffer>> text = MemoryBuffer::getFile(inputPath);
   if (!text)

@@ -21,6 +21,8 @@
 #include "vimq/support/FileUtil.h"
 #include "vimq/support/Npy.h"
 
+#include "vimq/isa/Version.h"
+
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -144,6 +146,7 @@ Error runTool() {
 
 int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
+  cl::SetVersionPrinter(vimq::isa::printVersion);
   cl::ParseCommandLineOptions(argc, argv, "run a vimq bundle\n");
   if (Error e = runTool())
     return reportError("vimq-run", std::move(e));
