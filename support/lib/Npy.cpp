@@ -60,6 +60,11 @@ llvm::Expected<Tensor> parseNpy(llvm::StringRef bytes, llvm::StringRef name) {
   auto shapeV = dictValue(header, "shape");
   if (!descrV || !fortranV || !shapeV)
     return makeError("{0}: malformed .npy header '{1}'", name, header.trim());
+  // The dict values are quoted strings / tuples; an empty or unquoted one is malformed.
+  if (descrV->empty() || (descrV->front() != '\'' && descrV->front() != '"'))
+    return makeError("{0}: .npy header has no quoted 'descr' string", name);
+  if (shapeV->empty() || shapeV->front() != '(')
+    return makeError("{0}: .npy header has no 'shape' tuple", name);
   llvm::StringRef descr = descrV->drop_front(1);
   descr = descr.take_until([](char c) { return c == '\'' || c == '"'; });
   std::optional<DType> dtype;
@@ -87,11 +92,15 @@ llvm::Expected<Tensor> parseNpy(llvm::StringRef bytes, llvm::StringRef name) {
       return makeError("{0}: bad .npy shape '({1})'", name, shapeText);
     shape.push_back(d);
   }
-  Tensor t(*dtype, shape);
+  std::optional<uint64_t> nbytes = checkedByteSize(*dtype, shape);
+  if (!nbytes)
+    return makeError("{0}: .npy shape {1} has too many elements", name, shapeStr(shape));
+  // Checked before the tensor is allocated: the header alone must not make us allocate.
   size_t dataOff = offset + headerLen;
-  if (bytes.size() - dataOff < t.nbytes())
+  if (bytes.size() - dataOff < *nbytes)
     return makeError("{0}: truncated .npy data: expected {1} bytes for {2} {3}, found {4}", name,
-                     t.nbytes(), dtypeName(*dtype), shapeStr(shape), bytes.size() - dataOff);
+                     *nbytes, dtypeName(*dtype), shapeStr(shape), bytes.size() - dataOff);
+  Tensor t(*dtype, shape, Tensor::Uninitialized);
   if (t.nbytes())
     std::memcpy(t.raw(), bytes.data() + dataOff, t.nbytes());
   return t;

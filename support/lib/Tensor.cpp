@@ -1,8 +1,11 @@
 #include "vimq/support/Tensor.h"
 
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 namespace vimq {
@@ -42,10 +45,29 @@ std::optional<DType> dtypeFromName(llvm::StringRef name) {
 
 bool isFloat(DType t) { return t == DType::F32 || t == DType::F64 || t == DType::F16; }
 
+std::optional<int64_t> checkedNumElements(llvm::ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0 || llvm::MulOverflow(n, d, n))
+      return std::nullopt;
+  return n;
+}
+
+std::optional<uint64_t> checkedByteSize(DType dtype, llvm::ArrayRef<int64_t> shape) {
+  std::optional<int64_t> n = checkedNumElements(shape);
+  uint64_t bytes;
+  if (!n || __builtin_mul_overflow(uint64_t(*n), uint64_t(dtypeSize(dtype)), &bytes) ||
+      bytes > std::numeric_limits<size_t>::max())
+    return std::nullopt;
+  return bytes;
+}
+
 int64_t numElements(llvm::ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape)
-    n *= d;
+    if (llvm::MulOverflow(n, d, n))
+      llvm::report_fatal_error(llvm::Twine("element count of shape ") + shapeStr(shape) +
+                               " overflows int64");
   return n;
 }
 
@@ -105,13 +127,23 @@ uint16_t floatToHalf(float f) {
   return uint16_t(half);
 }
 
+/// The storage size of a tensor; an invalid shape is a programming error (shapes from files are
+/// checked with checkedByteSize() before a Tensor is made), reported instead of wrapping.
+static size_t storageBytes(DType dtype, llvm::ArrayRef<int64_t> shape) {
+  std::optional<uint64_t> bytes = checkedByteSize(dtype, shape);
+  if (!bytes)
+    llvm::report_fatal_error(llvm::Twine("invalid tensor shape ") + shapeStr(shape) + " of " +
+                             dtypeName(dtype));
+  return size_t(*bytes);
+}
+
 Tensor::Tensor(DType dtype, llvm::ArrayRef<int64_t> shape)
     : dtype_(dtype), shape_(shape.begin(), shape.end()),
-      bytes_(size_t(numElements(shape)) * dtypeSize(dtype), /*zero=*/true) {}
+      bytes_(storageBytes(dtype, shape), /*zero=*/true) {}
 
 Tensor::Tensor(DType dtype, llvm::ArrayRef<int64_t> shape, UninitializedTag)
     : dtype_(dtype), shape_(shape.begin(), shape.end()),
-      bytes_(size_t(numElements(shape)) * dtypeSize(dtype), /*zero=*/false) {}
+      bytes_(storageBytes(dtype, shape), /*zero=*/false) {}
 
 Tensor Tensor::reshaped(llvm::ArrayRef<int64_t> shape) const & {
   return Tensor(*this).reshaped(shape);

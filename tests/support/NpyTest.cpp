@@ -45,3 +45,59 @@ TEST(Npy, Errors) {
   ASSERT_FALSE(bool(o));
   EXPECT_NE(llvm::toString(o.takeError()).find("unsupported .npy dtype"), std::string::npos);
 }
+
+/// A v1 .npy file with `header` as its dict and `data` after it (no padding: the reader does
+/// not require the 64-byte alignment).
+static std::string npyWithHeader(const std::string &header, const std::string &data = "") {
+  std::string out = "\x93NUMPY";
+  out += char(1);
+  out += char(0);
+  out += char(header.size() & 0xff);
+  out += char(header.size() >> 8);
+  return out + header + data;
+}
+
+static std::string npyError(const std::string &bytes, const char *name) {
+  auto t = parseNpy(bytes, name);
+  if (t)
+    return "<parsed>";
+  return llvm::toString(t.takeError());
+}
+
+// Found by fuzzing (issue 13): an empty value used to hit StringRef::drop_front's assert.
+TEST(Npy, EmptyDescrOrShapeIsAnError) {
+  std::string e = npyError(npyWithHeader("{'descr':"), "d.npy");
+  EXPECT_NE(e.find("d.npy"), std::string::npos) << e;
+  EXPECT_NE(e.find("malformed"), std::string::npos) << e;
+  e = npyError(npyWithHeader("{'fortran_order': False, 'shape': (1,), 'descr':"), "d.npy");
+  EXPECT_NE(e.find("no quoted 'descr'"), std::string::npos) << e;
+  e = npyError(npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape':"), "s.npy");
+  EXPECT_NE(e.find("s.npy: .npy header has no 'shape' tuple"), std::string::npos) << e;
+}
+
+// Found by fuzzing (issue 13): the element count overflowed int64 (UB in numElements).
+TEST(Npy, OverflowingShapeIsAnError) {
+  std::string e = npyError(
+      npyWithHeader("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, "
+                    "4294967296, 4), }"),
+      "o.npy");
+  EXPECT_NE(e.find("o.npy: .npy shape [4294967296, 4294967296, 4] has too many elements"),
+            std::string::npos)
+      << e;
+  // The element count fits int64 but the byte count does not.
+  e = npyError(npyWithHeader("{'descr': '<f8', 'fortran_order': False, "
+                             "'shape': (4611686018427387904,), }"),
+               "b.npy");
+  EXPECT_NE(e.find("too many elements"), std::string::npos) << e;
+}
+
+// Found by fuzzing (issue 13): a small file asking for 2^40 elements made the reader allocate
+// 4 TiB (bad_alloc) before it noticed the data was missing.
+TEST(Npy, HugeShapeInSmallFileIsTruncatedNotAllocated) {
+  std::string bytes = npyWithHeader(
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (1048576, 1048576), }", "0123456789");
+  std::string e = npyError(bytes, "big.npy");
+  EXPECT_NE(e.find("big.npy: truncated .npy data: expected 4398046511104 bytes"),
+            std::string::npos)
+      << e;
+}

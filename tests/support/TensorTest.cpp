@@ -24,3 +24,15 @@ TEST(Tensor, HalfRoundTripAndRounding) {
   EXPECT_EQ(halfToFloat(floatToHalf(1.0f + 3 * std::ldexp(1.0f, -11))), 1.0f + std::ldexp(1.0f, -9));
   EXPECT_TRUE(std::isinf(halfToFloat(floatToHalf(1e6f))));
 }
+
+TEST(Tensor, CheckedElementAndByteCounts) {
+  EXPECT_EQ(checkedNumElements({}), 1);
+  EXPECT_EQ(checkedNumElements({2, 0, 3}), 0);
+  EXPECT_EQ(checkedNumElements({3, 4}), 12);
+  EXPECT_EQ(checkedNumElements({2, -1}), std::nullopt);
+  EXPECT_EQ(checkedNumElements({int64_t(1) << 32, int64_t(1) << 31}), std::nullopt);
+  EXPECT_EQ(checkedNumElements({int64_t(1) << 31, int64_t(1) << 31}), int64_t(1) << 62);
+  EXPECT_EQ(checkedByteSize(DType::F32, {3, 4}), 48u);
+  EXPECT_EQ(checkedByteSize(DType::F64, {int64_t(1) << 62}), std::nullopt);
+  EXPECT_EQ(checkedByteSize(DType::I8, {int64_t(1) << 62}), uint64_t(1) << 62);
+}

@@ -42,8 +42,15 @@ template <> constexpr DType dtypeOf<bool>() { return DType::Bool; }
 
 using Shape = llvm::SmallVector<int64_t, 4>;
 
-/// Number of elements of a shape (1 for rank 0).
+/// Number of elements of a shape (1 for rank 0). The shape must be valid (every dimension
+/// >= 0, the product fits int64_t); an overflow is a fatal error, never UB. Shapes read from a
+/// file must go through checkedNumElements() first.
 int64_t numElements(llvm::ArrayRef<int64_t> shape);
+/// Number of elements, or nullopt if a dimension is negative or the count overflows int64_t.
+std::optional<int64_t> checkedNumElements(llvm::ArrayRef<int64_t> shape);
+/// Bytes of a tensor of that shape and element type, or nullopt as for checkedNumElements()
+/// or if the byte count overflows.
+std::optional<uint64_t> checkedByteSize(DType dtype, llvm::ArrayRef<int64_t> shape);
 /// "[2, 3, 4]"
 std::string shapeStr(llvm::ArrayRef<int64_t> shape);
 
