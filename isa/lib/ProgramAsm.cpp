@@ -23,6 +23,10 @@ Expected<uint64_t> parseUnsigned(StringRef s, StringRef what) {
   return v;
 }
 
+/// Largest zero gap a `.bytes` or `.init` may leave after the data already given for its
+/// buffer (see weightsBuffer()).
+constexpr uint64_t kMaxInitGap = uint64_t(1) << 20;
+
 std::optional<BufferKind> bufferKindFromName(StringRef s) {
   for (BufferKind k :
        {BufferKind::weights, BufferKind::input, BufferKind::output, BufferKind::scratch})
@@ -112,6 +116,9 @@ Error ProgramParser::buffer(ArrayRef<StringRef> args) {
     return size.takeError();
   if (*id >= kMaxBuffers)
     return makeError("buffer id {0} exceeds {1}", *id, kMaxBuffers - 1);
+  if (*size > kMaxTotalBufferBytes)
+    return makeError("buffer size {0} exceeds the {1}-byte limit of a bundle", *size,
+                     kMaxTotalBufferBytes);
   if (b.findBuffer(*id))
     return makeError("buffer {0} declared twice", *id);
   BufferDesc desc;
@@ -135,6 +142,12 @@ Expected<BufferDesc *> ProgramParser::weightsBuffer(StringRef idText, uint64_t o
   if (offset > buf->size || count > buf->size - offset)
     return makeError("{0} bytes at offset {1} exceed buffer {2} ({3} bytes)", count, offset, *id,
                      buf->size);
+  // Initial data is stored densely from byte 0, so a far offset would allocate every byte
+  // before it; the disassembler writes the data without gaps, a hand-written gap stays small.
+  if (offset > buf->init.size() + kMaxInitGap)
+    return makeError("offset {0} leaves a gap of more than {1} bytes after the {2} bytes of "
+                     "initial data of buffer {3} (give the zeros in between explicitly)",
+                     offset, kMaxInitGap, buf->init.size(), *id);
   if (buf->init.size() < offset + count)
     buf->init.resize(offset + count, 0);
   return buf;

@@ -172,6 +172,22 @@ TEST(Bundle, ProgramMustEndWithFinish) {
             "p.s: instruction 0: FINISH before the end of the program");
 }
 
+// Found by fuzzing (issue 13): a `.bytes` far into a huge buffer allocated every byte before it.
+TEST(Bundle, AssemblerBoundsInitialData) {
+  auto err = [](const std::string &text) {
+    llvm::Expected<Bundle> b = assembleProgram(text + "FINISH\n", "p.s");
+    return b ? std::string("ok") : llvm::toString(b.takeError());
+  };
+  EXPECT_EQ(err(".buffer 0 weights 18446744073709551615\n"),
+            "p.s:1: buffer size 18446744073709551615 exceeds the 4294967296-byte limit of a "
+            "bundle");
+  EXPECT_EQ(err(".buffer 0 weights 4294967296\n.bytes 0 4294967000 1\n"),
+            "p.s:2: offset 4294967000 leaves a gap of more than 1048576 bytes after the 0 bytes "
+            "of initial data of buffer 0 (give the zeros in between explicitly)");
+  EXPECT_EQ(err(".buffer 0 weights 4294967296\n.bytes 0 0 1\n.bytes 0 1048577 2\n"), "ok");
+  EXPECT_NE(err(".buffer 0 weights 4294967296\n.bytes 0 0 1\n.bytes 0 1048578 2\n"), "ok");
+}
+
 // Random corruption (with checksums repaired so the parser gets past them) never crashes: it
 // either parses or reports an error. Run under ASan/UBSan via the `asan` label.
 TEST(Bundle, RandomCorruptionIsAnError) {

@@ -12,6 +12,8 @@
 //   .meta JSON                          # compile metadata (rest of the line)
 //   MNEMONIC field=value, ... [; pop=... push=...]     # see Asm.h
 //
+// Initial data is dense: a `.bytes` or `.init` may start at most 1 MiB past the end of the data
+// already given for its buffer, and no buffer exceeds kMaxTotalBufferBytes.
 // `#` starts a comment. Errors are "<file>:<line>: <message>". The result is validated.
 //
 //===----------------------------------------------------------------------------------------===//
