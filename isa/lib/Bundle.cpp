@@ -69,7 +69,7 @@ Error validateBuffers(const Bundle &b) {
   if (b.buffers.size() > kMaxBuffers)
     return makeError("{0} buffers (at most {1})", b.buffers.size(), kMaxBuffers);
   DenseSet<uint32_t> ids;
-  uint64_t total = 0;
+  uint64_t total = 0, zeroFilled = 0;
   for (const BufferDesc &buf : b.buffers) {
     if (buf.id >= kMaxBuffers)
       return makeError("buffer id {0} does not fit the 8-bit ddr_buf field", buf.id);
@@ -86,6 +86,11 @@ Error validateBuffers(const Bundle &b) {
     if (buf.init.size() > buf.size)
       return makeError("buffer {0}: {1} bytes of initial data exceed its size {2}", buf.id,
                        buf.init.size(), buf.size);
+    zeroFilled += buf.size - buf.init.size(); // <= total, so no overflow
+    if (zeroFilled > kMaxZeroFilledBufferBytes)
+      return makeError("buffer {0}: the buffers hold more than {1} bytes beyond their initial "
+                       "data (input, output, scratch and zero tails of weights)",
+                       buf.id, kMaxZeroFilledBufferBytes);
   }
   return Error::success();
 }

@@ -60,8 +60,9 @@ Expected<Session> Session::create(const isa::Bundle &bundle, Device &device) {
                      "(0x{1:x-16}), device {2} has 0x{3:x-16}",
                      bundle.target, bundle.fingerprint, device.description(),
                      device.fingerprint());
-  // Repeated here on purpose: a Bundle may have been built in memory rather than parsed.
-  if (Error e = isa::checkDmaRanges(bundle))
+  // Repeated here on purpose: a Bundle may have been built in memory rather than parsed, and
+  // the buffer bounds below keep layoutBuffers() from allocating gigabytes.
+  if (Error e = isa::validateBundle(bundle))
     return e;
   Session s(bundle, device);
   s.layout = layoutBuffers(bundle);

@@ -82,6 +82,20 @@ TEST(Runtime, DmaOutsideBufferIsRejectedBeforeRunning) {
             "instruction 1 (STORE): DDR bytes [64, 160) lie outside buffer 2 (96 bytes)");
 }
 
+// Issue 13: a session lays out every buffer in host memory, so an in-memory bundle with
+// gigabytes of zero-filled buffers is refused before anything is allocated.
+TEST(Runtime, HugeBuffersAreRejectedBeforeAllocating) {
+  std::unique_ptr<rt::Device> dev = sim();
+  isa::Bundle b = assemble(kFlipProgram, *dev);
+  isa::BufferDesc huge;
+  huge.id = 7;
+  huge.size = isa::kMaxTotalBufferBytes - 1024;
+  b.buffers.push_back(huge);
+  EXPECT_EQ(errorText(rt::Session::create(b, *dev).takeError()),
+            "buffer 7: the buffers hold more than 1073741824 bytes beyond their initial data "
+            "(input, output, scratch and zero tails of weights)");
+}
+
 TEST(Runtime, InputErrors) {
   std::unique_ptr<rt::Device> dev = sim();
   isa::Bundle b = assemble(kFlipProgram, *dev);

@@ -32,6 +32,12 @@ inline constexpr uint32_t kMaxBuffers = 256;
 /// Upper bound on the sum of buffer sizes, so a hostile bundle cannot make the runtime
 /// allocate without limit (every `ddr_off` is 32-bit, so one buffer never needs more).
 inline constexpr uint64_t kMaxTotalBufferBytes = uint64_t(1) << 32;
+/// Upper bound on the bytes of all buffers beyond their initial data (input, output, scratch
+/// and zero tails of weights). The file carries the initial data, so it bounds those bytes;
+/// the rest costs the runtime memory without costing the file anything, so a 2 KB bundle
+/// could otherwise make every session allocate and copy 4 GiB. Models compiled so far need
+/// tens of MB.
+inline constexpr uint64_t kMaxZeroFilledBufferBytes = uint64_t(1) << 30;
 
 enum class BufferKind : uint32_t { weights = 1, input = 2, output = 3, scratch = 4 };
 llvm::StringRef bufferKindName(BufferKind k);
