@@ -432,9 +432,10 @@ llvm::Expected<bool> OnnxImporter::foldShapeComputations() {
   onnx::GraphProto *g = model_.mutable_graph();
   if (constants_.empty())
     for (const onnx::TensorProto &t : g->initializer())
-      if (llvm::all_of(t.dims(), [](int64_t d) { return d >= 0; }) &&
-          numElements(llvm::SmallVector<int64_t, 4>(t.dims().begin(), t.dims().end())) <=
-              kMaxFoldElems) {
+      // Negative or overflowing dims are left to tensorFromProto's error on conversion.
+      if (std::optional<int64_t> numel = checkedNumElements(
+              llvm::SmallVector<int64_t, 4>(t.dims().begin(), t.dims().end()));
+          numel && *numel <= kMaxFoldElems) {
         auto v = tensorFromProto(t, "initializer '" + t.name() + "'");
         if (!v)
           return v.takeError();
@@ -456,14 +457,25 @@ llvm::Expected<bool> OnnxImporter::foldShapeComputations() {
       continue;
     }
     // Typed outputs need no help unless they are small values a later shape may depend on.
-    bool needed = llvm::any_of(n.output(), [&](const std::string &o) {
-      if (!isStatic(o))
-        return true;
-      int64_t numel = 1;
+    bool needed = false;
+    for (const std::string &o : n.output()) {
+      if (!isStatic(o)) {
+        needed = true;
+        continue;
+      }
+      llvm::SmallVector<int64_t, 4> dims;
       for (const auto &d : types_.lookup(o)->tensor_type().shape().dim())
-        numel *= d.dim_value();
-      return numel <= kMaxShapeElems;
-    });
+        dims.push_back(d.dim_value());
+      if (llvm::any_of(dims, [](int64_t d) { return d < 0; })) {
+        needed = true; // typeOf() reports the bad dimension
+        continue;
+      }
+      std::optional<int64_t> numel = checkedNumElements(dims);
+      if (!numel)
+        return makeError("{0}: output '{1}' of shape {2} has more elements than int64 holds",
+                         describeNode(i), o, shapeStr(dims));
+      needed |= *numel <= kMaxShapeElems;
+    }
     if (!needed)
       continue;
     auto folded = evaluateNode(i);
@@ -540,6 +552,9 @@ llvm::Expected<ir::TensorType> OnnxImporter::typeOf(llvm::StringRef value) const
                        value, i, d.has_dim_param() ? d.dim_param() : "?");
     ty.shape.push_back(d.dim_value());
   }
+  if (!checkedNumElements(ty.shape))
+    return makeError("value '{0}' of shape {1} has more elements than int64 holds", value,
+                     shapeStr(ty.shape));
   return ty;
 }
 

@@ -343,6 +343,33 @@ TEST_F(ImporterTest, DynamicDimensionIsAnError) {
   EXPECT_NE(err.find("batch"), std::string::npos) << err;
 }
 
+// Found by fuzzing (issue 13): element counts of crafted shapes overflowed int64 (UB) while the
+// importer decided which nodes to fold.
+TEST_F(ImporterTest, OverflowingElementCountNamesTheNode) {
+  onnx::ModelProto m = model();
+  input(m, "x", {int64_t(1) << 32, int64_t(1) << 32});
+  node(m, "Relu", {"x"}, {"y"}, "big_relu");
+  output(m, "y", {int64_t(1) << 32, int64_t(1) << 32});
+  std::string err = errorOf(write("m.onnx", m));
+  EXPECT_NE(err.find("node 'big_relu'"), std::string::npos) << err;
+  EXPECT_NE(err.find("output 'y' of shape [4294967296, 4294967296] has more elements than int64 "
+                     "holds"),
+            std::string::npos)
+      << err;
+}
+
+TEST_F(ImporterTest, OverflowingInitializerIsAnError) {
+  onnx::ModelProto m = model();
+  input(m, "x", {2});
+  floatInit(m, "w", {int64_t(1) << 32, int64_t(1) << 32, 4}, {});
+  floatInit(m, "b", {2}, {1, 2});
+  node(m, "Add", {"x", "b"}, {"y"}, "add");
+  output(m, "y", {2});
+  std::string err = errorOf(write("m.onnx", m));
+  EXPECT_NE(err.find("m.onnx"), std::string::npos) << err;
+  EXPECT_NE(err.find("'w'"), std::string::npos) << err;
+}
+
 // --input-shape: pinning one input binds its symbols in the other inputs and the outputs, so
 // one size per symbol reaches shape inference.
 TEST_F(ImporterTest, InputShapePinsSymbolsEverywhere) {
