@@ -223,8 +223,10 @@ Error ProgramParser::io(bool isInput, ArrayRef<StringRef> args) {
         return makeError("host must be raw or fixed, got '{0}'", value);
       desc.host = value == "raw" ? HostFormat::raw : HostFormat::fixed;
     } else if (key == "shape") {
+      // An empty value is a scalar (rank 0), as the disassembler prints it.
       SmallVector<StringRef, 4> dims;
-      value.split(dims, 'x');
+      if (!value.empty())
+        value.split(dims, 'x');
       for (StringRef d : dims) {
         Expected<uint64_t> v = parseUnsigned(d, "dimension");
         if (!v)

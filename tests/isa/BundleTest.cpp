@@ -201,6 +201,18 @@ TEST(Bundle, ZeroFilledBuffersAreBounded) {
                            "weights)");
 }
 
+// Found by fuzzing (issue 13): a scalar I/O printed as `shape=` did not assemble again.
+TEST(Bundle, ScalarIoRoundTrips) {
+  std::string prog = kProgram;
+  prog.replace(prog.find("shape=2x16 host"), 10, "shape=");
+  Bundle b = assembled(prog);
+  ASSERT_EQ(b.inputs.size(), 1u);
+  EXPECT_TRUE(b.inputs[0].shape.empty());
+  std::string text = disassembleProgram(b);
+  EXPECT_NE(text.find("shape= host=fixed"), std::string::npos) << text;
+  EXPECT_EQ(bytesOf(assembled(text)), bytesOf(b));
+}
+
 // Found by fuzzing (issue 13): a `.bytes` far into a huge buffer allocated every byte before it.
 TEST(Bundle, AssemblerBoundsInitialData) {
   auto err = [](const std::string &text) {
