@@ -65,13 +65,13 @@ Expected<Session> Session::create(const isa::Bundle &bundle, Device &device) {
   if (Error e = isa::validateBundle(bundle))
     return e;
   Session s(bundle, device);
-  s.layout = layoutBuffers(bundle);
-  // Every run copies the layout, so all runs of this session share one generation: a board
-  // device keeps the program and the weights resident across them.
-  s.layout.generation = newImageGeneration();
+  s.image = layoutBuffers(bundle);
+  // Every run starts from the same contents, so all runs of this session share one
+  // generation: a board device keeps the program and the weights resident across them.
+  s.image.generation = newImageGeneration();
   for (const isa::BufferDesc &buf : bundle.buffers)
     std::copy(buf.init.begin(), buf.init.end(),
-              s.layout.bytes.begin() + s.layout.table[buf.id].base);
+              s.image.bytes.begin() + s.image.table[buf.id].base);
   return s;
 }
 
@@ -93,7 +93,13 @@ Expected<TensorMap> Session::run(const TensorMap &inputs) {
                        expectedInputs(b));
   }
 
-  DdrImage image = layout; // zeros and the buffers' initial contents, built once in create()
+  // The image is reused rather than copied from a pristine one (which would double the memory
+  // and copy the weights on every run): STOREs only write output and scratch buffers (the
+  // bundle is validated), so zeroing those and writing every input below restores exactly
+  // the contents create() built.
+  for (const DdrImage::Buffer &buf : image.table)
+    if (buf.kind == isa::BufferKind::output || buf.kind == isa::BufferKind::scratch)
+      std::fill_n(image.bytes.begin() + buf.base, buf.size, 0);
 
   for (const isa::IoDesc &io : b.inputs) {
     auto it = inputs.find(io.name);

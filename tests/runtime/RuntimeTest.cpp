@@ -82,6 +82,36 @@ TEST(Runtime, DmaOutsideBufferIsRejectedBeforeRunning) {
             "instruction 1 (STORE): DDR bytes [64, 160) lie outside buffer 2 (96 bytes)");
 }
 
+// Issue 13: a session reuses its DDR image instead of copying it for every run, so every run
+// must still start from zeroed scratch and output buffers. y is the scratch buffer as the run
+// found it (then x is stored there): zeros on every run, never the previous run's x.
+TEST(Runtime, EveryRunStartsFromZeroedScratch) {
+  const char *program = R"(
+.buffer 1 input 96
+.buffer 2 output 192
+.buffer 3 scratch 96
+.input x buf=1 off=0 dtype=i32 shape=3x8
+.output y buf=2 off=0 dtype=i32 shape=3x8
+.output tail buf=2 off=96 dtype=i32 shape=3x8
+LOAD buf=vec, dtype=i32, pitch=8, rows=3, cols=8, ddr_buf=3, ddr_stride=32 ; push=store
+STORE buf=vec, dtype=i32, pitch=8, rows=3, cols=8, ddr_buf=2, ddr_stride=32 ; pop=load push=load
+LOAD buf=vec, dtype=i32, pitch=8, rows=3, cols=8, ddr_buf=1, ddr_stride=32 ; pop=store push=store
+STORE buf=vec, dtype=i32, pitch=8, rows=3, cols=8, ddr_buf=3, ddr_stride=32 ; pop=load
+FINISH
+)";
+  std::unique_ptr<rt::Device> dev = sim();
+  isa::Bundle b = assemble(program, *dev);
+  llvm::Expected<rt::Session> s = rt::Session::create(b, *dev);
+  ASSERT_TRUE(bool(s)) << errorText(s.takeError());
+  std::vector<int32_t> x(24, 7);
+  for (int run = 0; run < 2; ++run) {
+    llvm::Expected<rt::TensorMap> out = s->run({{"x", Tensor::fromVector<int32_t>({3, 8}, x)}});
+    ASSERT_TRUE(bool(out)) << errorText(out.takeError());
+    EXPECT_EQ(out->at("y").toInts(), std::vector<int64_t>(24, 0)) << "run " << run;
+    EXPECT_EQ(out->at("tail").toInts(), std::vector<int64_t>(24, 0)) << "run " << run;
+  }
+}
+
 // Issue 13: a session lays out every buffer in host memory, so an in-memory bundle with
 // gigabytes of zero-filled buffers is refused before anything is allocated.
 TEST(Runtime, HugeBuffersAreRejectedBeforeAllocating) {

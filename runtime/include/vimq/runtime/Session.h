@@ -43,7 +43,9 @@ private:
 
   const isa::Bundle *bundleRef;
   Device *device;
-  DdrImage layout; ///< table and the initial bytes (zeros, buffer inits); each run copies it
+  /// Table and bytes of every buffer: weights as initialized by create(); each run zeroes the
+  /// output and scratch buffers and writes the inputs into it (see run()).
+  DdrImage image;
   Profile lastProfile;
 };
 
