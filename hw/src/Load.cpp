@@ -85,7 +85,8 @@ ExecResult loadExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
     const bool pad = row < padRows;
     const uint64_t i = row - padRows; // DDR row (when not padding)
     const uint64_t dst = addr + (pad ? row : padRows + (reverse ? rows - 1 - i : i)) * pitch;
-    const uint8_t *src = base + i * stride;
+    // Not formed for a padding row: i wraps there, and so would the pointer (UB).
+    const uint8_t *src = pad ? base : base + i * stride;
     const uint64_t perBeat = pad ? padLanes : lanes, beats = pad ? padBeats : rowBeats;
     for (uint64_t beat = 0; beat < beats; ++beat) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 4096

@@ -1,5 +1,6 @@
 //===- RuntimeTest.cpp - bundles through Session on the sim device --------------------===//
 
+#include "vimq/hw/SimControl.h"
 #include "vimq/isa/ProgramAsm.h"
 #include "vimq/runtime/Session.h"
 
@@ -110,6 +111,35 @@ FINISH
     EXPECT_EQ(out->at("y").toInts(), std::vector<int64_t>(24, 0)) << "run " << run;
     EXPECT_EQ(out->at("tail").toInts(), std::vector<int64_t>(24, 0)) << "run " << run;
   }
+}
+
+// Found by fuzzing (issue 13): the LOAD loop as synthesised formed `base + i * stride` for its
+// padding rows too, where i = row - pad_rows wraps: pointer overflow (UBSan, the asan label).
+// Here with the fast paths off, so that the sim runs that loop.
+TEST(Runtime, PaddedLoadOnTheSynthesisedLoop) {
+  const char *program = R"(
+.buffer 1 input 64
+.buffer 2 output 96
+.input x buf=1 off=0 dtype=i32 shape=2x8
+.output y buf=2 off=0 dtype=i32 shape=3x8
+LOAD buf=vec, dtype=i32, pitch=8, rows=2, cols=8, pad_rows=1, ddr_buf=1, ddr_stride=32 ; push=store
+STORE buf=vec, dtype=i32, pitch=8, rows=3, cols=8, ddr_buf=2, ddr_stride=32 ; pop=load
+FINISH
+)";
+  std::unique_ptr<rt::Device> dev = sim();
+  isa::Bundle b = assemble(program, *dev);
+  llvm::Expected<rt::Session> s = rt::Session::create(b, *dev);
+  ASSERT_TRUE(bool(s)) << errorText(s.takeError());
+  std::vector<int32_t> x(16);
+  for (int i = 0; i < 16; ++i)
+    x[i] = i + 1;
+  hw::setSimFastPaths(false);
+  llvm::Expected<rt::TensorMap> out = s->run({{"x", Tensor::fromVector<int32_t>({2, 8}, x)}});
+  hw::setSimFastPaths(true);
+  ASSERT_TRUE(bool(out)) << errorText(out.takeError());
+  std::vector<int64_t> want(8, 0);
+  want.insert(want.end(), x.begin(), x.end());
+  EXPECT_EQ(out->at("y").toInts(), want);
 }
 
 // Issue 13: a session lays out every buffer in host memory, so an in-memory bundle with
