@@ -93,31 +93,14 @@ void vimq_fetch(const uint64_t *insns, uint32_t insn_count, uint8_t *ddr,
   for (uint32_t i = 0; i < insn_count && error == 0 && !sentFinish; ++i) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 65536
     Command c;
-    for (unsigned w = 0; w < isa::kInstrWords; ++w) {
-#pragma HLS UNROLL
-      c.in.w[w] = insns[uint64_t(i) * isa::kInstrWords + w];
-    }
-    c.index = i;
-    c.ddr.base = 0;
-    c.ddr.size = 0;
-    c.ddrValid = 0;
     unsigned m = 0;
-    const OverlayError e = fetchRoute(c.in, m);
+    const OverlayError e = fetchCommand(insns, i, buffers, num_buffers, c, m);
     if (e != OverlayError::None) {
       error = uint32_t(e);
       errorInsn = i;
       break;
     }
     const isa::Opcode op = isa::opcodeOf(c.in);
-    if (op == isa::Opcode::LOAD || op == isa::Opcode::STORE) {
-      const uint64_t id = isa::getBits(c.in, op == isa::Opcode::LOAD ? isa::fld::LOAD_ddr_buf
-                                                                     : isa::fld::STORE_ddr_buf);
-      if (id < num_buffers) {
-        c.ddr.base = buffers[2 * id];
-        c.ddr.size = buffers[2 * id + 1];
-        c.ddrValid = 1;
-      }
-    }
     cmd[m].write(c);
     cycles += kFetchCycles;
     sentFinish = op == isa::Opcode::FINISH;

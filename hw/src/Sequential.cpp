@@ -161,31 +161,14 @@ void vimq_seq(const uint64_t *insns, uint32_t insn_count, uint8_t *ddr, const ui
         break;
       }
       Command c;
-      for (unsigned w = 0; w < isa::kInstrWords; ++w) {
-#pragma HLS UNROLL
-        c.in.w[w] = insns[uint64_t(pc) * isa::kInstrWords + w];
-      }
-      c.index = pc;
-      c.ddr.base = 0;
-      c.ddr.size = 0;
-      c.ddrValid = 0;
       unsigned m = 0;
-      const OverlayError e = fetchRoute(c.in, m);
+      const OverlayError e = fetchCommand(insns, pc, buffers, num_buffers, c, m);
       if (e != OverlayError::None) {
         st.error = uint32_t(e);
         st.errorInsn = pc;
         break;
       }
       const isa::Opcode op = isa::opcodeOf(c.in);
-      if (op == isa::Opcode::LOAD || op == isa::Opcode::STORE) {
-        const uint64_t id = isa::getBits(c.in, op == isa::Opcode::LOAD ? isa::fld::LOAD_ddr_buf
-                                                                       : isa::fld::STORE_ddr_buf);
-        if (id < num_buffers) {
-          c.ddr.base = buffers[2 * id];
-          c.ddr.size = buffers[2 * id + 1];
-          c.ddrValid = 1;
-        }
-      }
       ModuleQueue &q = st.q[m];
       if (q.count < kQueueDepth) {
         q.slot[(q.head + q.count) % kQueueDepth] = c;
