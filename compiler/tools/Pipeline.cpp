@@ -61,13 +61,14 @@ llvm::Expected<ModelPipeline> modelPipelineFromCommandLine(llvm::StringRef schem
       return shape.takeError();
     p.import.inputShapes.push_back(std::move(*shape));
   }
-  p.vimq = scheme == "vimq";
+  p.quantized = scheme == "vimq" || scheme == "fastmamba";
   p.instr = instrumentationFromOptions();
   p.passNames = customPipeline();
-  if (p.vimq && p.passNames)
+  if (p.quantized && p.passNames)
     return makeError("{0}", pipelineWithVimq);
-  if (p.vimq) {
-    auto parsed = quant::quantOptionsFromCommandLine();
+  if (p.quantized) {
+    auto parsed = quant::quantOptionsFromCommandLine(
+        scheme == "fastmamba" ? quant::Scheme::FastMamba : quant::Scheme::ViMQ);
     if (!parsed)
       return parsed.takeError();
     p.quantOpts = *parsed;
@@ -81,7 +82,7 @@ llvm::Expected<std::unique_ptr<ir::Graph>> importAndLower(llvm::StringRef modelP
   registerAllPasses();
   // The vimq pipeline is built (and its pass names checked) inside quant::quantizeForVimq.
   std::unique_ptr<PassManager> pm;
-  if (!pipeline.vimq) {
+  if (!pipeline.quantized) {
     auto built = buildPipeline(pipeline.instr, pipeline.passNames);
     if (!built)
       return built.takeError();
@@ -93,7 +94,7 @@ llvm::Expected<std::unique_ptr<ir::Graph>> importAndLower(llvm::StringRef modelP
   if (afterImport)
     if (llvm::Error e = afterImport(**graph))
       return e;
-  llvm::Error e = pipeline.vimq
+  llvm::Error e = pipeline.quantized
                       ? quant::quantizeForVimq(**graph, pipeline.quantOpts, pipeline.instr)
                       : pm->run(**graph);
   if (e)

@@ -48,7 +48,8 @@ buildPipeline(const Instrumentation &instr,
 struct ModelPipeline {
   /// --input-shape pins.
   ImportOptions import;
-  bool vimq = false;
+  /// --scheme vimq or fastmamba: quant::quantizeForVimq with quantOpts.
+  bool quantized = false;
   quant::QuantOptions quantOpts;
   Instrumentation instr;
   llvm::Optional<std::vector<std::string>> passNames;

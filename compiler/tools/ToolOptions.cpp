@@ -104,11 +104,8 @@ void printPassList(llvm::raw_ostream &os) {
 }
 
 llvm::Error checkScheme(llvm::StringRef scheme) {
-  if (scheme == "fp32" || scheme == "vimq")
+  if (scheme == "fp32" || scheme == "vimq" || scheme == "fastmamba")
     return llvm::Error::success();
-  if (scheme == "fastmamba")
-    return makeError("not implemented yet: --scheme=fastmamba (the FastMamba passes have not "
-                     "landed; fp32 and vimq run today)");
   return makeError("unknown --scheme '{0}'; expected one of: fp32, vimq, fastmamba", scheme);
 }
 

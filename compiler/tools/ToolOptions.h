@@ -33,8 +33,7 @@ bool listPassesRequested();
 /// "name  description" for every registered pass, sorted by name.
 void printPassList(llvm::raw_ostream &os);
 
-/// --scheme: "fp32" and "vimq" run; "fastmamba" is a known name that fails with "not
-/// implemented yet" rather than being ignored; anything else is an unknown scheme.
+/// --scheme: "fp32", "vimq" or "fastmamba"; anything else is an unknown scheme.
 llvm::Error checkScheme(llvm::StringRef scheme);
 
 } // namespace vimq::tools

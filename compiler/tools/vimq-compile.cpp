@@ -127,13 +127,13 @@ llvm::Error compile() {
   if (what == Emit::Auto)
     what = target.empty() ? Emit::IR : Emit::Bundle;
   auto pipeline = tools::modelPipelineFromCommandLine(
-      scheme, "--pipeline cannot be combined with --scheme vimq (its pipeline is fixed: "
-              "frontend + ViM-Q passes)");
+      scheme, "--pipeline cannot be combined with a quantization --scheme (its pipeline is "
+              "fixed: frontend + the scheme's passes)");
   if (!pipeline)
     return pipeline.takeError();
-  const bool vimq = pipeline->vimq;
-  if ((what == Emit::Quant || backendEmit(what)) && !vimq)
-    return makeError("--emit={0} needs a quantized graph: add --scheme vimq",
+  const bool quantized = pipeline->quantized;
+  if ((what == Emit::Quant || backendEmit(what)) && !quantized)
+    return makeError("--emit={0} needs a quantized graph: add --scheme vimq or fastmamba",
                      what == Emit::Quant ? "quant" : "tiled|asm|bundle");
   if (backendEmit(what) && target.empty())
     return makeError("--emit=tiled|asm|bundle needs --target (e.g. --target zcu102)");

@@ -40,6 +40,10 @@ cl::opt<std::string> target("target", cl::desc("Hardware target (default zcu102,
                             cl::value_desc("name"), cl::init("zcu102"),
                             cl::cat(tools::toolCategory()));
 
+cl::opt<std::string> scheme("scheme", cl::desc("Quantization scheme: vimq or fastmamba"),
+                            cl::value_desc("name"), cl::init("vimq"),
+                            cl::cat(tools::toolCategory()));
+
 // Test hook: proves that the comparison finds and names a wrong instruction.
 cl::opt<int> corruptLinear("corrupt-linear",
                            cl::desc("Testing: add 1 to the shift of the N-th LINEAR (from 0)"),
@@ -86,11 +90,14 @@ llvm::Expected<int> compare() {
   if (tools::modelPath().empty())
     return makeError("no input model (usage: vimq-debug-compare MODEL.onnx --input "
                      "NAME=FILE.npy ...; see --help)");
-  // Always the ViM-Q pipeline, and without the instrumentation flags: the pass dumps of
+  // Always a quantization pipeline, and without the instrumentation flags: the pass dumps of
   // vimq-compile are not what this tool is for.
+  if (scheme != "vimq" && scheme != "fastmamba")
+    return makeError("unknown --scheme '{0}'; expected vimq or fastmamba", std::string(scheme));
   tools::ModelPipeline pipeline;
-  pipeline.vimq = true;
-  auto quantOpts = quant::quantOptionsFromCommandLine();
+  pipeline.quantized = true;
+  auto quantOpts = quant::quantOptionsFromCommandLine(
+      scheme == "fastmamba" ? quant::Scheme::FastMamba : quant::Scheme::ViMQ);
   if (!quantOpts)
     return quantOpts.takeError();
   pipeline.quantOpts = *quantOpts;
@@ -105,7 +112,7 @@ llvm::Expected<int> compare() {
 
   backend::CompileOptions opts;
   opts.model = tools::modelPath();
-  opts.scheme = "vimq";
+  opts.scheme = scheme;
   opts.lower.checkpointOutputs = true;
   auto compiled = backend::compileGraph(graph, *targetInfo, opts);
   if (!compiled)

@@ -40,8 +40,8 @@ cl::list<std::string> inputArgs("input",
 cl::opt<std::string> outputDir("output", cl::desc("Folder for the outputs (<name>.npy each)"),
                                cl::value_desc("dir"), cl::cat(tools::toolCategory()));
 cl::opt<std::string> scheme("scheme",
-                            cl::desc("Numerics: fp32 (reference interpreter) or vimq "
-                                     "(ViM-Q golden model)"),
+                            cl::desc("Numerics: fp32 (reference interpreter), or the golden "
+                                     "model of vimq (ViM-Q) or fastmamba (FastMamba)"),
                             cl::value_desc("name"), cl::init("fp32"),
                             cl::cat(tools::toolCategory()));
 cl::opt<bool> printOutputs("print-outputs",
@@ -107,8 +107,8 @@ llvm::Error runReference() {
   if (outputDir.empty())
     return makeError("no --output folder given");
   auto pipeline = tools::modelPipelineFromCommandLine(
-      scheme, "--pipeline does not apply to --scheme vimq (its pipeline is fixed: frontend, "
-              "then the ViM-Q passes)");
+      scheme, "--pipeline does not apply to a quantization --scheme (its pipeline is fixed: "
+              "frontend, then the scheme's passes)");
   if (!pipeline)
     return pipeline.takeError();
   if (llvm::Error e = tools::checkOutputDir(outputDir))
@@ -117,7 +117,7 @@ llvm::Error runReference() {
   auto model = tools::importAndLower(tools::modelPath(), *pipeline, inputArgs);
   if (!model)
     return model.takeError();
-  auto outputs = evaluate(*model->graph, pipeline->vimq, model->inputs);
+  auto outputs = evaluate(*model->graph, pipeline->quantized, model->inputs);
   if (!outputs)
     return outputs.takeError();
 

@@ -99,29 +99,144 @@ Tensor syntheticInput(const Value &in, std::mt19937_64 &rng) {
   return t;
 }
 
+/// The number of embedding rows an integer graph input indexes (the table of the
+/// vimq.Embedding that reads it), or an error: an integer input has no range to calibrate
+/// otherwise, and its synthetic samples and files are checked against it.
+llvm::Expected<int64_t> indexLimit(const ir::Graph &g, const Value &in) {
+  int64_t limit = 0;
+  for (const auto &op : g.ops())
+    if (op->numOperands() > 1 && op->operand(0) == &in && op->is("vimq.Embedding") &&
+        op->operand(1) && op->operand(1)->rank() == 2)
+      limit = limit ? std::min(limit, op->operand(1)->shape()[0]) : op->operand(1)->shape()[0];
+  if (limit <= 0)
+    return makeError("graph input '{0}' is {1}: an integer input must be token ids read by "
+                     "an embedding (Gather of a [V, D] table)",
+                     in.name(), in.type().str());
+  return limit;
+}
+
+/// Seeded token ids uniform in [0, limit), from the same 64-bit Mersenne twister (written out:
+/// std::uniform_int_distribution is implementation-defined).
+Tensor syntheticIds(const Value &in, int64_t limit, std::mt19937_64 &rng) {
+  Tensor t(in.dtype(), in.shape());
+  for (int64_t i = 0, n = t.numel(); i < n; ++i) {
+    int64_t id = int64_t((unsigned __int128)rng() * uint64_t(limit) >> 64);
+    if (in.dtype() == DType::I64)
+      t.data<int64_t>()[i] = id;
+    else
+      t.data<int32_t>()[i] = int32_t(id);
+  }
+  return t;
+}
+
+/// Checks one calibration sample of input `in` read from `file` (element `base` onwards of
+/// that file) and converts integer ids to the input's dtype: NaN/Inf would make every range
+/// meaningless (absmax silently 0 or inf), an id outside the table would read past it.
+llvm::Expected<Tensor> checkedSample(const Tensor &t, const Value &in, int64_t limit,
+                                     llvm::StringRef file, int64_t base) {
+  if (in.dtype() == DType::F32) {
+    const float *p = t.data<float>();
+    for (int64_t i = 0; i < t.numel(); ++i)
+      if (!std::isfinite(p[i]))
+        return makeError("{0}: element {1} is {2}; calibration data must be finite", file,
+                         base + i, std::isnan(p[i]) ? "NaN" : "infinite");
+    return t;
+  }
+  Tensor out(in.dtype(), in.shape());
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    int64_t id = t.dtype() == DType::I64 ? t.data<int64_t>()[i] : t.data<int32_t>()[i];
+    if (id < 0 || id >= limit)
+      return makeError("{0}: element {1} is token id {2}, outside the embedding's [0, {3})",
+                       file, base + i, id, limit);
+    if (in.dtype() == DType::I64)
+      out.data<int64_t>()[i] = id;
+    else
+      out.data<int32_t>()[i] = int32_t(id);
+  }
+  return out;
+}
+
+bool dtypeAccepted(DType file, DType input) {
+  if (input == DType::F32)
+    return file == DType::F32;
+  return file == DType::I64 || file == DType::I32;
+}
+
+/// The calibration samples: seeded synthetic ones, or read from --calib, which is either a
+/// folder of .npy files (one sample each, shaped like the input) or one .npy file holding
+/// several samples: [N, ...input shape], or [N·B, ...] for an input of batch B.
 llvm::Expected<std::vector<interp::NamedTensors>> calibrationSet(const ir::Graph &g,
                                                                  const QuantOptions &opts) {
   std::vector<interp::NamedTensors> set;
-  for (const Value *in : g.inputs())
-    if (in->dtype() != DType::F32)
-      return makeError("graph input '{0}' is {1}; ViM-Q calibrates f32 inputs only",
+  llvm::SmallVector<int64_t, 2> limits;
+  for (const Value *in : g.inputs()) {
+    if (in->dtype() == DType::F32) {
+      limits.push_back(0);
+      continue;
+    }
+    if (in->dtype() != DType::I64 && in->dtype() != DType::I32)
+      return makeError("graph input '{0}' is {1}; calibration takes f32 inputs and integer "
+                       "token ids",
                        in->name(), in->type().str());
+    auto limit = indexLimit(g, *in);
+    if (!limit)
+      return limit.takeError();
+    limits.push_back(*limit);
+  }
   if (opts.calibDir.empty()) {
     if (opts.calibSynthetic == 0)
       return makeError("an empty calibration set (--calib-synthetic 0)");
     std::mt19937_64 rng(opts.calibSeed);
     for (unsigned s = 0; s < opts.calibSynthetic; ++s) {
       interp::NamedTensors sample;
-      for (const Value *in : g.inputs())
-        sample[in->name()] = syntheticInput(*in, rng);
+      for (size_t i = 0; i < g.inputs().size(); ++i) {
+        const Value *in = g.inputs()[i];
+        sample[in->name()] =
+            limits[i] ? syntheticIds(*in, limits[i], rng) : syntheticInput(*in, rng);
+      }
       set.push_back(std::move(sample));
     }
     return set;
   }
   if (g.inputs().size() != 1)
-    return makeError("--calib DIR takes one .npy per sample and needs a one-input "
-                     "model; this one has {0} inputs",
+    return makeError("--calib takes samples of one input and needs a one-input model; this "
+                     "one has {0} inputs",
                      g.inputs().size());
+  const Value *in = g.inputs()[0];
+  const int64_t limit = limits[0];
+  auto expected = [&](llvm::StringRef f, const Tensor &t, llvm::StringRef shape) {
+    return makeError("{0}: expected {1}{2} for input '{3}', got {4}{5}", f,
+                     in->dtype() == DType::F32 ? "f32" : "i64 or i32 ", shape, in->name(),
+                     dtypeName(t.dtype()), shapeStr(t.shape()));
+  };
+  if (!llvm::sys::fs::is_directory(opts.calibDir)) {
+    // One array of samples.
+    auto t = readNpy(opts.calibDir);
+    if (!t)
+      return makeError("{0}: {1}", opts.calibDir, llvm::toString(t.takeError()));
+    llvm::ArrayRef<int64_t> is = in->shape(), ts = t->shape();
+    int64_t per = in->type().numel(), n = 0;
+    if (ts.size() == is.size() + 1 && ts.drop_front() == is)
+      n = ts[0];
+    else if (!is.empty() && ts.size() == is.size() && ts.drop_front() == is.drop_front() &&
+             is[0] > 0 && ts[0] % is[0] == 0)
+      n = ts[0] / is[0];
+    if (!dtypeAccepted(t->dtype(), in->dtype()) || n == 0)
+      return expected(opts.calibDir, *t,
+                      "[N, " + shapeStr(is).substr(1) + " (or [N*B, ...]) of N samples");
+    for (int64_t s = 0; s < n; ++s) {
+      Tensor sample(t->dtype(), is);
+      std::memcpy(sample.raw(), t->raw() + s * per * int64_t(dtypeSize(t->dtype())),
+                  size_t(per) * dtypeSize(t->dtype()));
+      auto checked = checkedSample(sample, *in, limit, opts.calibDir, s * per);
+      if (!checked)
+        return checked.takeError();
+      interp::NamedTensors ns;
+      ns[in->name()] = std::move(*checked);
+      set.push_back(std::move(ns));
+    }
+    return set;
+  }
   std::vector<std::string> files;
   std::error_code ec;
   for (llvm::sys::fs::directory_iterator it(opts.calibDir, ec), end; it != end && !ec;
@@ -133,17 +248,17 @@ llvm::Expected<std::vector<interp::NamedTensors>> calibrationSet(const ir::Graph
   if (files.empty())
     return makeError("no .npy file in '{0}'", opts.calibDir);
   std::sort(files.begin(), files.end()); // directory order is not deterministic
-  const Value *in = g.inputs()[0];
   for (const std::string &f : files) {
     auto t = readNpy(f);
     if (!t)
       return makeError("{0}: {1}", f, llvm::toString(t.takeError()));
-    if (t->dtype() != DType::F32 || t->shape() != in->shape())
-      return makeError("{0}: expected f32{1} for input '{2}', got {3}{4}", f,
-                       shapeStr(in->shape()), in->name(), dtypeName(t->dtype()),
-                       shapeStr(t->shape()));
+    if (!dtypeAccepted(t->dtype(), in->dtype()) || t->shape() != in->shape())
+      return expected(f, *t, shapeStr(in->shape()));
+    auto checked = checkedSample(*t, *in, limit, f, 0);
+    if (!checked)
+      return checked.takeError();
     interp::NamedTensors sample;
-    sample[in->name()] = std::move(*t);
+    sample[in->name()] = std::move(*checked);
     set.push_back(std::move(sample));
   }
   return set;

@@ -13,8 +13,9 @@ namespace {
 
 cl::opt<std::string> calibDir("calib",
                               cl::desc("Calibration inputs: a folder of .npy files, one input "
-                                       "batch each (default: synthetic)"),
-                              cl::value_desc("dir"));
+                                       "batch each, or one .npy of N batches [N, ...] "
+                                       "(default: synthetic; token ids for integer inputs)"),
+                              cl::value_desc("dir|file.npy"));
 cl::opt<unsigned> calibSynthetic("calib-synthetic",
                                  cl::desc("Number of seeded N(0,1) calibration batches when no "
                                           "--calib folder is given"),
@@ -29,6 +30,11 @@ cl::opt<std::string> linearWeights("linear-weights",
                                    cl::desc("Linear weight quantizer: apot4 (ViM-Q) or int4 "
                                             "(ablation: uniform)"),
                                    cl::init("apot4"));
+cl::opt<std::string> linearRotation(
+    "linear-rotation",
+    cl::desc("FastMamba linears: hadamard (the scheme), none (ablation: naive W8A8) or "
+             "smoothquant (ablation: SmoothQuant W8A8)"),
+    cl::init("hadamard"));
 cl::opt<bool> staticActScales("static-act-scales",
                               cl::desc("Ablation: static per-tensor activation scales from "
                                        "calibration (golden model only; not for the overlay)"));
@@ -38,12 +44,27 @@ cl::opt<bool> staticActScales("static-act-scales",
 void addQuantOptionsTo(cl::OptionCategory &category) {
   for (cl::Option *o : std::initializer_list<cl::Option *>{
            &calibDir, &calibSynthetic, &calibSeed, &smoothAlpha, &noSmooth, &linearWeights,
-           &staticActScales})
+           &linearRotation, &staticActScales})
     o->addCategory(category);
 }
 
-llvm::Expected<QuantOptions> quantOptionsFromCommandLine() {
+llvm::Expected<QuantOptions> quantOptionsFromCommandLine(Scheme scheme) {
   QuantOptions o;
+  o.scheme = scheme;
+  if (linearRotation == "hadamard")
+    o.rotation = LinearRotation::Hadamard;
+  else if (linearRotation == "none")
+    o.rotation = LinearRotation::None;
+  else if (linearRotation == "smoothquant")
+    o.rotation = LinearRotation::SmoothQuant;
+  else
+    return makeError("unknown --linear-rotation '{0}'; expected hadamard, none or smoothquant",
+                     std::string(linearRotation));
+  if (scheme != Scheme::FastMamba && linearRotation.getNumOccurrences())
+    return makeError("--linear-rotation applies to --scheme fastmamba only");
+  if (scheme != Scheme::ViMQ && (noSmooth.getNumOccurrences() || linearWeights.getNumOccurrences()))
+    return makeError("--no-smooth and --linear-weights apply to --scheme vimq only "
+                     "(fastmamba: --linear-rotation)");
   o.calibDir = calibDir;
   o.calibSynthetic = calibSynthetic;
   o.calibSeed = calibSeed;
@@ -59,8 +80,8 @@ llvm::Expected<QuantOptions> quantOptionsFromCommandLine() {
     return makeError("unknown --linear-weights '{0}'; expected apot4 or int4",
                      std::string(linearWeights));
   o.staticActivationScales = staticActScales;
-  if (!o.calibDir.empty() && !llvm::sys::fs::is_directory(o.calibDir))
-    return makeError("--calib '{0}' is not a folder", o.calibDir);
+  if (!o.calibDir.empty() && !llvm::sys::fs::exists(o.calibDir))
+    return makeError("--calib '{0}': no such folder or .npy file", o.calibDir);
   return o;
 }
 

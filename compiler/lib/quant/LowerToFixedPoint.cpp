@@ -300,7 +300,7 @@ private:
   }
 
   llvm::Error unsupported(const Op &op, llvm::StringRef why) {
-    return makeError("{0}: cannot be expressed in ViM-Q fixed point: {1}", op.describe(), why);
+    return makeError("{0}: cannot be expressed in the overlay's fixed point: {1}", op.describe(), why);
   }
 
   // ---- ops ------------------------------------------------------------------------------
@@ -324,6 +324,10 @@ private:
         {"vimq.Softplus", &Lowering::withInput<&Lowering::lowerActivation>},
         {"vimq.RMSNorm", &Lowering::withInput<&Lowering::lowerNorm>},
         {"vimq.SelectiveScan", &Lowering::lowerScan},
+        {"vimq.SSDScan", &Lowering::lowerSSDScan},
+        {"vimq.GatedRMSNorm", &Lowering::lowerGatedNorm},
+        {"vimq.Embedding", &Lowering::lowerEmbedding},
+        {"onnx.Reshape", &Lowering::withInput<&Lowering::lowerReshape>},
         {"onnx.Mul", &Lowering::lowerMul},
         {"onnx.Div", &Lowering::lowerDiv},
         {"onnx.Add", &Lowering::lowerAdd},
@@ -365,6 +369,17 @@ private:
     if (!w)
       return w.takeError();
     llvm::ArrayRef<int64_t> xs = x.v->shape();
+    // FastMamba: the input rotated online, x' = RNE(x·H / 2^k) per group of 2^k columns, in
+    // x's format. The codes are of W·H, and x'·(W·H)ᵀ = x·H·H·Wᵀ / 2^k = x·Wᵀ (H·H = 2^k·I),
+    // so the weight scales need no correction; the division by 2^k keeps |x'| ≤ |x|max.
+    if (int64_t log2g = op.getInt(attrs::kHadamardLog2, 0)) {
+      Op *h = emit("q.FWHT", {x.v}, {x.v->type()}, ".rot");
+      h->setAttr("log2g", log2g);
+      h->setAttr("imm", int64_t(1));
+      h->setAttr("shift", log2g);
+      h->setAttr("frac", x.frac);
+      x.v = h->result();
+    }
     // Per-token int8 quantization of the input (VECTOR quant).
     Op *qt = emit("q.QuantizeTokens", {x.v},
                   {{DType::I8, Shape(xs.begin(), xs.end())}, i32({xs[0], xs[1]})}, ".act");
@@ -401,7 +416,8 @@ private:
     if (!s)
       return s.takeError();
     Op *conv = emitArith(op.result(), "q.Conv1d", operands, x.v->type(), s->frac);
-    conv->setAttr("wfmt", std::string("apot5"));
+    conv->setAttr("wfmt", std::string(op.getString(attrs::kWFormat, "") == "int8" ? "int8"
+                                                                                   : "apot5"));
     conv->setAttr("shift", s->shift);
     conv->setAttr("silu", int64_t(op.getString("activation", "none") == "silu"));
     return llvm::Error::success();
@@ -431,6 +447,134 @@ private:
     Op *n = emitFor(op.result(), "q.RMSNorm", {x.v, *wq}, x.v->type(), fy);
     n->setAttr("frac", x.frac);
     n->setAttr("eps", double(float(op.getFloat("eps", 1e-5))));
+    return llvm::Error::success();
+  }
+
+  /// Token ids (an integer graph input) → q.FromIndex (host conversion, range-checked) →
+  /// q.Embedding, the gathering LOAD of rows of the table, stored int16 in Q(f) with the
+  /// finest f that holds its absmax (a power-of-two scale: the gathered row is the residual
+  /// stream in Q(f) with no arithmetic).
+  llvm::Error lowerEmbedding(Op &op) {
+    Value *ids = op.operand(0), *table = op.operand(1);
+    if (!table || !table->isConstant() || table->rank() != 2)
+      return unsupported(op, "the embedding table must be a [V, D] constant");
+    if (ids->definingOp() || ids->isConstant() || ids->rank() != 2 ||
+        (ids->dtype() != DType::I64 && ids->dtype() != DType::I32))
+      return unsupported(op, "the token ids must be an integer [B, L] graph input");
+    const Tensor &t = *table->constant();
+    const int64_t V = t.dim(0), D = t.dim(1), B = ids->shape()[0], L = ids->shape()[1];
+    double m = tensorAbsMax(t);
+    int64_t f = m > 0 ? std::clamp<int64_t>(int64_t(std::floor(std::log2(32767.0 / m))), 0,
+                                            kMaxActFrac)
+                      : kMaxActFrac;
+    auto it = map.find(ids);
+    Value *idx;
+    if (it != map.end()) {
+      idx = it->second.v;
+    } else {
+      Op *from = emit("q.FromIndex", {ids}, {i32({B, L})}, ".ids");
+      from->setAttr("limit", V);
+      idx = from->result();
+      map[ids] = {idx, 0};
+    }
+    Tensor q(DType::I16, {V, D});
+    for (int64_t i = 0; i < V * D; ++i) {
+      double v = std::nearbyint(std::ldexp(t.getDouble(i), int(f)));
+      if (!std::isfinite(v))
+        return unsupported(op, "the embedding table has a non-finite element");
+      q.data<int16_t>()[i] = int16_t(std::clamp(v, -32768.0, 32767.0));
+    }
+    Value *tq = constant(table->name() + ".i16", std::move(q));
+    emitArith(op.result(), "q.Embedding", {idx, tq}, i32({B, L, D}), f);
+    return llvm::Error::success();
+  }
+
+  /// A Reshape that only splits or merges the dimensions after [B, L] (Mamba2's heads:
+  /// [B, L, H·P] <-> [B, L, H, P]) is the identity on the overlay's [B, L, C] rows.
+  llvm::Error lowerReshape(Op &op, QVal x) {
+    llvm::ArrayRef<int64_t> in = op.operand(0)->shape(), out = op.result()->shape();
+    auto tail = [](llvm::ArrayRef<int64_t> s) {
+      int64_t n = 1;
+      for (int64_t d : s.drop_front(2))
+        n *= d;
+      return n;
+    };
+    if (in.size() < 3 || out.size() < 3 || in.take_front(2) != out.take_front(2) ||
+        tail(in) != tail(out))
+      return unsupported(op, "only a reshape of the channels of [B, L, ...] (the heads of a "
+                             "scan) keeps the token rows the overlay stores");
+    define(op.result(), x.v, x.frac);
+    return llvm::Error::success();
+  }
+
+  /// Mamba2's SSD scan: x [B, L, H, P], dt [B, L, H], A [H], B/C [B, L, G, N], D [H] as one
+  /// q.SSDScan on [B, L, H·P] rows; like the selective scan, one format for every operand.
+  llvm::Error lowerSSDScan(Op &op) {
+    if (op.numOperands() < 5)
+      return unsupported(op, "a scan needs x, dt, A, B and C");
+    Value *A = op.operand(2), *D = op.numOperands() > 5 ? op.operand(5) : nullptr;
+    if (!A->isConstant() || (D && !D->isConstant()))
+      return unsupported(op, "A and D must be constants");
+    llvm::ArrayRef<int64_t> xs = op.operand(0)->shape(), bs = op.operand(3)->shape();
+    if (xs.size() != 4 || bs.size() != 4)
+      return unsupported(op, "x must be [B, L, H, P] and B, C [B, L, G, N]");
+    int64_t f = std::min(fracOf(op.result()), fracFor(tensorAbsMax(*A->constant())));
+    if (D)
+      f = std::min(f, fracFor(tensorAbsMax(*D->constant())));
+    llvm::SmallVector<QVal, 4> acts;
+    for (unsigned i : {0u, 1u, 3u, 4u}) {
+      auto q = get(op.operand(i));
+      if (!q)
+        return q.takeError();
+      acts.push_back(*q);
+      f = std::min(f, q->frac);
+    }
+    for (QVal &a : acts)
+      a = rescale(a, f);
+    auto aq = fixedConstant(op, A->constant()->reshaped({A->type().numel()}), f,
+                            A->name() + ".q");
+    if (!aq)
+      return aq.takeError();
+    llvm::SmallVector<Value *, 6> operands = {acts[0].v, acts[1].v, *aq, acts[2].v, acts[3].v};
+    if (D) {
+      auto dq = fixedConstant(op, D->constant()->reshaped({D->type().numel()}), f,
+                              D->name() + ".q");
+      if (!dq)
+        return dq.takeError();
+      operands.push_back(*dq);
+    }
+    Op *s = emitArith(op.result(), "q.SSDScan", operands, acts[0].v->type(), f);
+    s->setAttr("n", bs[3]);
+    return llvm::Error::success();
+  }
+
+  /// Mamba2's gated RMSNorm, rmsnorm(x ⊙ silu(z)) · w per group of `group_size` channels: x
+  /// and z in one format (the product's), the result in the weight's (as lowerNorm).
+  llvm::Error lowerGatedNorm(Op &op) {
+    Value *w = op.operand(2);
+    if (!w || !w->isConstant())
+      return unsupported(op, "the norm weight must be a constant");
+    auto x = get(op.operand(0)), z = get(op.operand(1));
+    if (!x)
+      return x.takeError();
+    if (!z)
+      return z.takeError();
+    if (x->v->shape() != z->v->shape())
+      return unsupported(op, "x and the gate z must have one shape");
+    int64_t f = std::min(x->frac, z->frac);
+    QVal rx = rescale(*x, f), rz = rescale(*z, f);
+    int64_t fy = std::min(fracOf(op.result()), fracFor(tensorAbsMax(*w->constant()), 30));
+    auto wq = fixedConstant(op, *w->constant(), fy, w->name() + ".q");
+    if (!wq)
+      return wq.takeError();
+    Op *n = emitFor(op.result(), "q.GatedRMSNorm", {rx.v, rz.v, *wq}, rx.v->type(), fy);
+    n->setAttr("frac", f);
+    n->setAttr("eps", double(float(op.getFloat("eps", 1e-5))));
+    int64_t c = rx.v->shape().back(), group = op.getInt("group_size", c);
+    if (group <= 0 || c % group)
+      return unsupported(op, "the norm group must divide the channels");
+    if (group != c)
+      n->setAttr("group", group);
     return llvm::Error::success();
   }
 
@@ -683,7 +827,8 @@ public:
   explicit LowerToFixedPoint(QuantOptions opts) : opts_(std::move(opts)) {}
   llvm::StringRef name() const override { return "lower-to-fixed-point"; }
   llvm::StringRef description() const override {
-    return "turn every FP32 op of a ViM into q ops with Q formats from the calibrated ranges";
+    return "turn every FP32 op of a ViM or Mamba2 into q ops with Q formats from the "
+           "calibrated ranges";
   }
   llvm::Expected<bool> run(ir::Graph &g) override {
     Lowering l(g, opts_);

@@ -18,9 +18,13 @@ void registerQuantPasses() {
   add(createFuseQOpsPass(), [] { return createFuseQOpsPass(); });
 }
 
-void buildVimqPipeline(PassManager &pm, const QuantOptions &opts) {
+llvm::StringRef schemeName(Scheme s) {
+  return s == Scheme::ViMQ ? "vimq" : "fastmamba";
+}
+
+void buildQuantPipeline(PassManager &pm, const QuantOptions &opts) {
   pm.add(createCalibratePass(opts));
-  if (opts.smooth)
+  if (opts.smoothingEnabled())
     pm.add(createSmoothPass(opts)); // updates the ranges it changes; no second calibration
   pm.add(createQuantizeWeightsPass(opts));
   pm.add(createLowerToFixedPointPass(opts));
@@ -31,7 +35,7 @@ llvm::Error quantizeForVimq(ir::Graph &g, const QuantOptions &opts,
                             const Instrumentation &instr) {
   PassManager pm(instr);
   buildFrontendPipeline(pm);
-  buildVimqPipeline(pm, opts);
+  buildQuantPipeline(pm, opts);
   return pm.run(g);
 }
 

@@ -24,5 +24,9 @@ inline constexpr const char *kWFormat = "wq.format";
 inline constexpr const char *kWCodes = "wq.codes";
 inline constexpr const char *kWScales = "wq.scales";
 inline constexpr const char *kWBlock = "wq.block";
+/// int on a FastMamba vimq.Linear: the codes are of W·H with H the Walsh–Hadamard matrix of
+/// order 2^log2g applied per group of K (0: not rotated); lower-to-fixed-point rotates the
+/// input online with q.FWHT.
+inline constexpr const char *kHadamardLog2 = "wq.hadamard_log2g";
 
 } // namespace vimq::quant::attrs

@@ -1,7 +1,15 @@
-//===- QuantizeWeights.cpp - pack the weights of the ViM-Q layers ----------------------------===//
+//===- QuantizeWeights.cpp - pack the weights of the quantized layers ------------------------===//
 //
+// ViM-Q:
 //   vimq.Linear        APoT-4, one scale per block of 32 along K (ablation: uniform int4)
 //   vimq.CausalConv1d  APoT-5, one scale per channel
+// FastMamba:
+//   vimq.Linear        int8 codes of W·H (H: Walsh–Hadamard of order 2^k per group of K, 2^k
+//                      the largest power of two dividing K, at most 2^12), one scale per
+//                      output channel; the input is rotated online (q.FWHT). Ablations: no
+//                      rotation (naive W8A8), or SmoothQuant smoothing instead.
+//   vimq.CausalConv1d  int8, one power-of-two scale per channel (the rescale is a shift)
+// Both:
 //   vimq.PatchEmbed    int8, one scale per block of 32 along C·ph·pw (the first layer sees raw
 //                      pixels; it stays at 8 bits, docs/numerics.md)
 // The packed form goes into attributes (wq.*, QuantAttrs.h) for lower-to-fixed-point, and the
@@ -84,8 +92,15 @@ public:
       if (op->is("vimq.Linear"))
         if (llvm::Error e = padLowRank(g, uses, *op))
           return e;
+    const bool fast = opts_.scheme == Scheme::FastMamba;
     for (Op *op : g.opSnapshot()) {
-      if (op->is("vimq.Linear")) {
+      if (op->is("vimq.Linear") && fast) {
+        if (llvm::Error e = packRotated(g, *op))
+          return e;
+      } else if (op->is("vimq.CausalConv1d") && fast) {
+        if (llvm::Error e = packPowerOfTwo(g, *op))
+          return e;
+      } else if (op->is("vimq.Linear")) {
         CodeKind kind = opts_.weights == LinearWeightScheme::APoT4 ? CodeKind::APoT4
                                                                    : CodeKind::Int4;
         if (llvm::Error e = pack(g, *op, kind, kDefaultBlockSize, /*reshape=*/false))
@@ -125,6 +140,90 @@ private:
     op.setAttr(attrs::kWCodes, std::move(p.codes));
     op.setAttr(attrs::kWScales, std::move(p.scales));
     op.setOperand(1, addF32Constant(g, w->name() + "." + kindName(kind).str(), std::move(dq)));
+    return llvm::Error::success();
+  }
+
+  /// The Hadamard group of a K-long input: the largest power of two dividing K, capped (the
+  /// VECTOR fwht's group field and the verifier allow 2^1..2^12); 0 when K is odd.
+  static int64_t hadamardLog2(int64_t k) {
+    int64_t l = 0;
+    while (l < 12 && k % (int64_t(2) << l) == 0)
+      ++l;
+    return l;
+  }
+
+  /// Each row of w [N, K] times the block-diagonal Walsh–Hadamard matrix (Sylvester order, ±1
+  /// entries, groups of 2^log2g columns), scaled by `scale`; in double, rounded once to f32.
+  static Tensor rotateRows(const Tensor &w, int64_t log2g, double scale) {
+    int64_t n = w.dim(0), k = w.dim(1), grp = int64_t(1) << log2g;
+    Tensor out(DType::F32, {n, k});
+    std::vector<double> v(static_cast<size_t>(grp));
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t g0 = 0; g0 < k; g0 += grp) {
+        for (int64_t j = 0; j < grp; ++j)
+          v[size_t(j)] = w.getDouble(r * k + g0 + j);
+        for (int64_t len = 1; len < grp; len *= 2)
+          for (int64_t i = 0; i < grp; i += 2 * len)
+            for (int64_t j = i; j < i + len; ++j) {
+              double a = v[size_t(j)], b = v[size_t(j + len)];
+              v[size_t(j)] = a + b;
+              v[size_t(j + len)] = a - b;
+            }
+        for (int64_t j = 0; j < grp; ++j)
+          out.data<float>()[r * k + g0 + j] = float(v[size_t(j)] * scale);
+      }
+    return out;
+  }
+
+  /// FastMamba linear: int8 per output channel of W·H. The fake-quantized FP weight is the
+  /// dequantized codes rotated back, (W·H)·H / 2^k = W up to the quantization error.
+  llvm::Error packRotated(ir::Graph &g, Op &op) {
+    Value *w = op.operand(1);
+    if (!w || !w->isConstant() || w->dtype() != DType::F32 || w->rank() != 2)
+      return makeError("{0}: the weight must be an f32 [N, K] constant", op.describe());
+    const Tensor &wc = *w->constant();
+    int64_t k = wc.dim(1);
+    int64_t log2g = opts_.rotation == LinearRotation::Hadamard ? hadamardLog2(k) : 0;
+    PackedWeight p =
+        packWeight(log2g ? rotateRows(wc, log2g, 1.0) : wc, CodeKind::Int8, /*block=*/k);
+    Tensor dq = dequantize(p, CodeKind::Int8);
+    if (log2g)
+      dq = rotateRows(dq, log2g, std::ldexp(1.0, -int(log2g)));
+    op.setAttr(attrs::kWFormat, std::string("int8"));
+    op.setAttr(attrs::kWBlock, p.block);
+    op.setAttr(attrs::kWCodes, std::move(p.codes));
+    op.setAttr(attrs::kWScales, std::move(p.scales));
+    op.setAttr(attrs::kHadamardLog2, log2g);
+    op.setOperand(1, addF32Constant(g, w->name() + ".int8", std::move(dq)));
+    return llvm::Error::success();
+  }
+
+  /// FastMamba conv1d: int8 codes per channel with the scale rounded up to a power of two
+  /// (max|w_c| / 127 ≤ s_c = 2^e), codes nearbyint(w / s_c) (ties to even), so that the
+  /// engine's rescale by the scale is a shift.
+  llvm::Error packPowerOfTwo(ir::Graph &g, Op &op) {
+    Value *w = op.operand(1);
+    if (!w || !w->isConstant() || w->dtype() != DType::F32 || w->rank() != 2)
+      return makeError("{0}: the weight must be an f32 [C, K] constant", op.describe());
+    const Tensor &wc = *w->constant();
+    int64_t c = wc.dim(0), k = wc.dim(1);
+    PackedWeight p = packWeight(wc, CodeKind::Int8, /*block=*/0);
+    for (int64_t r = 0; r < c; ++r) {
+      double &s = p.scales.data<double>()[r];
+      if (!(s > 0))
+        continue;
+      s = std::ldexp(1.0, int(std::ceil(std::log2(s))));
+      for (int64_t j = 0; j < k; ++j) {
+        double q = std::nearbyint(wc.getDouble(r * k + j) / s);
+        p.codes.data<int8_t>()[r * k + j] = int8_t(std::clamp(q, -127.0, 127.0));
+      }
+    }
+    Tensor dq = dequantize(p, CodeKind::Int8);
+    op.setAttr(attrs::kWFormat, std::string("int8"));
+    op.setAttr(attrs::kWBlock, p.block);
+    op.setAttr(attrs::kWCodes, std::move(p.codes));
+    op.setAttr(attrs::kWScales, std::move(p.scales));
+    op.setOperand(1, addF32Constant(g, w->name() + ".pot8", std::move(dq)));
     return llvm::Error::success();
   }
 

@@ -58,7 +58,7 @@ std::unique_ptr<ir::Graph> buildBlock(const char *extraOp = nullptr) {
 llvm::Error quantize(ir::Graph &g, const QuantOptions &opts = {}, bool fuse = true) {
   PassManager pm;
   if (fuse) {
-    buildVimqPipeline(pm, opts);
+    buildQuantPipeline(pm, opts);
   } else {
     pm.add(createCalibratePass(opts));
     pm.add(createSmoothPass(opts));

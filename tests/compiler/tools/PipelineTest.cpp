@@ -33,7 +33,7 @@ TEST_F(ToolPipeline, SchemeAndPipelineFlags) {
             "unknown --scheme 'int3'; expected one of: fp32, vimq, fastmamba");
   auto standard = modelPipelineFromCommandLine("fp32", "-");
   ASSERT_TRUE(bool(standard));
-  EXPECT_FALSE(standard->vimq);
+  EXPECT_FALSE(standard->quantized);
   EXPECT_FALSE(standard->passNames.hasValue());
 
   parse({"--pipeline=dce", "--print-after=dce"});
@@ -87,7 +87,7 @@ TEST_F(ToolPipeline, TheHookSeesTheImportedGraphAndItsErrorStopsThePipeline) {
 
 TEST_F(ToolPipeline, VimqLowersToQOpsAndLoadsTheInputs) {
   ModelPipeline vimq;
-  vimq.vimq = true;
+  vimq.quantized = true;
   vimq.quantOpts.calibSynthetic = 1;
   auto model = importAndLower(kModel, vimq, std::vector<std::string>{kImage});
   ASSERT_TRUE(bool(model)) << errorOf(model.takeError());

@@ -18,6 +18,6 @@ namespace vimq::quant {
 /// tools hide every option outside their category).
 void addQuantOptionsTo(llvm::cl::OptionCategory &category);
 /// The parsed options (validated: alpha in [0, 1], a readable --calib folder).
-llvm::Expected<QuantOptions> quantOptionsFromCommandLine();
+llvm::Expected<QuantOptions> quantOptionsFromCommandLine(Scheme scheme);
 
 } // namespace vimq::quant
