@@ -1,7 +1,8 @@
 """The overlay (sim device) against the golden model, bit for bit (DESIGN §7, rung 3).
 
-For one case: export a ViM with seeded weights and inputs, `vimq-compile --scheme vimq
---target zcu102`, `vimq-run --device sim`, `vimq-ref --scheme vimq` on the same file and
+For one case: export a ViM or a Mamba2 LM with seeded weights and inputs, `vimq-compile
+--scheme S --target T` (vimq on zcu102 unless the case says otherwise), `vimq-run --device sim`,
+`vimq-ref --scheme S` on the same file and
 inputs, and require every output bit to be equal (np.array_equal on the float32 arrays, which
 are exact images of the int32 results: `fixed` outputs are value * 2^-frac). No tolerance: both
 sides implement the same integer semantics, any difference is a bug. On a difference the test
@@ -47,24 +48,35 @@ CASES = {
     "vim-arch-knobs": ["vim-tiny", "--d-model", "96", "--expand", "1", "--d-conv", "3",
                        "--d-state", "32", "--dt-rank", "8", "--patch", "14", "--img", "56x84",
                        "--depth", "2"],
+    # FastMamba's scheme on ViM (Hadamard-rotated W8A8 linears, power-of-two int8 conv)
+    "fm-vim-tiny-64-d4": ["vim-tiny", "--img", "64", "--depth", "4"],
+    "fm-vim-odd-patch8": ["vim-tiny", "--d-model", "200", "--d-state", "12", "--patch", "8",
+                          "--img", "40x56", "--in-chans", "1", "--classes", "37", "--depth", "2"],
+}
+# case -> (scheme, target) where not (vimq, zcu102)
+SCHEMES = {
+    "fm-vim-tiny-64-d4": ("fastmamba", "zcu102"),
+    "fm-vim-odd-patch8": ("fastmamba", "zcu102"),
 }
 
 
-def compile_model(bindir, onnx_path, out):
+def compile_model(bindir, onnx_path, out, scheme="vimq", target="zcu102"):
     npyutil.run([os.path.join(bindir, "vimq-compile"), onnx_path, "-o", out, "--target",
-                 "zcu102", "--scheme", "vimq"])
+                 target, "--scheme", scheme])
 
 
 def check_case(bindir, case, d):
     onnx_path = os.path.join(d, "model.onnx")
     inputs = os.path.join(d, "inputs")
     npyutil.export(CASES[case][0], onnx_path, inputs, CASES[case][1:] + ["--seed", "1"])
+    scheme, target = SCHEMES.get(case, ("vimq", "zcu102"))
+    print("scheme %s, target %s" % (scheme, target))
     bundle = os.path.join(d, "model.vimq")
-    compile_model(bindir, onnx_path, bundle)
+    compile_model(bindir, onnx_path, bundle, scheme, target)
     sim_out, ref_out = os.path.join(d, "sim"), os.path.join(d, "ref")
     npyutil.run([os.path.join(bindir, "vimq-run"), bundle, "--device", "sim", "--output",
                  sim_out] + npyutil.input_args(inputs))
-    npyutil.run_ref(bindir, onnx_path, inputs, ref_out, ["--scheme", "vimq"])
+    npyutil.run_ref(bindir, onnx_path, inputs, ref_out, ["--scheme", scheme])
     sim, ref = npyutil.load_outputs(sim_out), npyutil.load_outputs(ref_out)
     if sorted(sim) != sorted(ref):
         print("FAIL: outputs differ in names: sim %s, golden %s" % (sorted(sim), sorted(ref)))
@@ -79,7 +91,7 @@ def check_case(bindir, case, d):
     if not ok:
         dbg = os.path.join(bindir, "vimq-debug-compare")
         if os.path.exists(dbg):
-            p = npyutil.subprocess.run([dbg, onnx_path, "--target", "zcu102"] +
+            p = npyutil.subprocess.run([dbg, onnx_path, "--target", target, "--scheme", scheme] +
                                        npyutil.input_args(inputs), stdout=npyutil.subprocess.PIPE,
                                        stderr=npyutil.subprocess.STDOUT, text=True)
             print(p.stdout)
