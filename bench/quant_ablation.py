@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""What each ViM-Q technique buys (issue 4 benchmark, not a test).
+"""What each quantization technique buys on ViM (benchmark, not a test).
 
-Exports ViM-tiny with outlier channels, runs the FP32 reference (vimq-ref) and the ViM-Q golden
-model (vimq-ref --scheme vimq) with each technique switched off in turn, and prints logit
-cosine / top-1 agreement against FP32 over the batch:
+Exports ViM-tiny with outlier channels, runs the FP32 reference (vimq-ref) and the golden
+models (vimq-ref --scheme vimq|fastmamba) with each technique switched off in turn, and prints
+logit cosine / top-1 agreement against FP32 over the batch:
 
   vimq                 smoothing + APoT-4 per-block weights + per-token dynamic int8
   no smoothing         --no-smooth
   uniform INT4         --linear-weights=int4 (uniform symmetric levels [-7, 7] per block)
   static act. scales   --static-act-scales (one per-tensor absmax from calibration)
+  fastmamba            Hadamard-rotated int8 weights (per channel) and activations (per token)
+  naive W8A8           --linear-rotation=none
+  SmoothQuant W8A8     --linear-rotation=smoothquant
 
 Usage: bench/quant_ablation.py BUILD_DIR [--depth N] [--img S] [--batch B] [--outliers K]
 """
@@ -25,10 +28,13 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 import npyutil  # noqa: E402
 
 VARIANTS = [
-    ("vimq (all techniques)", []),
-    ("no smoothing", ["--no-smooth"]),
-    ("uniform INT4 weights", ["--linear-weights=int4"]),
-    ("static activation scales", ["--static-act-scales"]),
+    ("vimq (all techniques)", ["--scheme", "vimq"]),
+    ("no smoothing", ["--scheme", "vimq", "--no-smooth"]),
+    ("uniform INT4 weights", ["--scheme", "vimq", "--linear-weights=int4"]),
+    ("static activation scales", ["--scheme", "vimq", "--static-act-scales"]),
+    ("fastmamba (Hadamard W8A8)", ["--scheme", "fastmamba"]),
+    ("fastmamba, naive W8A8", ["--scheme", "fastmamba", "--linear-rotation=none"]),
+    ("fastmamba, SmoothQuant W8A8", ["--scheme", "fastmamba", "--linear-rotation=smoothquant"]),
 ]
 
 
@@ -59,15 +65,15 @@ def main():
         fp32 = npyutil.load_outputs(os.path.join(d, "fp32"))["logits"]
         print("ViM-tiny, %d layers, %s image, batch %d, %d outlier channels; against FP32:"
               % (args.depth, args.img, args.batch, args.outliers))
-        print("%-26s %10s %10s %8s %8s %9s" % ("variant", "cos mean", "cos min", "top-1",
+        print("%-30s %10s %10s %8s %8s %9s" % ("variant", "cos mean", "cos min", "top-1",
                                                 "top-5", "time [s]"))
         for i, (label, extra) in enumerate(VARIANTS):
             out = os.path.join(d, "q%d" % i)
             t0 = time.perf_counter()
-            npyutil.run_ref(bindir, onnx_path, inputs, out, ["--scheme", "vimq"] + extra)
+            npyutil.run_ref(bindir, onnx_path, inputs, out, extra)
             dt = time.perf_counter() - t0
             m, lo, t1, t5 = compare(fp32, npyutil.load_outputs(out)["logits"])
-            print("%-26s %10.4f %10.4f %7.0f%% %7.0f%% %9.2f" % (label, m, lo, 100 * t1,
+            print("%-30s %10.4f %10.4f %7.0f%% %7.0f%% %9.2f" % (label, m, lo, 100 * t1,
                                                                100 * t5, dt))
     return 0
 
