@@ -52,11 +52,35 @@ CASES = {
     "fm-vim-tiny-64-d4": ["vim-tiny", "--img", "64", "--depth", "4"],
     "fm-vim-odd-patch8": ["vim-tiny", "--d-model", "200", "--d-state", "12", "--patch", "8",
                           "--img", "40x56", "--in-chans", "1", "--classes", "37", "--depth", "2"],
+    # Mamba2 LMs (int64 input_ids -> embedding gather -> layers -> tied head), both schemes.
+    # Sequence lengths are prime (no tile divides them); sizes cover headdim 16/32/64, d_state
+    # 16/64/128, ngroups 2 (a 96-column norm group), batch 2 and a raw opset-14 export.
+    "m2-small": ["mamba2-130m", "--depth", "2", "--d-model", "64", "--d-state", "16",
+                 "--headdim", "16", "--seq", "37", "--vocab", "100"],
+    "fm-m2-small": ["mamba2-130m", "--depth", "2", "--d-model", "64", "--d-state", "16",
+                    "--headdim", "16", "--seq", "37", "--vocab", "100"],
+    "m2-ngroups2-batch2": ["mamba2-130m", "--depth", "2", "--d-model", "96", "--d-state", "64",
+                           "--headdim", "32", "--ngroups", "2", "--seq", "29", "--vocab", "77",
+                           "--batch", "2"],
+    "fm-m2-ngroups2-batch2": ["mamba2-130m", "--depth", "2", "--d-model", "96", "--d-state",
+                              "64", "--headdim", "32", "--ngroups", "2", "--seq", "29",
+                              "--vocab", "77", "--batch", "2"],
+    "fm-m2-opset14-raw": ["mamba2-130m", "--depth", "2", "--d-model", "128", "--d-state", "128",
+                          "--headdim", "64", "--seq", "19", "--vocab", "300", "--opset", "14",
+                          "--no-constant-folding"],
+    # Mamba2-130M as published (24 layers, d_state 128, headdim 64, vocab 50277) at a short
+    # sequence: the full-size weights, embedding and head through the whole flow.
+    "fm-m2-130m-seq13": ["mamba2-130m", "--seq", "13"],
 }
 # case -> (scheme, target) where not (vimq, zcu102)
 SCHEMES = {
     "fm-vim-tiny-64-d4": ("fastmamba", "zcu102"),
     "fm-vim-odd-patch8": ("fastmamba", "zcu102"),
+    "fm-m2-small": ("fastmamba", "vc709"),
+    "m2-ngroups2-batch2": ("vimq", "vc709"),
+    "fm-m2-ngroups2-batch2": ("fastmamba", "zcu102"),
+    "fm-m2-opset14-raw": ("fastmamba", "vc709"),
+    "fm-m2-130m-seq13": ("fastmamba", "vc709"),
 }
 
 
