@@ -63,6 +63,12 @@ llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo
                        "(--static-act-scales) are a golden-model ablation; the overlay computes "
                        "per-token scales at run time, so this graph cannot be compiled for a target",
                        op->name());
+  for (const auto &op : g.ops())
+    if (op->getInt("exact_exp", 0))
+      return makeError("{0}: the exact exp (--exact-exp) is a golden-model ablation; the SSM "
+                       "engine computes exp with the PWL unit, so this graph cannot be compiled "
+                       "for a target",
+                       op->describe());
   Lowered out;
   out.plan.setReuse(opts.reuseScratch && !opts.checkpointOutputs);
   const DdrKind scratchKind = opts.checkpointOutputs ? DdrKind::output : DdrKind::scratch;

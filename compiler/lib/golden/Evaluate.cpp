@@ -14,6 +14,7 @@
 #include "llvm/ADT/DenseMap.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace vimq::golden {
 
@@ -280,7 +281,14 @@ Results scan(const Op &op, Operands in, bool ssd) {
   const int32_t *z = in.size() > 6 ? i32(in[6]) : nullptr;
   int64_t dtCols = ssd ? heads : ch;
   std::vector<int32_t> h(static_cast<size_t>(n));
-  const ExpTable &exp = expTable();
+  const ExpTable &table = expTable();
+  // The --exact-exp ablation: e^(x/2^12) rounded to Q15 from the host's exp (golden only).
+  const bool exact = op.getInt("exact_exp", 0) != 0;
+  auto exp = [&](int32_t x) {
+    return !exact ? table(x)
+           : x >= 0 ? int32_t(1) << 15
+                    : int32_t(std::nearbyint(std::exp(std::ldexp(double(x), -12)) * 32768.0));
+  };
   for (int64_t bi = 0; bi < b; ++bi)
     for (int64_t d = 0; d < ch; ++d) {
       int64_t head = ssd ? d / per : d;

@@ -35,6 +35,9 @@ cl::opt<std::string> linearRotation(
     cl::desc("FastMamba linears: hadamard (the scheme), none (ablation: naive W8A8) or "
              "smoothquant (ablation: SmoothQuant W8A8)"),
     cl::init("hadamard"));
+cl::opt<bool> exactExp("exact-exp",
+                       cl::desc("Ablation: exact exp in the scans instead of the PWL unit "
+                                "(golden model only; not for the overlay)"));
 cl::opt<bool> staticActScales("static-act-scales",
                               cl::desc("Ablation: static per-tensor activation scales from "
                                        "calibration (golden model only; not for the overlay)"));
@@ -44,7 +47,7 @@ cl::opt<bool> staticActScales("static-act-scales",
 void addQuantOptionsTo(cl::OptionCategory &category) {
   for (cl::Option *o : std::initializer_list<cl::Option *>{
            &calibDir, &calibSynthetic, &calibSeed, &smoothAlpha, &noSmooth, &linearWeights,
-           &linearRotation, &staticActScales})
+           &linearRotation, &staticActScales, &exactExp})
     o->addCategory(category);
 }
 
@@ -80,6 +83,7 @@ llvm::Expected<QuantOptions> quantOptionsFromCommandLine(Scheme scheme) {
     return makeError("unknown --linear-weights '{0}'; expected apot4 or int4",
                      std::string(linearWeights));
   o.staticActivationScales = staticActScales;
+  o.exactExp = exactExp;
   if (!o.calibDir.empty() && !llvm::sys::fs::exists(o.calibDir))
     return makeError("--calib '{0}': no such folder or .npy file", o.calibDir);
   return o;

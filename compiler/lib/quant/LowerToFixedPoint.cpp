@@ -545,6 +545,8 @@ private:
     }
     Op *s = emitArith(op.result(), "q.SSDScan", operands, acts[0].v->type(), f);
     s->setAttr("n", bs[3]);
+    if (opts.exactExp)
+      s->setAttr("exact_exp", int64_t(1));
     return llvm::Error::success();
   }
 
@@ -633,7 +635,9 @@ private:
         return dq.takeError();
       operands.push_back(*dq);
     }
-    emitArith(op.result(), "q.SelectiveScan", operands, acts[0].v->type(), f);
+    Op *s = emitArith(op.result(), "q.SelectiveScan", operands, acts[0].v->type(), f);
+    if (opts.exactExp)
+      s->setAttr("exact_exp", int64_t(1));
     return llvm::Error::success();
   }
 

@@ -61,6 +61,9 @@ struct QuantOptions {
   /// per-token dynamic absmax. Golden model only: the overlay's quantizer is always dynamic,
   /// so the backend rejects such a graph.
   bool staticActivationScales = false;
+  /// Ablation: the scans' exp exactly rounded (host exp) instead of FastMamba's PWL unit.
+  /// Golden model only, like staticActivationScales (the SSM engine has the PWL unit only).
+  bool exactExp = false;
   /// Pad the low-rank dt projection (dt_rank) to a multiple of this (the engine tile).
   int64_t dtRankTile = 16;
 };
