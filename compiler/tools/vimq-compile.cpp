@@ -26,9 +26,12 @@
 #include "vimq/support/Error.h"
 #include "vimq/support/FileUtil.h"
 
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
 
 using namespace vimq;
 namespace cl = llvm::cl;
@@ -104,6 +107,7 @@ llvm::Error checkTargetResources(const hw::Target &t) {
 }
 
 llvm::Error compile() {
+  const auto start = std::chrono::steady_clock::now();
   if (printResources) {
     if (target.empty())
       return makeError("--print-resources needs --target (e.g. --target zcu102)");
@@ -189,7 +193,18 @@ llvm::Error compile() {
   auto bytes = isa::serializeBundle(compiled->bundle);
   if (!bytes)
     return bytes.takeError();
-  return writeOutput(*bytes);
+  if (llvm::Error e = writeOutput(*bytes))
+    return e;
+  // One line that says what was built (the modeled latency needs a run: vimq-run --profile).
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  llvm::errs() << llvm::formatv("{0}: wrote {1}: {2}, target {3}, scheme {4}, {5} instructions, "
+                                "{6:F1} MB, {7:F1} s\n",
+                                toolName, outputPath == "-" ? "stdout" : outputPath.getValue(),
+                                llvm::sys::path::filename(tools::modelPath()), target.getValue(),
+                                scheme.getValue(), compiled->lowered.prog.instrs().size(),
+                                double(bytes->size()) / 1e6, secs);
+  return llvm::Error::success();
 }
 
 } // namespace
