@@ -5,7 +5,9 @@ Accepted layouts:
     carry optimizer/epoch entries, which are ignored);
   * a bare state dict (`torch.save(model.state_dict())`), e.g. HF-style `pytorch_model.bin` of
     state-spaces/mamba2-*;
-  * a dict with the state dict under "state_dict".
+  * a dict with the state dict under "state_dict";
+  * any of these saved from a `torch.nn.DataParallel` / DistributedDataParallel wrapper, whose
+    keys all start with "module." (the prefix is removed).
 Every mismatch is reported in one line naming the file and the first offending keys.
 """
 import os
@@ -46,6 +48,10 @@ def read_state_dict(path):
     if bad:
         raise CheckpointError("%s: entries that are not named tensors: %s" %
                               (path, _preview(map(str, bad))))
+    # (Distributed)DataParallel saves every key as "module.<name>": only when all keys carry it,
+    # so that a model with a real submodule called "module" is not renamed.
+    if all(k.startswith("module.") for k in obj):
+        obj = {k[len("module."):]: v for k, v in obj.items()}
     return obj
 
 

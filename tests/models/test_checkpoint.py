@@ -59,6 +59,17 @@ class CheckpointTest(unittest.TestCase):
             with torch.no_grad():
                 torch.testing.assert_close(dst(ids), src(ids), rtol=0, atol=0)
 
+    def test_data_parallel_prefix_is_removed(self):
+        src, dst = small_mamba2(1), small_mamba2(2)
+        for layout in ("bare", "state_dict"):
+            state = {"module." + k: v for k, v in src.state_dict().items()}
+            torch.save(state if layout == "bare" else {"state_dict": state, "epoch": 3},
+                       self.path("dp.pth"))
+            checkpoint.load_checkpoint(dst, self.path("dp.pth"))
+            ids = torch.randint(0, 50, (1, 6))
+            with torch.no_grad():
+                torch.testing.assert_close(dst(ids), src(ids), rtol=0, atol=0)
+
     def test_export_cli_infers_architecture_from_checkpoint(self):
         src = small_vim(3)
         checkpoint.save_checkpoint(src, self.path("vim.pth"))
