@@ -171,6 +171,34 @@ def hf_vocab(checkpoint_path):
     return out
 
 
+# The architecture options a preset or the command line fixes, as (option, config field): a
+# checkpoint must agree with them (check_preset).
+VIM_PRESET_OPTIONS = (("d_model", "d_model"), ("depth", "depth"), ("d_state", "d_state"),
+                      ("patch", "patch"), ("expand", "expand"), ("dt_rank", "dt_rank"))
+MAMBA2_PRESET_OPTIONS = (("d_model", "d_model"), ("depth", "n_layer"), ("d_state", "d_state"),
+                         ("headdim", "headdim"))
+
+
+def check_preset(args, inferred, options):
+    """A checkpoint that contradicts the preset (its own fields, e.g. vim-small's d_model 384)
+    or an explicit option is an error, not silently overridden: the user named an architecture
+    and the file is another. An option given on the command line replaces the preset's value,
+    so `--d-model 128` with a custom-sized checkpoint is how to load one of no preset."""
+    presets = vim.PRESETS if args.model in vim.PRESETS else mamba2.PRESETS
+    preset = presets[args.model]
+    for opt, field in options:
+        if field not in inferred:
+            continue
+        given = getattr(args, opt)
+        want, source = (given, "--%s %d" % (opt.replace("_", "-"), given)) if given is not None \
+            else (preset.get(field), "preset %s's %s %s" % (args.model, field, preset.get(field)))
+        if want is not None and want != inferred[field]:
+            raise ExportError("%s: the checkpoint has %s %d, which contradicts %s (use the "
+                              "matching preset or pass --%s %d)" % (
+                                  args.checkpoint, field, inferred[field], source,
+                                  opt.replace("_", "-"), inferred[field]))
+
+
 def build(args):
     """Returns (model, kind, example input name, example input tensor)."""
     kind = "vim" if args.model in vim.PRESETS else "mamba2"
@@ -184,7 +212,9 @@ def build(args):
     if kind == "vim":
         cfg = dict(vim.PRESETS[args.model])
         if state is not None:
-            cfg.update(infer_vim(state))
+            inferred = infer_vim(state)
+            check_preset(args, inferred, VIM_PRESET_OPTIONS)
+            cfg.update(inferred)
         h, w = args.img or (224, 224)
         cfg.update(img_h=h, img_w=w)
         for opt, field in (("d_model", "d_model"), ("depth", "depth"), ("d_state", "d_state"),
@@ -205,7 +235,9 @@ def build(args):
         if args.ngroups is not None:
             cfg["ngroups"] = args.ngroups
         if state is not None:
-            cfg.update(infer_mamba2(state, cfg.get("ngroups", 1)))
+            inferred = infer_mamba2(state, cfg.get("ngroups", 1))
+            check_preset(args, inferred, MAMBA2_PRESET_OPTIONS)
+            cfg.update(inferred)
             cfg.update(hf_vocab(args.checkpoint))
         for opt, field in (("d_model", "d_model"), ("depth", "n_layer"), ("d_state", "d_state"),
                            ("headdim", "headdim"), ("vocab", "vocab_size")):

@@ -74,14 +74,27 @@ class CheckpointTest(unittest.TestCase):
         src = small_vim(3)
         checkpoint.save_checkpoint(src, self.path("vim.pth"))
         code, out, err = helpers.export(
-            ["vim-tiny", "--checkpoint", self.path("vim.pth"), "--img", "16x24", "--batch", "2",
-             "-o", self.path("m.onnx"), "--write-inputs", self.path("in"),
+            ["vim-tiny", "--checkpoint", self.path("vim.pth"), "--d-model", "24", "--img",
+             "16x24", "--batch", "2", "-o", self.path("m.onnx"), "--write-inputs", self.path("in"),
              "--write-torch-outputs", self.path("out")])
         self.assertEqual(code, 0, err)
         image = torch.from_numpy(np.load(self.path("in/image.npy")))
         with torch.no_grad():
             expect = src(image).numpy()
         np.testing.assert_array_equal(np.load(self.path("out/logits.npy")), expect)
+
+    def test_preset_contradicted_by_checkpoint_is_an_error(self):
+        checkpoint.save_checkpoint(small_vim(3), self.path("vim.pth"))  # d_model 24, depth 2
+        for args, msg in (([], "the checkpoint has d_model 24, which contradicts preset "
+                                "vim-small's d_model 384 (use the matching preset or pass "
+                                "--d-model 24)"),
+                          (["--d-model", "24", "--depth", "3"],
+                           "the checkpoint has depth 2, which contradicts --depth 3")):
+            code, _, err = helpers.export(["vim-small", "--checkpoint", self.path("vim.pth"),
+                                           "--img", "16x24", "-o", self.path("m.onnx")] + args)
+            self.assertEqual(code, 1)
+            self.assertIn(msg, err)
+            self.assertFalse(os.path.exists(self.path("m.onnx")))
 
     def test_pos_embed_resized_for_another_image_size(self):
         # A checkpoint trained on a 4x4 patch grid (cls at 8) exported for a 3x5 grid (cls at 7).
@@ -100,7 +113,7 @@ class CheckpointTest(unittest.TestCase):
         checkpoint.resize_vim_pos_embed(flat, (2, 6))
         torch.testing.assert_close(flat["pos_embed"], torch.full((1, 13, 2), 0.25))
         code, out, err = helpers.export(
-            ["vim-tiny", "--checkpoint", self.path("vim.pth"), "--img", "24x40",
+            ["vim-tiny", "--checkpoint", self.path("vim.pth"), "--d-model", "24", "--img", "24x40",
              "-o", self.path("m.onnx")])
         self.assertEqual(code, 0, err)
         self.assertIn("pos_embed resized to 3x5 patches", out)
@@ -117,7 +130,7 @@ class CheckpointTest(unittest.TestCase):
                        "pad_vocab_size_multiple": 16}, f)
         code, out, err = helpers.export(
             ["mamba2-130m", "--checkpoint", self.path("pytorch_model.bin"), "--headdim", "16",
-             "--seq", "200", "-o", self.path("m.onnx"), "--write-inputs", self.path("in"),
+             "--d-model", "32", "--depth", "2", "--seq", "200", "-o", self.path("m.onnx"), "--write-inputs", self.path("in"),
              "--write-torch-outputs", self.path("out")])
         self.assertEqual(code, 0, err)
         ids = np.load(self.path("in/input_ids.npy"))
@@ -170,7 +183,8 @@ class CheckpointTest(unittest.TestCase):
         del state["norm_f.weight"]
         torch.save(state, self.path("bad.pth"))
         code, out, err = helpers.export(["vim-tiny", "--checkpoint", self.path("bad.pth"),
-                                         "--img", "16x24", "-o", self.path("m.onnx")])
+                                         "--d-model", "24", "--img", "16x24", "-o",
+                                         self.path("m.onnx")])
         self.assertEqual(code, 1)
         self.assertIn("bad.pth: missing keys: norm_f.weight", err)
         self.assertNotIn("Traceback", err)
