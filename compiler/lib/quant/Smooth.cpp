@@ -4,9 +4,10 @@
 //   s_j = X_j^α / W_j^(1−α),  W_j = max_n |W[n, j]|,   y = (x / s)·(W·diag(s))ᵀ
 // so the per-token int8 quantizer sees flattened channels and the weights take the outliers.
 // Where 1/s goes (attribute smooth.fold):
-//   * "norm":   x = RMSNorm(., w) used only here (in_proj): w_j /= s_j;
+//   * "norm":   x = RMSNorm(., w) or GatedRMSNorm(., z, w) used only here (in_proj, Mamba2's
+//               out_proj, the head): w_j /= s_j;
 //   * "linear": x = Split(Linear P) column block (dt_proj from x_proj): P's rows /= s;
-//   * "scale":  anything else (x_proj after SiLU, out_proj, head): an explicit per-channel
+//   * "scale":  anything else (x_proj after SiLU, ViM's out_proj and head): an explicit per-channel
 //               onnx.Mul by 1/s, which lower-to-fixed-point turns into q.Scale (VECTOR scale).
 // Conv1d needs none: its input stays int32 fixed point (docs/numerics.md). The calibrated
 // ranges of the values that changed are updated in place (see foldInverse).
@@ -115,12 +116,17 @@ private:
       newMax = std::fmax(newMax, v);
     Op *def = x->definingOp();
     bool single = uses.users(x).size() == 1 && !g.isOutput(x);
-    if (single && def && def->is("vimq.RMSNorm") && def->operand(1)->isConstant()) {
-      const Tensor &nw = *def->operand(1)->constant();
+    // RMSNorm(x, w) or Mamba2's GatedRMSNorm(x, z, w): the weight is the last operand and
+    // scales each output channel, so w_j / s_j divides channel j.
+    const bool norm = def && (def->is("vimq.RMSNorm") || def->is("vimq.GatedRMSNorm"));
+    const unsigned wi = def && def->is("vimq.GatedRMSNorm") ? 2 : 1;
+    if (single && norm && def->operand(wi) && def->operand(wi)->isConstant() &&
+        def->operand(wi)->type().numel() == int64_t(s.size())) {
+      const Tensor &nw = *def->operand(wi)->constant();
       Tensor out(DType::F32, nw.shape());
       for (int64_t j = 0; j < nw.numel(); ++j)
-        out.data<float>()[j] = float(double(nw.data<float>()[j]) / s[size_t(j)]);
-      def->setOperand(1, addF32Constant(g, def->operand(1)->name() + ".smooth", std::move(out)));
+        out.data<float>()[j] = float(nw.getDouble(j) / s[size_t(j)]);
+      def->setOperand(wi, addF32Constant(g, def->operand(wi)->name() + ".smooth", std::move(out)));
       def->setAttr(attrs::kAbsMax, std::vector<double>{newMax});
       return "norm";
     }
