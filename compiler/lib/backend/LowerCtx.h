@@ -79,6 +79,8 @@ llvm::Error lowerRowChain(LowerCtx &c, const RowChain &chain);
 llvm::Error lowerDataMovement(LowerCtx &c, const ir::Op &op);
 llvm::Error lowerConv1d(LowerCtx &c, const ir::Op &op);
 llvm::Error lowerSelectiveScan(LowerCtx &c, const ir::Op &op);
+/// q.SSDScan: head tiles of whole heads (whole groups, or heads inside one group) x token tiles.
+llvm::Error lowerSSDScan(LowerCtx &c, const ir::Op &op);
 llvm::Error lowerPatchGather(LowerCtx &c, const ir::Op &op);
 
 } // namespace vimq::backend

@@ -37,6 +37,8 @@ static llvm::Error lowerOp(LowerCtx &c, const ir::Op &op) {
     return lowerConv1d(c, op);
   if (k == "q.SelectiveScan")
     return lowerSelectiveScan(c, op);
+  if (k == "q.SSDScan")
+    return lowerSSDScan(c, op);
   if (k == "q.Flip" || k == "q.Slice" || k == "q.Concat" || k == "q.InsertToken" ||
       k == "q.TakeToken" || k == "q.ToFloat")
     return lowerDataMovement(c, op);
@@ -44,8 +46,6 @@ static llvm::Error lowerOp(LowerCtx &c, const ir::Op &op) {
     return lowerPatchGather(c, op);
   if (k == "q.FromFloat")
     return llvm::Error::success(); // the runtime converts on the host (the input descriptor)
-  if (k == "q.SSDScan")
-    return makeError("{0}: the SSD scan is not lowered by this backend yet", op.describe());
   return makeError("{0}: the overlay has no instruction for this op", op.describe());
 }
 

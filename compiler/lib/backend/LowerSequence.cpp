@@ -1,12 +1,19 @@
-//===- LowerSequence.cpp - q.Conv1d (CONV1D) and q.SelectiveScan (SSM) over token tiles ------===//
+//===- LowerSequence.cpp - q.Conv1d (CONV1D) and the scans (SSM) over token tiles -------------===//
 //
-// Both recur over the tokens of each batch element, so tiles run batch → channel tile → token
-// tile, and consecutive token tiles of one (batch, channel tile) chain through carried state:
-// CONV1D's K-1 history rows in a fixed vec region (the end of half 0, kept out of every conv
-// tile), the SSM state h [ch][n] in one half of the state buffer (alternating per channel tile).
+// All three recur over the tokens of each batch element, so tiles run batch → channel tile →
+// token tile, and consecutive token tiles of one (batch, channel tile) chain through carried
+// state: CONV1D's K-1 history rows in a fixed vec region (the end of half 0, kept out of every
+// conv tile), the SSM state h [ch][n] in one half of the state buffer (alternating per channel
+// tile).
 //
-// SSM operand layout per tile (the ISA ties pitches together): Δ | B | C side by side in rows
-// of t_pitch = ct + 2n; u | z | y side by side in rows of x_pitch = 3ct; A [ct][n] then D [ct].
+// SSM operand layout per tile (the ISA ties pitches together): A then D first, then Δ | B | C
+// side by side in rows of t_pitch, then u | z | y side by side in rows of x_pitch = 3ct:
+//   q.SelectiveScan: A [ct][n], D [ct]; t_pitch = ct + 2n.
+//   q.SSDScan:       channel tiles are head tiles of ht whole heads (ct = ht·headdim), either
+//                    whole B/C groups or heads inside one group, so that the instruction's
+//                    head → group map (h / (heads/groups)) is the op's; A [ht], D [ht];
+//                    t_pitch = ht + 2·gt·n (Δ per head, the B and C rows of the tile's gt
+//                    groups; gt = 1 for heads inside a group).
 //
 //===----------------------------------------------------------------------------------------===//
 #include "LowerCtx.h"
@@ -14,7 +21,11 @@
 #include "vimq/quant/QOps.h"
 #include "vimq/support/Error.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 #include <algorithm>
+#include <string>
+#include <vector>
 
 using namespace vimq;
 using namespace vimq::backend;
@@ -201,6 +212,192 @@ llvm::Error backend::lowerSelectiveScan(LowerCtx &c, const ir::Op &op) {
             .set(fld::SSM_x_pitch, xPitch)
             .set(fld::SSM_dt_addr, vt)
             .set(fld::SSM_bc_addr, vt + ct)
+            .set(fld::SSM_t_pitch, tPitch)
+            .set(fld::SSM_a_addr, va)
+            .set(fld::SSM_z_addr, z ? vx + ct : 0)
+            .set(fld::SSM_y_addr, vy)
+            .set(fld::SSM_s_addr, sAddr)
+            .set(fld::SSM_frac, quant::getFrac(op));
+        if (auto e = c.emit(origin, ib, reads, writes))
+          return e;
+        if (auto e = c.store(origin, {isa::Buf::vec, isa::DType::i32, vy, xPitch, len, ch,
+                                      at(yr, (row0 * C + c0) * 4), C * 4}))
+          return e;
+      }
+    }
+  c.tiles.push_back(info);
+  return llvm::Error::success();
+}
+
+namespace {
+
+/// The heads of one SSD tile: heads [h0, h0 + heads) and the B/C groups [g0, g0 + groups)
+/// they read. Either whole groups, or heads inside one group (groups == 1).
+struct HeadTile {
+  int64_t h0, heads, g0, groups;
+};
+
+/// How a q.SSDScan is cut: head tiles of at most `ht` heads over at most `gt` groups (1 when
+/// the tiles split a group), token tiles of `lt` tokens. Every tile uses the on-chip layout of
+/// the largest one (`ht`, `gt`), so that pitches are the same for all.
+struct SsdTiling {
+  int64_t ht = 0, gt = 0, lt = 0;
+  bool wholeGroups = false;
+  std::vector<HeadTile> tiles;
+};
+
+struct SsdShape {
+  int64_t L, H, P, G, N, headsPerGroup, xw; // xw: u | z | y or u | y
+  int64_t tPitch(int64_t ht, int64_t gt) const { return ht + 2 * gt * N; }
+  int64_t xPitch(int64_t ht) const { return xw * ht * P; }
+  /// A then D, dense: one scalar each per head.
+  int64_t fixedWords(int64_t ht) const { return 2 * ht; }
+};
+
+/// Why `ht` heads over `gt` groups cannot be one tile of `tokens` tokens ("" when they can):
+/// the state [ht·P][N] in one half of the state buffer, the operands of `tokens` tokens in
+/// one half of vec, and the SSM fields (heads 10 bits, groups 6 bits, 16-bit pitches, at most
+/// kSsmMaxGroupState staged B/C elements per token).
+std::string ssdTileMisfit(const SsdShape &s, const TargetInfo &t, int64_t ht, int64_t gt,
+                          int64_t tokens) {
+  const int64_t stateHalf = t.half(isa::Buf::state), vecHalf = t.half(isa::Buf::vec);
+  const int64_t fieldMax = int64_t(isa::fieldMask(16));
+  if (ht * s.P * s.N > stateHalf)
+    return llvm::formatv("the state of {0} head(s), {0} x {1} x {2} = {3} words, exceeds half "
+                         "of the state buffer ({4} words)",
+                         ht, s.P, s.N, ht * s.P * s.N, stateHalf)
+        .str();
+  if (ht > int64_t(isa::fieldMask(isa::fld::SSM_heads.width)) ||
+      gt > int64_t(isa::fieldMask(isa::fld::SSM_groups.width)) ||
+      gt * s.N > int64_t(isa::kSsmMaxGroupState) || s.xPitch(ht) > fieldMax ||
+      s.tPitch(ht, gt) > fieldMax)
+    return llvm::formatv("{0} head(s) of {1} channels over {2} group(s) of {3} states exceed "
+                         "the SSM instruction's fields",
+                         ht, s.P, gt, s.N)
+        .str();
+  const int64_t words = s.fixedWords(ht) + tokens * (s.tPitch(ht, gt) + s.xPitch(ht));
+  if (words > vecHalf)
+    return llvm::formatv("{0} token(s) of {1} head(s) take {2} words, more than half of the "
+                         "vector buffer ({3} words)",
+                         tokens, ht, words, vecHalf)
+        .str();
+  return "";
+}
+
+/// The largest head tile (whole groups first, then heads inside a group) that takes
+/// `minTokens` tokens, made even: k tiles of ceil(total / k) instead of full tiles and a
+/// small remainder (24 heads that fit 16 at a time run as 12 + 12, not 16 + 8).
+bool pickSsdHeads(const SsdShape &s, const TargetInfo &t, int64_t minTokens, SsdTiling &out) {
+  for (int64_t gt = s.G; gt >= 1; --gt)
+    if (ssdTileMisfit(s, t, gt * s.headsPerGroup, gt, minTokens).empty()) {
+      gt = ceilDiv(s.G, ceilDiv(s.G, gt));
+      out.wholeGroups = true, out.gt = gt, out.ht = gt * s.headsPerGroup;
+      return true;
+    }
+  for (int64_t ht = s.headsPerGroup - 1; ht >= 1; --ht)
+    if (ssdTileMisfit(s, t, ht, 1, minTokens).empty()) {
+      out.wholeGroups = false, out.gt = 1;
+      out.ht = ceilDiv(s.headsPerGroup, ceilDiv(s.headsPerGroup, ht));
+      return true;
+    }
+  return false;
+}
+
+} // namespace
+
+llvm::Error backend::lowerSSDScan(LowerCtx &c, const ir::Op &op) {
+  const std::string origin = op.describe();
+  const ir::Value *x = op.operand(0), *dt = op.operand(1), *A = op.operand(2), *Bm = op.operand(3),
+                  *Cm = op.operand(4);
+  const ir::Value *D = op.numOperands() > 5 ? op.operand(5) : nullptr;
+  const ir::Value *z = op.numOperands() > 6 ? op.operand(6) : nullptr;
+  const int64_t B = x->shape()[0], L = x->shape()[1], C = x->shape()[2], H = A->shape()[0];
+  const int64_t N = op.getInt("n", 0), GN = Bm->shape()[2], G = GN / N;
+  // The verifier guarantees H | C, N | G·N and G | H.
+  const SsdShape s{L, H, C / H, G, N, H / G, z ? 3 : 2};
+  SsdTiling tl;
+  if (!pickSsdHeads(s, c.target, std::min<int64_t>(L, 8), tl) && !pickSsdHeads(s, c.target, 1, tl))
+    return makeError("{0}: the SSD scan does not fit target {1}: {2}", origin, c.target.name(),
+                     ssdTileMisfit(s, c.target, 1, 1, 1));
+  if (tl.wholeGroups)
+    for (int64_t g0 = 0; g0 < G; g0 += tl.gt) {
+      const int64_t groups = std::min(tl.gt, G - g0);
+      tl.tiles.push_back({g0 * s.headsPerGroup, groups * s.headsPerGroup, g0, groups});
+    }
+  else
+    for (int64_t g = 0; g < G; ++g)
+      for (int64_t h0 = g * s.headsPerGroup, e = h0 + s.headsPerGroup; h0 < e; h0 += tl.ht)
+        tl.tiles.push_back({h0, std::min(tl.ht, e - h0), g, 1});
+  const int64_t ht = tl.ht, ct = ht * s.P, tPitch = s.tPitch(ht, tl.gt), xPitch = s.xPitch(ht);
+  tl.lt = std::min(L, (c.vecHalf() - s.fixedWords(ht)) / (tPitch + xPitch));
+  const int64_t lt = tl.lt, stateHalf = c.target.half(isa::Buf::state);
+
+  DdrRef xr = c.ref(x), dr = c.ref(dt), ar = c.ref(A), br = c.ref(Bm), cr = c.ref(Cm),
+         yr = c.ref(op.result());
+  TileInfo info{origin, "ssd-scan", lt, ct, 0};
+  unsigned headTiles = 0;
+  for (int64_t b = 0; b < B; ++b)
+    for (const HeadTile &tile : tl.tiles) {
+      const int64_t heads = tile.heads, ch = heads * s.P, c0 = tile.h0 * s.P;
+      const int64_t gn = tile.groups * N;
+      const int64_t sAddr = (headTiles++ % 2) * stateHalf;
+      const Region state = Region::onChip(isa::Buf::state, sAddr, ch * N);
+      for (int64_t t0 = 0; t0 < L; t0 += lt, ++info.tiles) {
+        const int64_t len = std::min(lt, L - t0), base = c.vecBase(c.nextHalf());
+        const int64_t va = base, vt = va + s.fixedWords(ht), vx = vt + lt * tPitch;
+        const int64_t vbc = vt + ht, vy = vx + (s.xw - 1) * ct;
+        const int64_t row0 = b * L + t0;
+        // A and D are reloaded per tile: they share the tile's half, which alternates. D
+        // follows this tile's A densely (the engine reads it at a_addr + heads).
+        if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, va, heads, 1, heads,
+                                     at(ar, tile.h0 * 4), heads * 4}))
+          return e;
+        if (D)
+          if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, va + heads, heads, 1, heads,
+                                       at(c.ref(D), tile.h0 * 4), heads * 4}))
+            return e;
+        if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, vt, tPitch, len, heads,
+                                     at(dr, (row0 * H + tile.h0) * 4), H * 4}))
+          return e;
+        if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, vbc, tPitch, len, gn,
+                                     at(br, (row0 * GN + tile.g0 * N) * 4), GN * 4}))
+          return e;
+        if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, vbc + gn, tPitch, len, gn,
+                                     at(cr, (row0 * GN + tile.g0 * N) * 4), GN * 4}))
+          return e;
+        if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, vx, xPitch, len, ch,
+                                     at(xr, (row0 * C + c0) * 4), C * 4}))
+          return e;
+        if (z)
+          if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, vx + ct, xPitch, len, ch,
+                                       at(c.ref(z), (row0 * C + c0) * 4), C * 4}))
+            return e;
+        const bool carryIn = t0 > 0, carryOut = t0 + len < L;
+        llvm::SmallVector<Region, 4> reads = {
+            Region::onChip(isa::Buf::vec, va, D ? 2 * heads : heads),
+            onChipBlock(isa::Buf::vec, vt, tPitch, len, tPitch),
+            onChipBlock(isa::Buf::vec, vx, xPitch, len, (s.xw - 1) * ct)};
+        if (carryIn)
+          reads.push_back(state);
+        // The state is scratch even without carry_out: a later tile must not overtake it.
+        llvm::SmallVector<Region, 2> writes = {onChipBlock(isa::Buf::vec, vy, xPitch, len, ch),
+                                               state};
+        InstrBuilder ib(isa::Opcode::SSM);
+        ib.setEnum(fld::SSM_mode, isa::SsmMode::ssd)
+            .set(fld::SSM_gate, z != nullptr)
+            .set(fld::SSM_dskip, D != nullptr)
+            .set(fld::SSM_carry_in, carryIn)
+            .set(fld::SSM_carry_out, carryOut)
+            .set(fld::SSM_approx, 1)
+            .set(fld::SSM_len, len)
+            .set(fld::SSM_ch, ch)
+            .set(fld::SSM_heads, heads)
+            .set(fld::SSM_n, N)
+            .set(fld::SSM_groups, tile.groups)
+            .set(fld::SSM_u_addr, vx)
+            .set(fld::SSM_x_pitch, xPitch)
+            .set(fld::SSM_dt_addr, vt)
+            .set(fld::SSM_bc_addr, vbc)
             .set(fld::SSM_t_pitch, tPitch)
             .set(fld::SSM_a_addr, va)
             .set(fld::SSM_z_addr, z ? vx + ct : 0)

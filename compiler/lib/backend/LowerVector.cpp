@@ -18,6 +18,7 @@
 #include "vimq/support/Error.h"
 
 #include "llvm/ADT/bit.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 
@@ -53,7 +54,6 @@ llvm::Error emitRowOp(LowerCtx &c, const ChainTile &t, const ir::Op &op) {
       .set(fld::VECTOR_cols, C)
       .set(fld::VECTOR_a_addr, va)
       .set(fld::VECTOR_a_pitch, C);
-  llvm::SmallVector<Region, 3> reads = {onChipBlock(isa::Buf::vec, va, C, rows, C)};
 
   if (form.vop == isa::VOp::quant) {
     const ir::Value *codes = op.result(0), *absmax = op.result(1);
@@ -61,7 +61,7 @@ llvm::Error emitRowOp(LowerCtx &c, const ChainTile &t, const ir::Op &op) {
     ib.set(fld::VECTOR_c_addr, vs)
         .set(fld::VECTOR_o_addr, t.act)
         .set(fld::VECTOR_o_pitch, t.actPitch);
-    if (auto e = c.emit(origin, ib, reads,
+    if (auto e = c.emit(origin, ib, {onChipBlock(isa::Buf::vec, va, C, rows, C)},
                         {Region::onChip(isa::Buf::vec, vs, rows),
                          onChipBlock(isa::Buf::act, t.act, t.actPitch, rows, C)}))
       return e;
@@ -79,10 +79,6 @@ llvm::Error emitRowOp(LowerCtx &c, const ChainTile &t, const ir::Op &op) {
   const ir::Value *bv = form.rowB ? op.operand(1) : nullptr;
   const ir::Value *cv = form.chanC ? op.operand(form.rowB ? 2 : 1) : nullptr;
   const ir::Value *y = op.result();
-  if (bv)
-    reads.push_back(onChipBlock(isa::Buf::vec, t.at(bv), C, rows, C));
-  if (cv)
-    reads.push_back(Region::onChip(isa::Buf::vec, t.at(cv), C));
   int64_t imm = 0;
   if (form.vop == isa::VOp::rmsnorm || form.vop == isa::VOp::grmsnorm)
     imm = int64_t(llvm::bit_cast<int32_t>(quant::getEps(op)));
@@ -90,20 +86,44 @@ llvm::Error emitRowOp(LowerCtx &c, const ChainTile &t, const ir::Op &op) {
     imm = quant::getImm(op);
   const bool usesShift = form.vop == isa::VOp::mul || form.vop == isa::VOp::scale ||
                          form.vop == isa::VOp::muli || form.vop == isa::VOp::fwht;
-  const bool usesLog2g = form.vop == isa::VOp::grmsnorm || form.vop == isa::VOp::fwht;
+  // q.GatedRMSNorm per group: a power-of-two group is the instruction's log2g; any other (the
+  // d_inner/ngroups of Mamba2, e.g. 96) runs as one VECTOR per group over its column window
+  // (cols = group, the pitches still the whole row), the row norm of each window being the
+  // group's norm.
+  int64_t log2g = form.vop == isa::VOp::fwht ? quant::getLog2Group(op) : 0, window = C;
+  if (form.vop == isa::VOp::grmsnorm) {
+    const int64_t g = quant::getNormGroup(op);
+    if (g > 0 && g < C) {
+      if (llvm::isPowerOf2_64(uint64_t(g)) &&
+          llvm::Log2_64(uint64_t(g)) <= isa::fieldMask(fld::VECTOR_log2g.width))
+        log2g = int64_t(llvm::Log2_64(uint64_t(g)));
+      else
+        window = g;
+    }
+  }
   const int64_t vo = t.at(y);
   ib.set(fld::VECTOR_approx, form.approx)
-      .set(fld::VECTOR_b_addr, bv ? t.at(bv) : 0)
       .set(fld::VECTOR_b_pitch, bv ? C : 0)
-      .set(fld::VECTOR_c_addr, cv ? t.at(cv) : 0)
-      .set(fld::VECTOR_o_addr, vo)
       .set(fld::VECTOR_o_pitch, C)
       .setSigned(fld::VECTOR_imm, imm)
       .set(fld::VECTOR_frac, quant::getFrac(op))
       .set(fld::VECTOR_shift, usesShift ? quant::getShift(op) : 0)
-      .set(fld::VECTOR_log2g, usesLog2g ? quant::getLog2Group(op) : 0);
-  if (auto e = c.emit(origin, ib, reads, {onChipBlock(isa::Buf::vec, vo, C, rows, C)}))
-    return e;
+      .set(fld::VECTOR_log2g, log2g);
+  for (int64_t c0 = 0; c0 < C; c0 += window) {
+    llvm::SmallVector<Region, 3> reads = {onChipBlock(isa::Buf::vec, va + c0, C, rows, window)};
+    if (bv)
+      reads.push_back(onChipBlock(isa::Buf::vec, t.at(bv) + c0, C, rows, window));
+    if (cv)
+      reads.push_back(Region::onChip(isa::Buf::vec, t.at(cv) + c0, window));
+    InstrBuilder wb = ib;
+    wb.set(fld::VECTOR_cols, window)
+        .set(fld::VECTOR_a_addr, va + c0)
+        .set(fld::VECTOR_b_addr, bv ? t.at(bv) + c0 : 0)
+        .set(fld::VECTOR_c_addr, cv ? t.at(cv) + c0 : 0)
+        .set(fld::VECTOR_o_addr, vo + c0);
+    if (auto e = c.emit(origin, wb, reads, {onChipBlock(isa::Buf::vec, vo + c0, C, rows, window)}))
+      return e;
+  }
   if (!t.ch.stored.count(y))
     return llvm::Error::success();
   return c.store(origin, {isa::Buf::vec, isa::DType::i32, vo, C, rows, C,

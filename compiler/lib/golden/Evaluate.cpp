@@ -321,7 +321,7 @@ Results norm(const Op &op, Operands in, bool gated) {
   Tensor y = like(op);
   int f = int(getFrac(op));
   int64_t c = in[0]->dim(2), rows = in[0]->numel() / c;
-  int64_t group = gated && getLog2Group(op) > 0 ? int64_t(1) << getLog2Group(op) : c;
+  int64_t group = gated && getNormGroup(op) > 0 ? getNormGroup(op) : c;
   const int32_t *x = i32(in[0]), *z = gated ? i32(in[1]) : nullptr;
   const int32_t *w = i32(in[gated ? 2 : 1]);
   float eps = getEps(op);

@@ -31,6 +31,12 @@ int64_t getFrac(const Op &op) { return op.getInt("frac", 0); }
 int64_t getShift(const Op &op) { return op.getInt("shift", 0); }
 int64_t getImm(const Op &op) { return op.getInt("imm", 1); }
 int64_t getLog2Group(const Op &op) { return op.getInt("log2g", 0); }
+int64_t getNormGroup(const Op &op) {
+  if (int64_t g = op.getInt("group", 0))
+    return g;
+  int64_t l = getLog2Group(op);
+  return l > 0 && l < 63 ? int64_t(1) << l : 0;
+}
 int64_t getIndex(const Op &op) { return op.getInt("index", 0); }
 int64_t getBlock(const Op &op) { return op.getInt("block", kDefaultBlock); }
 float getEps(const Op &op) { return static_cast<float>(op.getFloat("eps", 1e-5)); }
@@ -267,15 +273,22 @@ llvm::Error verifyVector(const Checker &c, QOp q) {
     if (c.shapeOf(1)[0] != x[2])
       return c.fail("per-channel vector length differs from the columns");
     break;
-  case QOp::GatedRMSNorm:
+  case QOp::GatedRMSNorm: {
     CHECK(verifyNormAttrs(c));
     CHECK(c.operand(1, DType::I32, 3));
     CHECK(c.operand(2, DType::I32, 1));
     if (c.shapeOf(1) != x || c.shapeOf(2)[0] != x[2])
       return c.fail("z / w shapes do not match x");
-    if (getLog2Group(op) > 0 && x[2] % (int64_t(1) << getLog2Group(op)))
-      return c.fail("the group 2^log2g must divide the columns");
+    // `group` (any divisor of the row) or the older power-of-two `log2g`; both only if equal.
+    const int64_t group = op.getInt("group", 0), log2g = getLog2Group(op);
+    CHECK(c.range("group", group, 0, x[2]));
+    CHECK(c.range("log2g", log2g, 0, 30));
+    if (group > 0 && log2g > 0 && group != int64_t(1) << log2g)
+      return c.fail("group and log2g name different group sizes");
+    if (getNormGroup(op) > 0 && x[2] % getNormGroup(op))
+      return c.fail("the group (columns per norm group) must divide the columns");
     break;
+  }
   case QOp::FWHT:
     CHECK(c.range("log2g", getLog2Group(op), 1, 12));
     if (x[2] % (int64_t(1) << getLog2Group(op)))

@@ -53,7 +53,12 @@ int64_t getFrac(const ir::Op &op);  // `frac`: Q format of the result (and of th
                                     // where the engine has one format)
 int64_t getShift(const ir::Op &op); // `shift`: RNE right shift of products, default 0
 int64_t getImm(const ir::Op &op);   // `imm`: MulImm multiplier / FWHT scale, default 1
-int64_t getLog2Group(const ir::Op &op); // `log2g`: GatedRMSNorm / FWHT group, 0 = whole row
+int64_t getLog2Group(const ir::Op &op); // `log2g`: FWHT group 2^log2g (and the older
+                                        // spelling of a power-of-two GatedRMSNorm group)
+/// Columns per group of q.GatedRMSNorm, 0 for the whole row: `group` (any divisor of the
+/// columns: Mamba2 with ngroups > 1 normalises per d_inner/ngroups columns, e.g. 96), else
+/// 2^`log2g` when log2g > 0. The verifier refuses both attributes disagreeing.
+int64_t getNormGroup(const ir::Op &op);
 int64_t getIndex(const ir::Op &op);     // `index`: InsertToken / TakeToken
 int64_t getBlock(const ir::Op &op);     // `block`: Linear weight-scale block along K
 /// `eps` of the norms as the fp32 value the VECTOR instruction carries in `imm`.
