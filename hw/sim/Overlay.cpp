@@ -15,6 +15,7 @@
 #include "Modules.h"
 #include "vimq/hw/Fifo.h"
 #include "vimq/hw/Fingerprint.h"
+#include "vimq/hw/SimControl.h"
 
 #include <iterator>
 #include <map>
@@ -267,6 +268,8 @@ bool Dataflow::stepModule(unsigned m) {
     const uint64_t portStart = ddrPort.reserve(s.time, r.ddrPortCycles);
     prof.stallDdrCycles += portStart - s.time;
     s.time = portStart + r.cycles;
+    if (std::vector<SimTraceEvent> *trace = simTrace())
+      trace->push_back({s.cur.index, uint8_t(m + 1), portStart, s.time, r.ddrBytes});
     prof.busyCycles += r.cycles;
     prof.loopIterations += r.iterations;
     prof.ddrBytes += r.ddrBytes;

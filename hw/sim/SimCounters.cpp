@@ -10,6 +10,7 @@ namespace {
 // fast paths, which do not count).
 thread_local uint64_t gIterations[kNumUnits] = {};
 std::atomic<bool> gFastPaths{true};
+thread_local std::vector<SimTraceEvent> *gTrace = nullptr;
 } // namespace
 
 void countIterations(unsigned unit, uint64_t n) {
@@ -26,6 +27,8 @@ void setSimFastPaths(bool on) { sim::gFastPaths.store(on, std::memory_order_rela
 uint64_t simLoopIterations(Unit u) {
   return unsigned(u) < kNumUnits ? sim::gIterations[unsigned(u)] : 0;
 }
+void setSimTrace(std::vector<SimTraceEvent> *trace) { sim::gTrace = trace; }
+std::vector<SimTraceEvent> *simTrace() { return sim::gTrace; }
 void resetSimLoopIterations() {
   for (uint64_t &c : sim::gIterations)
     c = 0;

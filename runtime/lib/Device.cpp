@@ -21,7 +21,7 @@ uint64_t newImageGeneration() {
 
 Expected<std::unique_ptr<Device>> Device::open(StringRef spec, const DeviceOptions &opts) {
   if (spec == "sim")
-    return createSimDevice();
+    return createSimDevice(opts.traceInstructions);
   for (StringRef kind : {"xrt", "xdma"}) {
     StringRef rest = spec;
     if (!rest.consume_front(kind))

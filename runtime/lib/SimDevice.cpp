@@ -9,6 +9,7 @@
 #include "vimq/runtime/Device.h"
 
 #include "vimq/hw/Overlay.h"
+#include "vimq/hw/SimControl.h"
 #include "vimq/isa/Isa.h"
 #include "vimq/support/Error.h"
 
@@ -21,11 +22,15 @@ namespace {
 
 class SimDevice final : public Device {
 public:
+  explicit SimDevice(bool trace) : trace(trace) {}
   std::string description() const override {
     return formatv("sim ({0})", hw::simTargetName()).str();
   }
   uint64_t fingerprint() const override { return hw::simFingerprint(); }
   Expected<Profile> run(ArrayRef<isa::Instr> code, DdrImage &image) override;
+
+private:
+  bool trace;
 };
 
 std::string waitingUnits(uint32_t mask) {
@@ -49,7 +54,10 @@ Expected<Profile> SimDevice::run(ArrayRef<isa::Instr> code, DdrImage &image) {
   ctl.insnBase = 0;
   ctl.insnCount = static_cast<uint32_t>(code.size());
   ctl.numBuffers = static_cast<uint32_t>(table.size());
+  std::vector<hw::SimTraceEvent> events;
+  hw::setSimTrace(trace ? &events : nullptr);
   hw::vimq_overlay(code.data(), image.bytes.data(), table.data(), ctl);
+  hw::setSimTrace(nullptr);
 
   if (!ctl.done)
     return makeError("sim: the overlay did not raise done");
@@ -76,11 +84,16 @@ Expected<Profile> SimDevice::run(ArrayRef<isa::Instr> code, DdrImage &image) {
                        s.stallCmdCycles, s.stallTokenCycles, s.stallFullCycles, s.stallDdrCycles,
                        s.ddrBytes});
   }
+  p.instructions.reserve(events.size());
+  for (const hw::SimTraceEvent &e : events)
+    p.instructions.push_back({e.index, e.unit, e.start, e.end, e.ddrBytes});
   return p;
 }
 
 } // namespace
 
-std::unique_ptr<Device> createSimDevice() { return std::make_unique<SimDevice>(); }
+std::unique_ptr<Device> createSimDevice(bool traceInstructions) {
+  return std::make_unique<SimDevice>(traceInstructions);
+}
 
 } // namespace vimq::rt

@@ -2,9 +2,13 @@
 //
 //   vimq-run BUNDLE.vimq --input NAME=FILE.npy ... --output DIR
 //            [--device sim|xrt[:N]|xdma[:N]] [--xclbin FILE] [--xdma-dir DIR] [--profile]
-//            [--repeat N] [--dump-replay DIR]
+//            [--repeat N] [--dump-replay DIR] [--report FILE.html|FILE.json [--reference DIR]]
 //
-// Writes DIR/<output-name>.npy for every output (and DIR/profile.json with --profile). With
+// Writes DIR/<output-name>.npy for every output (and DIR/profile.json with --profile). On the
+// sim, --profile also prints the cycles per layer and per op (runtime/include/vimq/runtime/
+// Report.h); --report writes them with the engines' utilization over time and, with
+// --reference DIR (REF/<output-name>.npy, e.g. ONNX Runtime's), the fidelity of the outputs,
+// as JSON or as one self-contained HTML page (by the file's extension). With
 // --repeat N the program runs N times after loading and the tool prints the mean seconds per
 // run (loading, input reading and output writing excluded); outputs are the last run's.
 // --dump-replay DIR writes the last run's replay directory for the HLS csim testbench
@@ -15,6 +19,7 @@
 //===----------------------------------------------------------------------------------------===//
 
 #include "vimq/runtime/Replay.h"
+#include "vimq/runtime/Report.h"
 #include "vimq/runtime/Session.h"
 
 #include "vimq/support/Error.h"
@@ -59,6 +64,15 @@ cl::opt<std::string> replayDir("dump-replay",
                                cl::desc("write the run's replay directory (HLS csim testbench)"),
                                cl::value_desc("DIR"), cl::cat(category));
 
+cl::opt<std::string> reportPath("report",
+                               cl::desc("write a run report: FILE.html (one self-contained page) "
+                                        "or FILE.json"),
+                               cl::value_desc("FILE"), cl::cat(category));
+cl::opt<std::string> referenceDir("reference",
+                                  cl::desc("with --report: REF/<output>.npy to measure the "
+                                           "outputs' fidelity against"),
+                                  cl::value_desc("DIR"), cl::cat(category));
+
 Expected<rt::TensorMap> readInputs() {
   rt::TensorMap inputs;
   for (StringRef arg : inputArgs) {
@@ -72,6 +86,24 @@ Expected<rt::TensorMap> readInputs() {
       return makeError("--input '{0}' given twice", name);
   }
   return inputs;
+}
+
+void printOpTable(StringRef title, const std::vector<rt::OpCycles> &rows, uint64_t cycles,
+                  size_t limit) {
+  outs() << title << "\n";
+  outs() << formatv("  {0,-56} {1,8} {2,12} {3,7} {4,14}\n", "name", "insns", "span", "share",
+                    "ddr-bytes");
+  for (size_t i = 0; i < rows.size() && i < limit; ++i) {
+    const rt::OpCycles &o = rows[i];
+    std::string name = o.kind.empty() ? o.name : o.name + " (" + o.kind + ")";
+    if (name.size() > 56)
+      name = "..." + name.substr(name.size() - 53);
+    outs() << formatv("  {0,-56} {1,8} {2,12} {3,6:f1}% {4,14}\n", name, o.instructions,
+                      o.span(), cycles ? 100.0 * double(o.span()) / double(cycles) : 0.0,
+                      o.ddrBytes);
+  }
+  if (rows.size() > limit)
+    outs() << formatv("  ... {0} more in --report\n", rows.size() - limit);
 }
 
 void printProfileTable(const rt::Profile &p) {
@@ -98,7 +130,16 @@ Error runTool() {
   Expected<rt::TensorMap> inputs = readInputs();
   if (!inputs)
     return inputs.takeError();
+  const StringRef reportExt = sys::path::extension(reportPath);
+  if (!reportPath.empty() && reportExt != ".html" && reportExt != ".json")
+    return makeError("--report '{0}': the file must end in .html or .json", reportPath);
+  if (!referenceDir.empty() && reportPath.empty())
+    return makeError("--reference applies with --report only");
+  if (!referenceDir.empty() && !sys::fs::is_directory(referenceDir))
+    return makeError("--reference '{0}' is not a folder", referenceDir);
+  const bool byOp = (printProfile || !reportPath.empty()) && spec == "sim";
   rt::DeviceOptions deviceOptions;
+  deviceOptions.traceInstructions = byOp;
   deviceOptions.xclbin = xclbin;
   deviceOptions.xdmaDir = xdmaDir;
   Expected<std::unique_ptr<rt::Device>> device = rt::Device::open(deviceSpec, deviceOptions);
@@ -133,8 +174,50 @@ Error runTool() {
     if (Error e = writeNpy(path, t))
       return e;
   }
+  std::vector<rt::OpCycles> ops, layers;
+  if (byOp) {
+    Expected<std::vector<rt::OpCycles>> o = rt::cyclesByOp(*bundle, session->profile());
+    if (!o)
+      return withContext(o.takeError(), bundlePath);
+    ops = std::move(*o);
+    layers = rt::cyclesByLayer(ops);
+  }
+  std::vector<rt::Fidelity> fidelity;
+  if (!referenceDir.empty())
+    for (const auto &[name, t] : *outputs) {
+      SmallString<128> path(referenceDir);
+      sys::path::append(path, name + ".npy");
+      Expected<Tensor> ref = readNpy(path);
+      if (!ref)
+        return withContext(ref.takeError(), path);
+      Expected<rt::Fidelity> f = rt::compareOutput(name, t, *ref);
+      if (!f)
+        return f.takeError();
+      fidelity.push_back(*f);
+    }
+  if (!reportPath.empty()) {
+    rt::ReportInput in;
+    in.bundlePath = bundlePath;
+    in.device = (*device)->description();
+    in.bundle = &*bundle;
+    in.profile = &session->profile();
+    in.ops = ops;
+    in.layers = layers;
+    in.fidelity = fidelity;
+    if (Error e = writeFileAtomically(reportPath, reportExt == ".html" ? rt::reportHtml(in)
+                                                                       : rt::reportJson(in)))
+      return e;
+  }
   if (printProfile) {
     printProfileTable(session->profile());
+    if (byOp) {
+      printOpTable("by layer:", layers, session->profile().cycles, 64);
+      std::vector<rt::OpCycles> top = ops;
+      std::stable_sort(top.begin(), top.end(), [](const rt::OpCycles &a, const rt::OpCycles &b) {
+        return a.span() > b.span();
+      });
+      printOpTable("ops with the longest spans:", top, session->profile().cycles, 12);
+    }
     SmallString<128> path(outputDir);
     sys::path::append(path, "profile.json");
     if (Error e = writeFileAtomically(path, session->profile().toJson() + "\n"))

@@ -4,6 +4,7 @@
 #include "vimq/hw/OverlayStatus.h"
 
 #include <cstdint>
+#include <vector>
 
 namespace vimq::hw {
 
@@ -15,5 +16,16 @@ void setSimFastPaths(bool on);
 /// (fast paths do not count): the figure tests compare with the cycle model's `iterations`.
 uint64_t simLoopIterations(Unit u);
 void resetSimLoopIterations();
+
+/// One instruction as the cycle model ran it: when it started (its tokens taken, the DDR port
+/// granted) and ended on its unit, and the DDR bytes it moved. Sim only (per-op profiles).
+struct SimTraceEvent {
+  uint32_t index = 0; ///< in the instruction region
+  uint8_t unit = 0;   ///< a Unit
+  uint64_t start = 0, end = 0, ddrBytes = 0;
+};
+/// Appends every instruction the overlay executes on this thread to `trace` (null: stop).
+void setSimTrace(std::vector<SimTraceEvent> *trace);
+std::vector<SimTraceEvent> *simTrace();
 
 } // namespace vimq::hw

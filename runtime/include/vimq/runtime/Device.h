@@ -30,6 +30,8 @@ struct DeviceOptions {
   /// Board devices: a run (or the fingerprint query) that does not finish within this many
   /// milliseconds is an error, never a hang.
   unsigned timeoutMs = 30000;
+  /// sim only: record every instruction's timing in Profile::instructions (per-op profiles).
+  bool traceInstructions = false;
 };
 
 /// The DDR contents of one run: every bundle buffer at `base` inside `bytes`. `table` is
@@ -68,10 +70,21 @@ struct UnitProfile {
   uint64_t ddrBytes = 0;
 };
 
+/// When one instruction ran in the cycle model: `unit` indexes Profile::units.
+struct InstrTiming {
+  uint32_t index = 0; ///< in the program
+  uint8_t unit = 0;
+  uint64_t start = 0, end = 0; ///< cycles: execution start (after its tokens and the DDR port)
+  uint64_t ddrBytes = 0;
+};
+
 struct Profile {
   uint64_t cycles = 0;
   uint32_t clockMhz = 0;
   std::vector<UnitProfile> units;
+  /// Per executed instruction, in completion order, when the device traces them (the sim with
+  /// DeviceOptions::traceInstructions); empty otherwise.
+  std::vector<InstrTiming> instructions;
 
   /// Modeled (sim) or measured (board) latency at the target clock.
   double latencyMicroseconds() const { return clockMhz ? double(cycles) / clockMhz : 0.0; }
@@ -99,7 +112,7 @@ public:
 };
 
 /// Defined in SimDevice.cpp / XrtDevice.cpp / XdmaDevice.cpp.
-std::unique_ptr<Device> createSimDevice();
+std::unique_ptr<Device> createSimDevice(bool traceInstructions = false);
 llvm::Expected<std::unique_ptr<Device>> createXrtDevice(unsigned index, const DeviceOptions &opts);
 llvm::Expected<std::unique_ptr<Device>> createXdmaDevice(unsigned index,
                                                          const DeviceOptions &opts);
