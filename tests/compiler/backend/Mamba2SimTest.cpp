@@ -285,13 +285,17 @@ TEST(SsdSim, HeadTilesInsideAGroupAndTokenTiles) {
 
 TEST(SsdSim, TilesOfWholeGroups) {
   // 2 heads per group of d_state 64, state for 4 heads (2 groups) per half: 4 groups run as 2
-  // tiles of 2 whole groups (groups = 2 in the instruction).
+  // tiles of 2 whole groups (groups = 2 in the instruction); 3 groups as 2 + 1 (the last
+  // tile's C columns start after 1 group's B, not 2).
   const TargetInfo t = variant({{"state_buf_words", 2 * 4 * 16 * 64}, {"vec_buf_words", 8192}});
-  for (bool dz : {false, true}) {
-    TileInfo ti = checkSsd({2, 37, 8, 16, 4, 64, dz, !dz}, t);
-    EXPECT_EQ(ti.channelTile, 4 * 16);
-    EXPECT_EQ(ti.tokenTile, (4096 - 2 * 4) / (4 + 2 * 2 * 64 + (dz ? 2 : 3) * 4 * 16));
-  }
+  for (int64_t G : {4, 3})
+    for (bool dz : {false, true}) {
+      TileInfo ti = checkSsd({2, 37, 2 * G, 16, G, 64, dz, !dz}, t);
+      const int64_t lt = (4096 - 2 * 4) / (4 + 2 * 2 * 64 + (dz ? 2 : 3) * 4 * 16);
+      EXPECT_EQ(ti.channelTile, 4 * 16);
+      EXPECT_EQ(ti.tokenTile, lt);
+      EXPECT_EQ(ti.tiles, unsigned(2 * 2 * ((37 + lt - 1) / lt)));
+    }
 }
 
 TEST(SsdSim, FewTokensPerTileWhenOneTokenIsLarge) {
