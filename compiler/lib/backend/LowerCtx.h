@@ -80,5 +80,6 @@ llvm::Error lowerDataMovement(LowerCtx &c, const ir::Op &op);
 llvm::Error lowerConv1d(LowerCtx &c, const ir::Op &op);
 llvm::Error lowerSelectiveScan(LowerCtx &c, const ir::Op &op);
 llvm::Error lowerPatchGather(LowerCtx &c, const ir::Op &op);
+llvm::Error lowerEmbedding(LowerCtx &c, const ir::Op &op);
 
 } // namespace vimq::backend
