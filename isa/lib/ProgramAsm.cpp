@@ -209,8 +209,10 @@ Error ProgramParser::io(bool isInput, ArrayRef<StringRef> args) {
         desc.buffer = static_cast<uint32_t>(std::min<uint64_t>(*v, UINT32_MAX));
       else if (key == "off")
         desc.offset = *v;
+      else if (key == "limit" && *v > UINT32_MAX)
+        return makeError("limit {0} exceeds the 32-bit field", *v);
       else if (key == "limit")
-        desc.limit = static_cast<uint32_t>(std::min<uint64_t>(*v, UINT32_MAX));
+        desc.limit = static_cast<uint32_t>(*v);
       else if (*v > 31)
         return makeError("frac {0} exceeds 31", *v);
       else

@@ -263,6 +263,9 @@ TEST(Bundle, IndexInputsAreStrict) {
   EXPECT_EQ(err(kGatherProgram, "shape=8x8", "shape=8x8 host=index limit=3"),
             "p.s: output 'y': the index host format needs an input of dtype i32, frac 0 and a "
             "limit >= 1");
+  EXPECT_NE(err(kGatherProgram, "host=index limit=10", "host=index limit=4294967296")
+                .find("limit 4294967296 exceeds the 32-bit field"),
+            std::string::npos);
   // The static range check covers the whole table: 11 rows of 16 bytes exceed 160 bytes.
   EXPECT_EQ(err(kGatherProgram, "idx_addr=100, limit=10", "idx_addr=100, limit=11"),
             "p.s: instruction 1 (LOAD): DDR bytes [0, 176) lie outside buffer 0 (160 bytes)");
