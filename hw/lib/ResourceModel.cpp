@@ -351,12 +351,16 @@ llvm::Expected<ResourceEstimate> vimq::hw::estimateResources(const Target &t) {
     add("fetch", u);
   }
   // LOAD: command path, DDR read master, 2-D address generator (in maxiPort), padding select,
-  // and a write port into every memory with axiBytes/element lanes.
+  // and a write port into every memory with axiBytes/element lanes. The gather (embedding
+  // lookup): a one-word read port from vec for the row index, its register and the check
+  // against `limit`, and the row address idx (31 bits, non-negative) x ddr_stride on DSPs.
   {
     ResourceUse u = moduleControl(cmdDepth) + maxiPort(axiBytes * 8);
     u += mux(2, axiBytes * 8); // zero padding
     for (const Mem &m : {act, wgt, vec, state})
       u += bankSelect(axiBytes * 8 / m.width, m.banks, m.width, /*write=*/true);
+    u += bankSelect(1, vec.banks, vec.width, /*write=*/false) + reg(32) + adder(32);
+    u += multiply(31, 32, k) + adder(64); // + ddr_off
     add("load", u);
   }
   // LINEAR.

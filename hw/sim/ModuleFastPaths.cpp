@@ -63,16 +63,22 @@ void scatter(int32_t *base, uint64_t pitch, uint64_t rows, uint64_t cols, const 
 
 bool loadRaw(const OnChipRefs &mem, isa::Buf buf, isa::DType dt, uint64_t addr, uint64_t pitch,
              uint64_t rows, uint64_t cols, uint64_t padRows, uint64_t padCols, bool reverse,
-             const uint8_t *src, uint64_t stride) {
+             const uint8_t *src, uint64_t stride, const int32_t *idx, uint64_t limit) {
   uint8_t *raw = rawElem(mem, buf, dt, /*store=*/false);
   if (!raw)
     return false;
+  // The indices never change under the copy (the overlay refuses a gather whose destination
+  // meets them), so checking them all first is checking each before its row.
+  if (idx)
+    for (uint64_t i = 0; i < rows; ++i)
+      if (idx[i] < 0 || uint64_t(idx[i]) >= limit)
+        return false;
   const size_t eb = elemBytes(buf);
   for (uint64_t r = 0; r < padRows; ++r)
     std::memset(raw + (addr + r * pitch) * eb, 0, (cols + padCols) * eb);
   for (uint64_t i = 0; i < rows; ++i) {
     uint8_t *row = raw + (addr + (padRows + (reverse ? rows - 1 - i : i)) * pitch) * eb;
-    copyBytes(row, src + i * stride, cols * eb);
+    copyBytes(row, src + (idx ? uint64_t(idx[i]) : i) * stride, cols * eb);
     if (padCols)
       std::memset(row + cols * eb, 0, padCols * eb);
   }

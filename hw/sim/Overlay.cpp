@@ -64,6 +64,8 @@ const char *overlayErrorName(OverlayError e) {
     return "dependency token left over at FINISH";
   case OverlayError::NoFinish:
     return "instruction stream ends without FINISH";
+  case OverlayError::IndexOutOfRange:
+    return "gather row index outside [0, limit)";
   }
   return "unknown error";
 }

@@ -3,7 +3,9 @@
 // One pipelined beat moves dmaLanes(buf, element bytes) elements: as many as the DDR port
 // delivers per cycle, at most one per bank of the destination memory (consecutive elements of
 // a row are in distinct banks under cyclic partitioning). Zero rows and columns of padding
-// take beats too.
+// take beats too. A gathering LOAD (an embedding lookup) first reads the row's index from vec,
+// one beat per row, and checks it against the table's `limit` before it forms the DDR address:
+// an invalid token id stops the overlay instead of reading outside the table.
 //
 //===----------------------------------------------------------------------------------------===//
 #include "Modules.h"
@@ -56,28 +58,39 @@ ExecResult loadExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
   const uint64_t padCols = fieldOf(in, fld::LOAD_pad_cols);
   const uint64_t off = fieldOf(in, fld::LOAD_ddr_off), stride = fieldOf(in, fld::LOAD_ddr_stride);
   const bool reverse = fieldOf(in, fld::LOAD_reverse);
+  const bool gather = fieldOf(in, fld::LOAD_gather);
+  const uint64_t idxAddr = fieldOf(in, fld::LOAD_idx_addr), limit = fieldOf(in, fld::LOAD_limit);
   if (bufField > 3 || dtField > 5)
     return execFail(OverlayError::BadField);
   const isa::Buf buf = static_cast<isa::Buf>(bufField);
   const isa::DType dt = static_cast<isa::DType>(dtField);
   if (!dmaTypeAllowed(buf, dt))
     return execFail(OverlayError::BadField);
+  // An empty table, or indices the gather itself would overwrite (ISA verifier rules).
+  if (gather && (limit == 0 || isa::gatherIndicesOverlapDestination(in)))
+    return execFail(OverlayError::BadField);
   const unsigned eb = isa::dtypeBytes(dt);
-  if (!buffer || !ddrRangeOk(*buffer, off, stride, rows, cols * eb))
+  // A gather may read any of the table's `limit` rows: the whole table must be in the buffer.
+  if (!buffer || !ddrRangeOk(*buffer, off, stride, isa::dmaDdrRows(in), cols * eb))
     return execFail(OverlayError::DmaOutOfRange);
   const uint64_t width = cols + padCols;
-  if (!regionOk(addr, pitch, padRows + rows, width, memSize(buf)))
+  if (!regionOk(addr, pitch, padRows + rows, width, memSize(buf)) ||
+      (gather && !regionOk(idxAddr, 0, 1, rows, kVecSize)))
     return execFail(OverlayError::OnChipOutOfRange);
 
   const uint8_t *base = ddr + buffer->base + off;
   const uint64_t lanes = dmaLanes(buf, eb), padLanes = memBanks(buf);
   const uint64_t padBeats = ceilDiv(width, padLanes), rowBeats = ceilDiv(width, lanes);
-  ExecResult r = execOk(padRows * padBeats + rows * rowBeats, uint64_t(cfg::kDdrLatencyCycles));
+  // A gather reads each row's index from vec in a beat of its own.
+  const uint64_t idxBeats = gather ? 1 : 0;
+  ExecResult r = execOk(padRows * padBeats + rows * (idxBeats + rowBeats),
+                        uint64_t(cfg::kDdrLatencyCycles));
   r.ddrBytes = rows * cols * eb;
   r.ddrPortCycles = dmaPortCycles(rows, cols * eb);
 #ifndef __SYNTHESIS__
   if (sim::fastPathsEnabled() &&
-      sim::loadRaw(mem, buf, dt, addr, pitch, rows, cols, padRows, padCols, reverse, base, stride))
+      sim::loadRaw(mem, buf, dt, addr, pitch, rows, cols, padRows, padCols, reverse, base, stride,
+                   gather ? mem.vec + idxAddr : 0, limit))
     return r;
 #endif
   for (uint64_t row = 0; row < padRows + rows; ++row) {
@@ -85,8 +98,16 @@ ExecResult loadExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
     const bool pad = row < padRows;
     const uint64_t i = row - padRows; // DDR row (when not padding)
     const uint64_t dst = addr + (pad ? row : padRows + (reverse ? rows - 1 - i : i)) * pitch;
+    uint64_t ddrRow = i;
+    if (!pad && gather) {
+      VIMQ_COUNT_ITERATION(Unit::Load);
+      const int32_t idx = mem.vec[idxAddr + i];
+      if (idx < 0 || uint64_t(idx) >= limit)
+        return execFail(OverlayError::IndexOutOfRange);
+      ddrRow = uint64_t(idx);
+    }
     // Not formed for a padding row: i wraps there, and so would the pointer (UB).
-    const uint8_t *src = pad ? base : base + i * stride;
+    const uint8_t *src = pad ? base : base + ddrRow * stride;
     const uint64_t perBeat = pad ? padLanes : lanes, beats = pad ? padBeats : rowBeats;
     for (uint64_t beat = 0; beat < beats; ++beat) {
 #pragma HLS LOOP_TRIPCOUNT min = 1 max = 4096

@@ -20,9 +20,11 @@ namespace hw {
 namespace sim {
 
 /// A DMA row as one memcpy when the DDR element's bytes are the on-chip element's bytes.
+/// `idx` (null unless gathering): DDR row i is row idx[i] of a table of `limit` rows; the hook
+/// declines (returns false) when an index is outside it, so that the loop reports the error.
 bool loadRaw(const OnChipRefs &mem, isa::Buf buf, isa::DType dt, uint64_t addr, uint64_t pitch,
              uint64_t rows, uint64_t cols, uint64_t padRows, uint64_t padCols, bool reverse,
-             const uint8_t *src, uint64_t stride);
+             const uint8_t *src, uint64_t stride, const int32_t *idx, uint64_t limit);
 bool storeRaw(const OnChipRefs &mem, isa::Buf buf, isa::DType dt, uint64_t addr, uint64_t pitch,
               uint64_t rows, uint64_t cols, bool reverse, uint8_t *dst, uint64_t stride);
 bool linearFast(const LinearParams &p, const LinearOperands<int32_t> &op);

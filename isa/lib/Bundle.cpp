@@ -25,6 +25,18 @@ StringRef bufferKindName(BufferKind k) {
   return "unknown";
 }
 
+StringRef hostFormatName(HostFormat h) {
+  switch (h) {
+  case HostFormat::raw:
+    return "raw";
+  case HostFormat::fixed:
+    return "fixed";
+  case HostFormat::index:
+    return "index";
+  }
+  return "unknown";
+}
+
 uint64_t IoDesc::numElements() const {
   uint64_t n = 1;
   for (int64_t d : shape)
@@ -132,8 +144,17 @@ Error validateIo(const Bundle &b) {
         return makeError("{0} '{1}': fixed-point host format needs an integer dtype and "
                          "frac <= 31",
                          what, io.name);
-      if (io.host != HostFormat::raw && io.host != HostFormat::fixed)
-        return makeError("{0} '{1}': unknown host format", what, io.name);
+      if (hostFormatName(io.host) == "unknown")
+        return makeError("{0} '{1}': unknown host format {2}", what, io.name,
+                         static_cast<unsigned>(io.host));
+      if (io.host == HostFormat::index &&
+          (!isInput || io.dtype != DType::i32 || io.frac != 0 || io.limit == 0))
+        return makeError("{0} '{1}': the index host format needs an input of dtype i32, frac 0 "
+                         "and a limit >= 1",
+                         what, io.name);
+      if (io.host != HostFormat::index && io.limit != 0)
+        return makeError("{0} '{1}': limit {2} is only meaningful for the index host format",
+                         what, io.name, io.limit);
       const BufferDesc *buf = b.findBuffer(io.buffer);
       BufferKind want = isInput ? BufferKind::input : BufferKind::output;
       if (!buf || buf->kind != want)

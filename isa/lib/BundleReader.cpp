@@ -171,6 +171,11 @@ Error readIo(ArrayRef<uint8_t> sec, Bundle &b) {
     io.dtype = static_cast<DType>(e[65]);
     io.host = static_cast<HostFormat>(e[66]);
     io.frac = e[67];
+    // Bytes 69..71 and the unused dims are reserved: zero, so that later versions can use them.
+    if (e[69] || e[70] || e[71] ||
+        !std::all_of(e + 88 + 8 * rank, e + kIoEntrySize, [](uint8_t v) { return v == 0; }))
+      return makeError("I/O '{0}': reserved bytes are not zero", io.name);
+    io.limit = readLE<uint32_t>(e + 76);
     io.buffer = readLE<uint32_t>(e + 72);
     io.offset = readLE<uint64_t>(e + 80);
     for (uint8_t d = 0; d < rank; ++d)

@@ -74,6 +74,7 @@ std::string ioSection(const Bundle &b) {
       s[at + 67] = static_cast<char>(io.frac);
       s[at + 68] = static_cast<char>(io.shape.size());
       writeLE<uint32_t>(s, at + 72, io.buffer);
+      writeLE<uint32_t>(s, at + 76, io.limit);
       writeLE<uint64_t>(s, at + 80, io.offset);
       for (size_t d = 0; d < io.shape.size(); ++d)
         writeLE<int64_t>(s, at + 88 + 8 * d, io.shape[d]);

@@ -276,7 +276,24 @@ Error Checker::checkDma(Opcode op) const {
   uint64_t padRows = isLoad ? u(fld::LOAD_pad_rows) : 0;
   uint64_t padCols = isLoad ? u(fld::LOAD_pad_cols) : 0;
   uint64_t pitch = u(isLoad ? fld::LOAD_pitch : fld::STORE_pitch);
-  return pitchCovers("pitch", pitch, u(rowsF) + padRows, u(colsF) + padCols);
+  if (Error e = pitchCovers("pitch", pitch, u(rowsF) + padRows, u(colsF) + padCols))
+    return e;
+  if (!isLoad)
+    return Error::success();
+  // Gather operands mean nothing without gather; zero keeps the encoding unambiguous.
+  if (!u(fld::LOAD_gather)) {
+    if (u(fld::LOAD_idx_addr) || u(fld::LOAD_limit))
+      return makeError("idx_addr = {0} and limit = {1} are gather operands: they must be 0 "
+                       "without gather",
+                       u(fld::LOAD_idx_addr), u(fld::LOAD_limit));
+    return Error::success();
+  }
+  if (Error e = positive("limit (the table's rows)", fld::LOAD_limit))
+    return e;
+  if (gatherIndicesOverlapDestination(in))
+    return makeError("the row indices vec[{0}, {1}) overlap the rows the gather writes",
+                     u(fld::LOAD_idx_addr), u(fld::LOAD_idx_addr) + u(rowsF));
+  return Error::success();
 }
 
 Error Checker::checkLinear() const {
@@ -434,7 +451,8 @@ std::optional<DdrRange> ddrRange(const Instr &in) {
   if (op != Opcode::LOAD && op != Opcode::STORE)
     return std::nullopt;
   bool isLoad = op == Opcode::LOAD;
-  uint64_t rows = getBits(in, isLoad ? fld::LOAD_rows : fld::STORE_rows);
+  // A gathering LOAD may read any row of its table: the range covers all `limit` rows.
+  uint64_t rows = dmaDdrRows(in);
   uint64_t cols = getBits(in, isLoad ? fld::LOAD_cols : fld::STORE_cols);
   if (rows == 0 || cols == 0)
     return std::nullopt;

@@ -201,7 +201,7 @@ Error ProgramParser::io(bool isInput, ArrayRef<StringRef> args) {
   desc.name = args[0].str();
   for (StringRef kv : args.drop_front()) {
     auto [key, value] = kv.split('=');
-    if (key == "buf" || key == "off" || key == "frac") {
+    if (key == "buf" || key == "off" || key == "frac" || key == "limit") {
       Expected<uint64_t> v = parseUnsigned(value, key);
       if (!v)
         return v.takeError();
@@ -209,6 +209,10 @@ Error ProgramParser::io(bool isInput, ArrayRef<StringRef> args) {
         desc.buffer = static_cast<uint32_t>(std::min<uint64_t>(*v, UINT32_MAX));
       else if (key == "off")
         desc.offset = *v;
+      else if (key == "limit" && *v > UINT32_MAX)
+        return makeError("limit {0} exceeds the 32-bit field", *v);
+      else if (key == "limit")
+        desc.limit = static_cast<uint32_t>(*v);
       else if (*v > 31)
         return makeError("frac {0} exceeds 31", *v);
       else
@@ -219,9 +223,14 @@ Error ProgramParser::io(bool isInput, ArrayRef<StringRef> args) {
         return makeError("'{0}' is not a dtype", value);
       desc.dtype = static_cast<DType>(*v);
     } else if (key == "host") {
-      if (value != "raw" && value != "fixed")
-        return makeError("host must be raw or fixed, got '{0}'", value);
-      desc.host = value == "raw" ? HostFormat::raw : HostFormat::fixed;
+      if (value == "raw")
+        desc.host = HostFormat::raw;
+      else if (value == "fixed")
+        desc.host = HostFormat::fixed;
+      else if (value == "index")
+        desc.host = HostFormat::index;
+      else
+        return makeError("host must be raw, fixed or index, got '{0}'", value);
     } else if (key == "shape") {
       // An empty value is a scalar (rank 0), as the disassembler prints it.
       SmallVector<StringRef, 4> dims;
@@ -234,7 +243,7 @@ Error ProgramParser::io(bool isInput, ArrayRef<StringRef> args) {
         desc.shape.push_back(static_cast<int64_t>(std::min<uint64_t>(*v, INT64_MAX)));
       }
     } else {
-      return makeError("unknown key '{0}' (buf, off, dtype, shape, host, frac)", key);
+      return makeError("unknown key '{0}' (buf, off, dtype, shape, host, frac, limit)", key);
     }
   }
   (isInput ? b.inputs : b.outputs).push_back(std::move(desc));
@@ -248,9 +257,11 @@ void printIo(raw_ostream &os, const IoDesc &io, bool isInput) {
   ListSeparator sep("x");
   for (int64_t d : io.shape)
     os << sep << d;
-  os << " host=" << (io.host == HostFormat::raw ? "raw" : "fixed");
+  os << " host=" << hostFormatName(io.host);
   if (io.frac)
     os << " frac=" << unsigned(io.frac);
+  if (io.limit)
+    os << " limit=" << io.limit;
   os << '\n';
 }
 

@@ -41,6 +41,8 @@ void printIo(raw_ostream &os, const IoDesc &io, StringRef dir) {
   os << formatv("]  buffer {0} +{1}", io.buffer, io.offset);
   if (io.host == HostFormat::fixed)
     os << formatv("  host f32, {0} fraction bits", unsigned(io.frac));
+  else if (io.host == HostFormat::index)
+    os << formatv("  host i64|i32 ids in [0, {0})", io.limit);
   os << '\n';
 }
 } // namespace

@@ -45,9 +45,72 @@ int64_t loadInt(isa::DType t, const uint8_t *src) {
   return static_cast<int64_t>(v);
 }
 
+/// "[1, 36]": the multi-index of element `flat` of a C-order tensor of `shape`.
+std::string positionOf(ArrayRef<int64_t> shape, uint64_t flat) {
+  SmallVector<int64_t, 4> pos(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    pos[d] = int64_t(flat % uint64_t(shape[d]));
+    flat /= uint64_t(shape[d]);
+  }
+  return shapeStr(pos);
+}
+
+/// Token ids (i64 or i32) to int32, each checked against [0, limit): the overlay's gathering
+/// LOAD refuses an id outside the table too, but the host names the input and the position.
+Expected<std::vector<uint8_t>> indicesToDevice(const isa::IoDesc &io, const Tensor &t) {
+  std::vector<uint8_t> out(io.numBytes());
+  for (uint64_t i = 0; i < io.numElements(); ++i) {
+    const int64_t id = t.dtype() == DType::I64 ? t.data<int64_t>()[i] : t.data<int32_t>()[i];
+    if (id < 0 || id >= int64_t(io.limit))
+      return makeError("input '{0}': id {1} at position {2} is outside [0, {3})", io.name, id,
+                       positionOf(io.shape, i), io.limit);
+    storeInt(io.dtype, id, out.data() + i * isa::dtypeBytes(io.dtype));
+  }
+  return out;
+}
+
 } // namespace
 
+DType hostDType(const isa::IoDesc &io) {
+  if (io.host == isa::HostFormat::fixed)
+    return DType::F32;
+  if (io.host == isa::HostFormat::index)
+    return DType::I64;
+  switch (io.dtype) {
+  case isa::DType::i8:
+    return DType::I8;
+  case isa::DType::u8:
+    return DType::U8;
+  case isa::DType::i16:
+    return DType::I16;
+  case isa::DType::i32:
+    return DType::I32;
+  case isa::DType::f32:
+    return DType::F32;
+  case isa::DType::f16:
+    return DType::F16;
+  }
+  return DType::U8;
+}
+
+std::string hostTypeName(const isa::IoDesc &io) {
+  if (io.host == isa::HostFormat::index)
+    return "i64|i32";
+  return dtypeName(hostDType(io)).str();
+}
+
+bool acceptsHostDType(const isa::IoDesc &io, DType t) {
+  if (io.host == isa::HostFormat::index)
+    return t == DType::I64 || t == DType::I32;
+  return t == hostDType(io);
+}
+
 Expected<std::vector<uint8_t>> toDevice(const isa::IoDesc &io, const Tensor &t) {
+  if (!acceptsHostDType(io, t.dtype()) || t.numel() != int64_t(io.numElements()))
+    return makeError("input '{0}': expected {1} {2}, got {3} {4}", io.name, hostTypeName(io),
+                     shapeStr(io.shape), dtypeName(t.dtype()), shapeStr(t.shape()));
+  if (io.host == isa::HostFormat::index)
+    return indicesToDevice(io, t);
   std::vector<uint8_t> out(io.numBytes());
   if (io.host == isa::HostFormat::raw) {
     std::memcpy(out.data(), t.raw(), out.size());

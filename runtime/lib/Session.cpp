@@ -34,26 +34,6 @@ DdrImage layoutBuffers(const isa::Bundle &b) {
 
 Expected<isa::Bundle> openBundle(StringRef path) { return isa::readBundleFile(path); }
 
-DType hostDType(const isa::IoDesc &io) {
-  if (io.host == isa::HostFormat::fixed)
-    return DType::F32;
-  switch (io.dtype) {
-  case isa::DType::i8:
-    return DType::I8;
-  case isa::DType::u8:
-    return DType::U8;
-  case isa::DType::i16:
-    return DType::I16;
-  case isa::DType::i32:
-    return DType::I32;
-  case isa::DType::f32:
-    return DType::F32;
-  case isa::DType::f16:
-    return DType::F16;
-  }
-  return DType::U8;
-}
-
 Expected<Session> Session::create(const isa::Bundle &bundle, Device &device) {
   if (device.fingerprint() != bundle.fingerprint)
     return makeError("fingerprint mismatch: the bundle was compiled for target '{0}' "
@@ -75,12 +55,17 @@ Expected<Session> Session::create(const isa::Bundle &bundle, Device &device) {
   return s;
 }
 
-/// "image (f32 [1, 3, 224, 224]), ..." : what a user must pass.
+/// "image (f32 [1, 3, 224, 224]), input_ids (i64|i32 [2, 37], ids < 50288), ..." : what a
+/// user must pass.
 static std::string expectedInputs(const isa::Bundle &b) {
   std::string list;
-  for (const isa::IoDesc &io : b.inputs)
-    list += (list.empty() ? "" : ", ") + io.name + " (" + dtypeName(hostDType(io)).str() + " " +
-            shapeStr(io.shape) + ")";
+  for (const isa::IoDesc &io : b.inputs) {
+    list += (list.empty() ? "" : ", ") + io.name + " (" + hostTypeName(io) + " " +
+            shapeStr(io.shape);
+    if (io.host == isa::HostFormat::index)
+      list += ", ids < " + std::to_string(io.limit);
+    list += ")";
+  }
   return list;
 }
 
@@ -107,10 +92,9 @@ Expected<TensorMap> Session::run(const TensorMap &inputs) {
       return makeError("input '{0}' is missing; the bundle's inputs are {1}", io.name,
                        expectedInputs(b));
     const Tensor &t = it->second;
-    if (t.dtype() != hostDType(io) || t.shape() != ArrayRef<int64_t>(io.shape))
-      return makeError("input '{0}': expected {1} {2}, got {3} {4}", io.name,
-                       dtypeName(hostDType(io)), shapeStr(io.shape), dtypeName(t.dtype()),
-                       shapeStr(t.shape()));
+    if (!acceptsHostDType(io, t.dtype()) || t.shape() != ArrayRef<int64_t>(io.shape))
+      return makeError("input '{0}': expected {1} {2}, got {3} {4}", io.name, hostTypeName(io),
+                       shapeStr(io.shape), dtypeName(t.dtype()), shapeStr(t.shape()));
     Expected<std::vector<uint8_t>> bytes = toDevice(io, t);
     if (!bytes)
       return bytes.takeError();

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 
 using namespace vimq::isa;
@@ -211,6 +212,77 @@ TEST(Bundle, ScalarIoRoundTrips) {
   std::string text = disassembleProgram(b);
   EXPECT_NE(text.find("shape= host=fixed"), std::string::npos) << text;
   EXPECT_EQ(bytesOf(assembled(text)), bytesOf(b));
+}
+
+/// A token-id input and a gathering LOAD of an i16 table of 10 rows through it.
+const char *kGatherProgram = R"(
+.target zcu102
+.fingerprint 0x1122334455667788
+.buffer 0 weights 160
+.buffer 1 input 64
+.buffer 2 output 256
+.input ids buf=1 off=0 dtype=i32 shape=2x4 host=index limit=10
+.output y buf=2 off=0 dtype=i32 shape=8x8
+LOAD buf=vec, dtype=i32, addr=100, pitch=8, rows=1, cols=8, ddr_buf=1, ddr_stride=32
+LOAD buf=vec, dtype=i16, gather=1, pitch=8, rows=8, cols=8, ddr_buf=0, ddr_stride=16, idx_addr=100, limit=10 ; push=store
+STORE buf=vec, dtype=i32, pitch=8, rows=8, cols=8, ddr_buf=2, ddr_stride=32 ; pop=load
+FINISH
+)";
+
+TEST(Bundle, IndexInputAndGatherRoundTrip) {
+  Bundle b = assembled(kGatherProgram);
+  std::vector<uint8_t> bytes = bytesOf(b);
+  EXPECT_EQ(le32(bytes, 8), kBundleFormatVersion);
+  EXPECT_EQ(kBundleFormatVersion, 2u);
+  llvm::Expected<Bundle> back = parseBundle(bytes, "b.vimq");
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  ASSERT_EQ(back->inputs.size(), 1u);
+  EXPECT_EQ(back->inputs[0].host, HostFormat::index);
+  EXPECT_EQ(back->inputs[0].limit, 10u);
+  EXPECT_EQ(back->code, b.code);
+  // The limit is at byte 76 of the I/O entry (docs/bundle.md).
+  EXPECT_EQ(le32(bytes, sectionOffset(bytes, 4) + 8 + 76), 10u);
+  std::string text = disassembleProgram(*back);
+  EXPECT_NE(text.find("host=index limit=10"), std::string::npos) << text;
+  EXPECT_EQ(bytesOf(assembled(text)), bytes);
+}
+
+TEST(Bundle, IndexInputsAreStrict) {
+  auto err = [](std::string prog, const char *from, const char *to) {
+    prog.replace(prog.find(from), std::strlen(from), to);
+    llvm::Expected<Bundle> b = assembleProgram(prog, "p.s");
+    return b ? std::string("ok") : llvm::toString(b.takeError());
+  };
+  const char *kNeeds = "p.s: input 'ids': the index host format needs an input of dtype i32, "
+                       "frac 0 and a limit >= 1";
+  EXPECT_EQ(err(kGatherProgram, "limit=10\n", "\n"), kNeeds);
+  EXPECT_EQ(err(kGatherProgram, "dtype=i32 shape=2x4", "dtype=i16 shape=2x4"), kNeeds);
+  EXPECT_EQ(err(kGatherProgram, "host=index limit=10", "host=index frac=3 limit=10"), kNeeds);
+  EXPECT_EQ(err(kGatherProgram, "host=index limit=10", "host=raw limit=10"),
+            "p.s: input 'ids': limit 10 is only meaningful for the index host format");
+  EXPECT_EQ(err(kGatherProgram, "shape=8x8", "shape=8x8 host=index limit=3"),
+            "p.s: output 'y': the index host format needs an input of dtype i32, frac 0 and a "
+            "limit >= 1");
+  EXPECT_NE(err(kGatherProgram, "host=index limit=10", "host=index limit=4294967296")
+                .find("limit 4294967296 exceeds the 32-bit field"),
+            std::string::npos);
+  // The static range check covers the whole table: 11 rows of 16 bytes exceed 160 bytes.
+  EXPECT_EQ(err(kGatherProgram, "idx_addr=100, limit=10", "idx_addr=100, limit=11"),
+            "p.s: instruction 1 (LOAD): DDR bytes [0, 176) lie outside buffer 0 (160 bytes)");
+
+  // Through patched bytes: an unknown host format, and reserved bytes of an I/O entry.
+  std::vector<uint8_t> v = bytesOf(assembled(kGatherProgram));
+  const size_t io = sectionOffset(v, 4) + 8;
+  std::vector<uint8_t> host = v;
+  host[io + 66] = 3;
+  rechecksum(host);
+  EXPECT_EQ(parseError(host), "b.vimq: input 'ids': unknown host format 3");
+  for (size_t at : {size_t(70), size_t(88 + 2 * 8), size_t(159)}) {
+    std::vector<uint8_t> reserved = v;
+    reserved[io + at] = 1;
+    rechecksum(reserved);
+    EXPECT_EQ(parseError(reserved), "b.vimq: I/O 'ids': reserved bytes are not zero") << at;
+  }
 }
 
 // Found by fuzzing (issue 13): a `.bytes` far into a huge buffer allocated every byte before it.

@@ -2,6 +2,7 @@
 
 #include "RandomInstr.h"
 
+#include "vimq/isa/Asm.h"
 #include "vimq/isa/Checksum.h"
 #include "vimq/isa/IsaDoc.h"
 
@@ -100,8 +101,8 @@ TEST(Isa, VerifyRejects) {
   EXPECT_EQ(errorText(verify(unknown, 3)), "instruction 3: unknown opcode 42");
 
   Instr reserved = validLoad();
-  setBits(reserved, Field{31, 1}, 1);
-  EXPECT_EQ(errorText(verify(reserved, 0)), "instruction 0 (LOAD): reserved bit 31 is set");
+  setBits(reserved, Field{250, 1}, 1); // past LOAD's last field (limit, bits 210..241)
+  EXPECT_EQ(errorText(verify(reserved, 0)), "instruction 0 (LOAD): reserved bit 250 is set");
 
   Instr badEnum = validLoad();
   setBits(badEnum, fld::LOAD_dtype, 7);
@@ -158,6 +159,69 @@ TEST(Isa, DdrRangeOfLoad) {
   EXPECT_EQ(r->begin, 0u);
   EXPECT_EQ(r->end, 3u * 32 + 8 * 4); // last row starts at 96 and holds 8 int32
   EXPECT_FALSE(r->write);
+}
+
+/// validLoad() as a gather of its 4 rows from a table of 50 rows, indices at vec[1000, 1004).
+Instr validGather() {
+  Instr in = validLoad();
+  setBits(in, fld::LOAD_gather, 1);
+  setBits(in, fld::LOAD_idx_addr, 1000);
+  setBits(in, fld::LOAD_limit, 50);
+  return in;
+}
+
+TEST(Isa, GatherRoundTripsThroughText) {
+  Instr in = validGather();
+  EXPECT_EQ(errorText(verify(in, 0)), "");
+  const std::string text = printInstr(in, /*allFields=*/false);
+  EXPECT_NE(text.find("gather=1"), std::string::npos) << text;
+  EXPECT_NE(text.find("idx_addr=1000"), std::string::npos) << text;
+  EXPECT_NE(text.find("limit=50"), std::string::npos) << text;
+  llvm::Expected<Instr> back = parseInstr(text);
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(*back, in);
+  EXPECT_TRUE(isGatherLoad(in));
+  EXPECT_FALSE(isGatherLoad(validLoad()));
+}
+
+TEST(Isa, VerifyRejectsBadGathers) {
+  Instr noLimit = validGather();
+  setBits(noLimit, fld::LOAD_limit, 0);
+  EXPECT_EQ(errorText(verify(noLimit, 5)),
+            "instruction 5 (LOAD): limit (the table's rows) must be > 0");
+
+  // Gather operands without gather: the row indices would be ignored.
+  Instr idxOnly = validLoad();
+  setBits(idxOnly, fld::LOAD_idx_addr, 1000);
+  EXPECT_EQ(errorText(verify(idxOnly, 0)),
+            "instruction 0 (LOAD): idx_addr = 1000 and limit = 0 are gather operands: they must "
+            "be 0 without gather");
+  Instr limitOnly = validLoad();
+  setBits(limitOnly, fld::LOAD_limit, 50);
+  EXPECT_NE(errorText(verify(limitOnly, 0)), "");
+
+  // The indices inside the rows the gather writes (rows [0, 4) at pitch 8: vec[0, 32)).
+  Instr overlap = validGather();
+  setBits(overlap, fld::LOAD_idx_addr, 30);
+  EXPECT_EQ(errorText(verify(overlap, 0)),
+            "instruction 0 (LOAD): the row indices vec[30, 34) overlap the rows the gather "
+            "writes");
+  setBits(overlap, fld::LOAD_idx_addr, 32); // just past the last row
+  EXPECT_EQ(errorText(verify(overlap, 0)), "");
+  // Into another buffer, the index words cannot collide with the rows.
+  setBits(overlap, fld::LOAD_buf, unsigned(Buf::state));
+  setBits(overlap, fld::LOAD_idx_addr, 0);
+  EXPECT_EQ(errorText(verify(overlap, 0)), "");
+}
+
+TEST(Isa, DdrRangeOfGatherCoversTheTable) {
+  // Any of the 50 table rows may be read, whatever the 4 indices are.
+  std::optional<DdrRange> r = ddrRange(validGather());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->begin, 0u);
+  EXPECT_EQ(r->end, 49u * 32 + 8 * 4);
+  EXPECT_EQ(dmaDdrRows(validGather()), 50u);
+  EXPECT_EQ(dmaDdrRows(validLoad()), 4u);
 }
 
 TEST(Checksum, Crc32CheckValue) {

@@ -174,6 +174,93 @@ TEST(Runtime, InputErrors) {
             "input 'x': element 5 is not finite");
 }
 
+// Token ids (host format `index`, limit 10) select rows of an i16 table of 10 x 4 with a
+// gathering LOAD; the table's row r holds r*100 - 500 + c (negative values: sign extension).
+const char *kEmbeddingProgram = R"(
+.buffer 0 weights 80
+.buffer 1 input 64
+.buffer 2 output 96
+.input ids buf=1 off=0 dtype=i32 shape=2x3 host=index limit=10
+.output y buf=2 off=0 dtype=i32 shape=2x3x4
+LOAD buf=vec, dtype=i32, addr=500, pitch=6, rows=1, cols=6, ddr_buf=1, ddr_stride=24
+LOAD buf=vec, dtype=i16, gather=1, pitch=4, rows=6, cols=4, ddr_buf=0, ddr_stride=8, idx_addr=500, limit=10 ; push=store
+STORE buf=vec, dtype=i32, pitch=4, rows=6, cols=4, ddr_buf=2, ddr_stride=16 ; pop=load
+FINISH
+)";
+
+isa::Bundle embeddingBundle(const rt::Device &dev) {
+  isa::Bundle b = assemble(kEmbeddingProgram, dev);
+  std::vector<uint8_t> &table = b.buffers[0].init;
+  table.resize(80);
+  for (int r = 0; r < 10; ++r)
+    for (int c = 0; c < 4; ++c) {
+      const uint16_t v = uint16_t(int16_t(r * 100 - 500 + c));
+      table[size_t((r * 4 + c) * 2)] = uint8_t(v);
+      table[size_t((r * 4 + c) * 2 + 1)] = uint8_t(v >> 8);
+    }
+  return b;
+}
+
+TEST(Runtime, TokenIdsAsInt64OrInt32) {
+  std::unique_ptr<rt::Device> dev = sim();
+  isa::Bundle b = embeddingBundle(*dev);
+  llvm::Expected<rt::Session> s = rt::Session::create(b, *dev);
+  ASSERT_TRUE(bool(s)) << llvm::toString(s.takeError());
+  const std::vector<int64_t> ids = {9, 0, 3, 3, 7, 1};
+  std::vector<int32_t> want;
+  for (int64_t id : ids)
+    for (int c = 0; c < 4; ++c)
+      want.push_back(int32_t(id * 100 - 500 + c));
+  llvm::Expected<rt::TensorMap> o64 = s->run({{"ids", Tensor::fromVector<int64_t>({2, 3}, ids)}});
+  ASSERT_TRUE(bool(o64)) << llvm::toString(o64.takeError());
+  EXPECT_EQ(o64->at("y").values<int32_t>(), llvm::ArrayRef<int32_t>(want));
+  const std::vector<int32_t> ids32(ids.begin(), ids.end());
+  llvm::Expected<rt::TensorMap> o32 =
+      s->run({{"ids", Tensor::fromVector<int32_t>({2, 3}, ids32)}});
+  ASSERT_TRUE(bool(o32)) << llvm::toString(o32.takeError());
+  EXPECT_EQ(o32->at("y").values<int32_t>(), llvm::ArrayRef<int32_t>(want));
+}
+
+TEST(Runtime, TokenIdErrorsNameInputAndPosition) {
+  std::unique_ptr<rt::Device> dev = sim();
+  isa::Bundle b = embeddingBundle(*dev);
+  llvm::Expected<rt::Session> s = rt::Session::create(b, *dev);
+  ASSERT_TRUE(bool(s));
+  auto run = [&](std::vector<int64_t> ids) {
+    llvm::Expected<rt::TensorMap> out =
+        s->run({{"ids", Tensor::fromVector<int64_t>({2, 3}, ids)}});
+    return out ? std::string("ok") : errorText(out.takeError());
+  };
+  EXPECT_EQ(run({0, 1, 2, 3, 4, 10}), "input 'ids': id 10 at position [1, 2] is outside [0, 10)");
+  EXPECT_EQ(run({0, -1, 2, 3, 4, 5}), "input 'ids': id -1 at position [0, 1] is outside [0, 10)");
+  // Not truncated to int32 first: 2^32 + 1 is not id 1.
+  EXPECT_EQ(run({4294967297, 1, 2, 3, 4, 5}),
+            "input 'ids': id 4294967297 at position [0, 0] is outside [0, 10)");
+  EXPECT_EQ(run({0, 1, 2, 3, 4, 9}), "ok");
+  // The listing of expected inputs names both host types and the limit.
+  EXPECT_EQ(errorText(s->run({}).takeError()),
+            "input 'ids' is missing; the bundle's inputs are ids (i64|i32 [2, 3], ids < 10)");
+  EXPECT_EQ(errorText(s->run({{"ids", Tensor(DType::F32, {2, 3})}}).takeError()),
+            "input 'ids': expected i64|i32 [2, 3], got f32 [2, 3]");
+}
+
+TEST(Runtime, OverlayRefusesAnIdOutsideTheTable) {
+  // A raw i32 input lets an invalid id reach the overlay: the gathering LOAD stops it.
+  std::unique_ptr<rt::Device> dev = sim();
+  std::string prog = kEmbeddingProgram;
+  prog.replace(prog.find("host=index limit=10"), 19, "host=raw");
+  isa::Bundle b = embeddingBundle(*dev);
+  isa::Bundle raw = assemble(prog, *dev);
+  raw.buffers[0].init = b.buffers[0].init;
+  llvm::Expected<rt::Session> s = rt::Session::create(raw, *dev);
+  ASSERT_TRUE(bool(s));
+  llvm::Expected<rt::TensorMap> out =
+      s->run({{"ids", Tensor::fromVector<int32_t>({2, 3}, {0, 1, 2, 3, 10, 5})}});
+  ASSERT_FALSE(bool(out));
+  EXPECT_EQ(errorText(out.takeError()),
+            "sim: instruction 1 (LOAD): gather row index outside [0, limit)");
+}
+
 TEST(Runtime, TokenDeadlockIsReported) {
   std::unique_ptr<rt::Device> dev = sim();
   // STORE waits for a token LOAD never pushes, and LOAD waits for one STORE never pushes.

@@ -61,7 +61,7 @@ TEST_F(Tools, AssembleDumpRun) {
   ASSERT_EQ(run(std::string(VIMQ_AS) + " " + path("p.s") + " -o " + path("p.vimq")), 0) << log;
   ASSERT_EQ(run(std::string(VIMQ_OBJDUMP) + " " + path("p.vimq")), 0) << log;
   EXPECT_NE(log.find("target       zcu102"), std::string::npos) << log;
-  EXPECT_NE(log.find("0: LOAD buf=vec, dtype=i32, reverse=1, addr=0, pitch=8"), std::string::npos)
+  EXPECT_NE(log.find("0: LOAD buf=vec, dtype=i32, reverse=1, gather=0, addr=0, pitch=8"), std::string::npos)
       << log;
   EXPECT_NE(log.find("; push=store"), std::string::npos);
 
@@ -97,6 +97,63 @@ TEST_F(Tools, FailuresWriteNothing) {
 
   EXPECT_NE(run(std::string(VIMQ_RUN) + " " + path("p.s") + " --output " + path("out")), 0);
   EXPECT_NE(log.find("bad magic"), std::string::npos) << log;
+}
+
+// Token ids (int64 or int32 .npy) through a gathering LOAD of an i16 table given by `.init`.
+TEST_F(Tools, TokenIdsFromInt64AndInt32Npy) {
+  std::vector<int16_t> table(5 * 3);
+  for (int i = 0; i < 15; ++i)
+    table[size_t(i)] = int16_t(-1000 * i);
+  ASSERT_FALSE(bool(writeNpy(path("table.npy"), Tensor::fromVector<int16_t>({5, 3}, table))));
+  write("e.s", R"(.target zcu102
+.buffer 0 weights 30
+.init 0 0 table.npy
+.buffer 1 input 16
+.buffer 2 output 48
+.input ids buf=1 off=0 dtype=i32 shape=1x4 host=index limit=5
+.output y buf=2 off=0 dtype=i32 shape=1x4x3
+LOAD buf=vec, dtype=i32, addr=100, pitch=4, rows=1, cols=4, ddr_buf=1, ddr_stride=16
+LOAD buf=vec, dtype=i16, gather=1, pitch=3, rows=4, cols=3, ddr_buf=0, ddr_stride=6, idx_addr=100, limit=5 ; push=store
+STORE buf=vec, dtype=i32, pitch=3, rows=4, cols=3, ddr_buf=2, ddr_stride=12 ; pop=load
+FINISH
+)");
+  ASSERT_EQ(run(std::string(VIMQ_AS) + " " + path("e.s") + " -o " + path("e.vimq")), 0) << log;
+  ASSERT_EQ(run(std::string(VIMQ_OBJDUMP) + " " + path("e.vimq")), 0) << log;
+  EXPECT_NE(log.find("host i64|i32 ids in [0, 5)"), std::string::npos) << log;
+  EXPECT_NE(log.find("gather=1"), std::string::npos) << log;
+
+  const std::vector<int64_t> ids = {4, 0, 2, 4};
+  ASSERT_FALSE(bool(writeNpy(path("i64.npy"), Tensor::fromVector<int64_t>({1, 4}, ids))));
+  ASSERT_FALSE(bool(writeNpy(path("i32.npy"),
+                             Tensor::fromVector<int32_t>({1, 4}, {4, 0, 2, 4}))));
+  std::vector<int32_t> want;
+  for (int64_t id : ids)
+    for (int c = 0; c < 3; ++c)
+      want.push_back(table[size_t(id * 3 + c)]);
+  for (const char *npy : {"i64", "i32"}) {
+    const std::string out = std::string("out-") + npy;
+    ASSERT_EQ(run(std::string(VIMQ_RUN) + " " + path("e.vimq") + " --input ids=" +
+                  path(std::string(npy) + ".npy") + " --output " + path(out)),
+              0)
+        << log;
+    llvm::Expected<Tensor> y = readNpy(path(out + "/y.npy"));
+    ASSERT_TRUE(bool(y)) << llvm::toString(y.takeError());
+    EXPECT_EQ(y->values<int32_t>(), llvm::ArrayRef<int32_t>(want)) << npy;
+  }
+
+  ASSERT_FALSE(bool(writeNpy(path("bad.npy"), Tensor::fromVector<int64_t>({1, 4}, {0, 1, 5, 2}))));
+  EXPECT_NE(run(std::string(VIMQ_RUN) + " " + path("e.vimq") + " --input ids=" +
+                path("bad.npy") + " --output " + path("bad")),
+            0);
+  EXPECT_NE(log.find("vimq-run: error: " + path("e.vimq") +
+                     ": input 'ids': id 5 at position [0, 2] is outside [0, 5)"),
+            std::string::npos)
+      << log;
+  EXPECT_FALSE(exists("bad"));
+  // The expected inputs are listed when one is missing.
+  EXPECT_NE(run(std::string(VIMQ_RUN) + " " + path("e.vimq") + " --output " + path("none")), 0);
+  EXPECT_NE(log.find("the bundle's inputs are ids (i64|i32 [1, 4], ids < 5)"), std::string::npos)
+      << log;
 }
 
 TEST_F(Tools, RepeatRunsAndReportsTheMean) {

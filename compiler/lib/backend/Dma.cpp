@@ -3,11 +3,15 @@
 
 #include "InstrBuilder.h"
 
+#include "vimq/support/Error.h"
+
 using namespace vimq;
 using namespace vimq::backend;
 
+/// The DDR bytes a DMA may touch; a gather may read any row of its table.
 static Region ddrBlock(const Dma &d) {
-  uint64_t bytes = uint64_t((d.rows - 1) * d.stride + d.cols * isa::dtypeBytes(d.dtype));
+  const int64_t rows = d.limit > 0 ? d.limit : d.rows;
+  uint64_t bytes = uint64_t((rows - 1) * d.stride + d.cols * isa::dtypeBytes(d.dtype));
   return Region::ddr(d.ddr.buffer, d.ddr.offset, bytes);
 }
 
@@ -47,14 +51,26 @@ llvm::Error emitDma(Program &prog, llvm::StringRef origin, const Dma &d, const D
       .set(f.ddrBuf, d.ddr.buffer)
       .set(f.ddrOff, int64_t(d.ddr.offset))
       .set(f.ddrStride, d.stride);
+  const bool gather = d.limit > 0;
+  if (gather) {
+    if (f.opcode != isa::Opcode::LOAD)
+      return makeError("{0}: internal error: a STORE cannot gather", origin);
+    b.set(fld::LOAD_gather, 1).set(fld::LOAD_idx_addr, d.idxAddr).set(fld::LOAD_limit, d.limit);
+  }
   auto in = b.take(origin);
   if (!in)
     return in.takeError();
   Region chip = onChipBlock(d.buf, d.addr, d.pitch, d.rows, d.cols), ddr = ddrBlock(d);
-  if (f.opcode == isa::Opcode::LOAD)
-    prog.append(*in, {ddr}, {chip}, origin);
-  else
+  if (f.opcode == isa::Opcode::STORE) {
     prog.append(*in, {chip}, {ddr}, origin);
+  } else if (gather) {
+    // The indices are read from vec: whatever wrote them must complete first (a token when
+    // another module did).
+    Region idx = Region::onChip(isa::Buf::vec, uint64_t(d.idxAddr), uint64_t(d.rows));
+    prog.append(*in, {ddr, idx}, {chip}, origin);
+  } else {
+    prog.append(*in, {ddr}, {chip}, origin);
+  }
   return llvm::Error::success();
 }
 

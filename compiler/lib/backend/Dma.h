@@ -14,7 +14,9 @@ struct DdrRef {
 DdrRef ddrRef(const DdrPlan &plan, unsigned tensor);
 
 /// A 2-D DMA between DDR and an on-chip buffer: `rows` rows of `cols` elements, on-chip rows at
-/// `addr + r*pitch`, DDR rows at `ref.offset + r*stride` bytes.
+/// `addr + r*pitch`, DDR rows at `ref.offset + r*stride` bytes. A gathering LOAD (`limit` > 0)
+/// reads DDR row idx[r] of a table of `limit` rows instead, idx the `rows` int32 at vec
+/// address `idxAddr`.
 struct Dma {
   isa::Buf buf = isa::Buf::vec;
   isa::DType dtype = isa::DType::i32;
@@ -22,6 +24,7 @@ struct Dma {
   DdrRef ddr{0, 0};
   int64_t stride = 0;
   bool reverse = false;
+  int64_t idxAddr = 0, limit = 0;
 };
 
 llvm::Error emitLoad(Program &prog, llvm::StringRef origin, const Dma &d);

@@ -82,5 +82,6 @@ llvm::Error lowerSelectiveScan(LowerCtx &c, const ir::Op &op);
 /// q.SSDScan: head tiles of whole heads (whole groups, or heads inside one group) x token tiles.
 llvm::Error lowerSSDScan(LowerCtx &c, const ir::Op &op);
 llvm::Error lowerPatchGather(LowerCtx &c, const ir::Op &op);
+llvm::Error lowerEmbedding(LowerCtx &c, const ir::Op &op);
 
 } // namespace vimq::backend

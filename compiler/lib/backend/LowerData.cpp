@@ -17,26 +17,27 @@ using namespace vimq::backend;
 namespace {
 
 /// Copies `rows` rows of `cols` int32 from src (row stride srcStride bytes) to dst; with
-/// `reverse`, destination row i receives source row rows-1-i.
+/// `reverse`, destination row i receives source row rows-1-i. Rows wider than half of vec
+/// (an embedding of a small target) go in column blocks.
 llvm::Error copyRows(LowerCtx &c, llvm::StringRef origin, DdrRef src, int64_t srcStride,
                      DdrRef dst, int64_t dstStride, int64_t rows, int64_t cols, bool reverse,
                      TileInfo &info) {
-  const int64_t mt = std::min(rows, c.vecHalf() / cols);
-  if (mt < 1)
-    return makeError("{0}: a row of {1} channels does not fit half of the vector buffer of "
-                     "target {2}",
-                     origin, cols, c.target.name());
+  const int64_t ct = std::min(cols, c.vecHalf());
+  const int64_t mt = std::min(rows, c.vecHalf() / ct);
   info.tokenTile = std::max(info.tokenTile, mt);
-  info.channelTile = std::max(info.channelTile, cols);
-  for (int64_t t0 = 0; t0 < rows; t0 += mt, ++info.tiles) {
-    const int64_t r = std::min(mt, rows - t0), v = c.vecBase(c.nextHalf());
+  info.channelTile = std::max(info.channelTile, ct);
+  for (int64_t t0 = 0; t0 < rows; t0 += mt) {
+    const int64_t r = std::min(mt, rows - t0);
     const int64_t s0 = reverse ? rows - t0 - r : t0;
-    if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, v, cols, r, cols,
-                                 at(src, s0 * srcStride), srcStride, reverse}))
-      return e;
-    if (auto e = c.store(origin, {isa::Buf::vec, isa::DType::i32, v, cols, r, cols,
-                                  at(dst, t0 * dstStride), dstStride}))
-      return e;
+    for (int64_t c0 = 0; c0 < cols; c0 += ct, ++info.tiles) {
+      const int64_t w = std::min(ct, cols - c0), v = c.vecBase(c.nextHalf());
+      if (auto e = c.load(origin, {isa::Buf::vec, isa::DType::i32, v, w, r, w,
+                                   at(src, s0 * srcStride + c0 * 4), srcStride, reverse}))
+        return e;
+      if (auto e = c.store(origin, {isa::Buf::vec, isa::DType::i32, v, w, r, w,
+                                    at(dst, t0 * dstStride + c0 * 4), dstStride}))
+        return e;
+    }
   }
   return llvm::Error::success();
 }

@@ -18,6 +18,8 @@ static llvm::Expected<isa::DType> ddrType(const ir::Value *v) {
     return isa::DType::i8;
   case DType::U8:
     return isa::DType::u8;
+  case DType::I16:
+    return isa::DType::i16;
   default:
     return makeError("value '{0}' of type {1} has no overlay representation", v->name(),
                      v->type().str());
@@ -26,6 +28,11 @@ static llvm::Expected<isa::DType> ddrType(const ir::Value *v) {
 
 static bool isPatchGather(const ir::Op &op) {
   return op.is("q.FromFloat") && quant::isPatchLayout(op);
+}
+
+/// A host conversion whose result is the input tensor in DDR (no instruction runs for it).
+static bool isHostConversion(const ir::Op &op) {
+  return (op.is("q.FromFloat") && !isPatchGather(op)) || op.is("q.FromIndex");
 }
 
 /// Every op but the row-wise ones (those are lowered per row chain).
@@ -39,12 +46,14 @@ static llvm::Error lowerOp(LowerCtx &c, const ir::Op &op) {
     return lowerSelectiveScan(c, op);
   if (k == "q.SSDScan")
     return lowerSSDScan(c, op);
+  if (k == "q.Embedding")
+    return lowerEmbedding(c, op);
   if (k == "q.Flip" || k == "q.Slice" || k == "q.Concat" || k == "q.InsertToken" ||
       k == "q.TakeToken" || k == "q.ToFloat")
     return lowerDataMovement(c, op);
   if (isPatchGather(op))
     return lowerPatchGather(c, op);
-  if (k == "q.FromFloat")
+  if (isHostConversion(op))
     return llvm::Error::success(); // the runtime converts on the host (the input descriptor)
   return makeError("{0}: the overlay has no instruction for this op", op.describe());
 }
@@ -144,15 +153,16 @@ llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo
         if (auto e = addTensor(v, DdrKind::weights))
           return e;
       } else if (!v->definingOp()) {
-        if (!op->is("q.FromFloat"))
-          return makeError("{0}: graph input '{1}' must be converted by q.FromFloat",
+        if (!op->is("q.FromFloat") && !op->is("q.FromIndex"))
+          return makeError("{0}: graph input '{1}' must be converted by q.FromFloat or "
+                           "q.FromIndex",
                            op->describe(), v->name());
         if (isPatchGather(*op))
           if (auto e = addTensor(v, DdrKind::input))
             return e;
       }
     }
-    if (op->is("q.FromFloat") && !isPatchGather(*op)) {
+    if (isHostConversion(*op)) {
       if (auto e = addTensor(op->result(), DdrKind::input))
         return e;
     } else if (op->is("q.ToFloat")) {
@@ -172,9 +182,19 @@ llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo
   for (const ir::Value *in : g.inputs()) {
     std::vector<ir::Op *> users = g.users(in);
     if (users.size() != 1)
-      return makeError("graph input '{0}' must have exactly one user (q.FromFloat)", in->name());
+      return makeError("graph input '{0}' must have exactly one user (q.FromFloat or "
+                       "q.FromIndex)",
+                       in->name());
     const ir::Op &ff = *users.front();
     const ir::Value *dev = isPatchGather(ff) ? in : ff.result();
+    if (ff.is("q.FromIndex")) {
+      // Token ids: the runtime checks each against the embedding table's rows.
+      isa::IoDesc d = ioDesc(out.plan, c.tensorOf.lookup(dev), in->name(), isa::DType::i32,
+                             isa::HostFormat::index, 0, in->shape());
+      d.limit = uint32_t(quant::getLimit(ff));
+      out.inputs.push_back(std::move(d));
+      continue;
+    }
     out.inputs.push_back(ioDesc(out.plan, c.tensorOf.lookup(dev), in->name(), isa::DType::i32,
                                 isa::HostFormat::fixed, unsigned(quant::getFrac(ff)),
                                 in->shape()));
@@ -194,7 +214,7 @@ llvm::Expected<Lowered> backend::lowerGraph(const ir::Graph &g, const TargetInfo
       if (llvm::Error e = ch ? lowerRowChain(c, *ch) : lowerOp(c, *op))
         return e;
     }
-    if (op->is("q.FromFloat") && !isPatchGather(*op))
+    if (isHostConversion(*op))
       continue;
     for (const ir::Value *v : op->results()) {
       Checkpoint cp;

@@ -131,6 +131,48 @@ Results toFloat(const Op &op, Operands in) {
   return std::vector<Tensor>{std::move(y)};
 }
 
+/// "[1, 36]": the multi-index of element `flat` of a C-order tensor of `shape`.
+std::string positionOf(llvm::ArrayRef<int64_t> shape, int64_t flat) {
+  Shape pos(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    pos[d] = flat % shape[d];
+    flat /= shape[d];
+  }
+  return shapeStr(pos);
+}
+
+/// The host's conversion of token ids (runtime/lib/HostConvert.cpp, `index` inputs).
+Results fromIndex(const Op &op, Operands in) {
+  Tensor y = like(op);
+  const int64_t limit = getLimit(op);
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    const int64_t id = in[0]->dtype() == DType::I64 ? in[0]->data<int64_t>()[i]
+                                                    : in[0]->data<int32_t>()[i];
+    if (id < 0 || id >= limit)
+      return makeError("{0}: id {1} at position {2} of input '{3}' is outside [0, {4})",
+                       op.describe(), id, positionOf(in[0]->shape(), i),
+                       op.operand(0)->name(), limit);
+    y.data<int32_t>()[i] = int32_t(id);
+  }
+  return std::vector<Tensor>{std::move(y)};
+}
+
+/// y[b, l, :] = table[ids[b, l], :], each int16 sign-extended (the gathering LOAD).
+Results embedding(const Op &op, Operands in) {
+  Tensor y = like(op);
+  const int64_t v = in[1]->dim(0), d = in[1]->dim(1);
+  const int32_t *ids = i32(in[0]);
+  const int16_t *table = in[1]->data<int16_t>();
+  int32_t *o = y.data<int32_t>();
+  for (int64_t r = 0; r < in[0]->numel(); ++r) {
+    if (ids[r] < 0 || ids[r] >= v)
+      return makeError("{0}: id {1} at position {2} is outside the table's {3} rows",
+                       op.describe(), ids[r], positionOf(in[0]->shape(), r), v);
+    std::copy_n(table + ids[r] * d, d, o + r * d); // int16 -> int32 sign-extends
+  }
+  return std::vector<Tensor>{std::move(y)};
+}
+
 Results dataMovement(const Op &op, QOp kind, Operands in) {
   Tensor y = like(op);
   int32_t *o = y.data<int32_t>();
@@ -410,6 +452,10 @@ llvm::Expected<std::vector<Tensor>> evaluateQOp(const Op &op, Operands operands)
     return fromFloat(op, operands);
   case QOp::ToFloat:
     return toFloat(op, operands);
+  case QOp::FromIndex:
+    return fromIndex(op, operands);
+  case QOp::Embedding:
+    return embedding(op, operands);
   case QOp::Flip:
   case QOp::Slice:
   case QOp::Concat:

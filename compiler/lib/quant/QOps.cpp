@@ -39,6 +39,7 @@ int64_t getNormGroup(const Op &op) {
 }
 int64_t getIndex(const Op &op) { return op.getInt("index", 0); }
 int64_t getBlock(const Op &op) { return op.getInt("block", kDefaultBlock); }
+int64_t getLimit(const Op &op) { return op.getInt("limit", 0); }
 float getEps(const Op &op) { return static_cast<float>(op.getFloat("eps", 1e-5)); }
 bool hasSiLU(const Op &op) { return op.getInt("silu", 0) != 0; }
 bool isPatchLayout(const Op &op) { return op.getString("layout", "tokens") == "patches"; }
@@ -157,6 +158,41 @@ public:
 #define CHECK(expr)                                                                            \
   if (llvm::Error e = (expr))                                                                  \
   return e
+
+/// q.FromIndex: the token ids of a graph input, checked against [0, limit) on the host.
+llvm::Error verifyFromIndex(const Checker &c) {
+  const Op &op = c.op;
+  const Value *x = op.operand(0);
+  if ((x->dtype() != DType::I64 && x->dtype() != DType::I32) || x->rank() != 2)
+    return makeError("{0}: operand #0 '%{1}' must be i64 or i32 of rank 2 (token ids [B, L]), "
+                     "got {2}",
+                     op.describe(), x->name(), x->type().str());
+  if (x->definingOp() || x->isConstant())
+    return makeError("{0}: operand #0 '%{1}' must be a graph input (the runtime converts it)",
+                     op.describe(), x->name());
+  CHECK(c.range("limit", getLimit(op), 1, kMaxIndexLimit));
+  return c.result(0, DType::I32, c.shapeOf(0));
+}
+
+/// q.Embedding: rows of a constant i16 table selected by i32 ids.
+llvm::Error verifyEmbedding(const Checker &c) {
+  const Op &op = c.op;
+  CHECK(c.operand(0, DType::I32, 2));
+  CHECK(c.constant(1));
+  CHECK(c.operand(1, DType::I16, 2));
+  Shape ids = c.shapeOf(0), table = c.shapeOf(1);
+  if (table[0] > kMaxIndexLimit)
+    return makeError("{0}: the table's {1} rows exceed {2} (ids are int32)", op.describe(),
+                     table[0], kMaxIndexLimit);
+  // Ids from q.FromIndex were checked against its limit: that must be the table's rows, or an
+  // id the host accepts could select a row outside the table.
+  if (const Op *from = op.operand(0)->definingOp())
+    if (from->is("q.FromIndex") && getLimit(*from) != table[0])
+      return makeError("{0}: the ids come from {1} with limit {2}, but the table has {3} rows",
+                       op.describe(), from->describe(), getLimit(*from), table[0]);
+  CHECK(c.range("frac", getFrac(op), 0, kMaxFrac));
+  return c.result(0, DType::I32, {ids[0], ids[1], table[1]});
+}
 
 llvm::Error verifyLinear(const Checker &c) {
   const Op &op = c.op;
@@ -330,6 +366,10 @@ llvm::Error verifyQOp(const Op &op) {
         op.result(0)->type().numel() != op.operand(0)->type().numel())
       return c.fail("result must be f32 with the operand's element count");
     return llvm::Error::success();
+  case QOp::FromIndex:
+    return verifyFromIndex(c);
+  case QOp::Embedding:
+    return verifyEmbedding(c);
   case QOp::Flip:
     CHECK(c.operand(0, DType::I32, 3));
     return c.result(0, DType::I32, c.shapeOf(0));

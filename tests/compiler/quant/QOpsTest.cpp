@@ -72,6 +72,59 @@ TEST(QOps, ScanChecksShapesAndTheOneFormat) {
   EXPECT_NE(errorOf(verifyQOp(*op)).find("delta / A shapes"), std::string::npos);
 }
 
+/// input_ids [2, 5] (`idType`) -> q.FromIndex {limit} -> q.Embedding of an i16 table [V, 8].
+struct EmbeddingGraph {
+  ir::Graph g;
+  ir::Op *from, *emb;
+  EmbeddingGraph(int64_t limit, int64_t v, DType idType = DType::I64) {
+    ir::Value *x = g.addInput("input_ids", {idType, {2, 5}});
+    from = g.createOp("q.FromIndex", "ids", {x}, {{DType::I32, {2, 5}}});
+    from->setAttr("limit", limit);
+    emb = g.createOp("q.Embedding", "emb",
+                     {from->result(), g.addConstant("wte", Tensor(DType::I16, {v, 8}))},
+                     {{DType::I32, {2, 5, 8}}});
+    emb->setAttr("frac", int64_t(10));
+  }
+};
+
+TEST(QOps, EmbeddingOfTokenIds) {
+  for (DType t : {DType::I64, DType::I32}) {
+    EmbeddingGraph e(100, 100, t);
+    EXPECT_EQ(errorOf(verifyQOp(*e.from)), "");
+    EXPECT_EQ(errorOf(verifyQOp(*e.emb)), "");
+  }
+  EmbeddingGraph f32(100, 100, DType::F32);
+  EXPECT_EQ(errorOf(verifyQOp(*f32.from)),
+            "node 'ids' (q.FromIndex): operand #0 '%input_ids' must be i64 or i32 of rank 2 "
+            "(token ids [B, L]), got f32[2, 5]");
+  EmbeddingGraph zero(0, 100);
+  EXPECT_EQ(errorOf(verifyQOp(*zero.from)),
+            "node 'ids' (q.FromIndex): limit = 0 is outside [1, 2147483647] (what the overlay "
+            "accepts)");
+  // The host checks ids against FromIndex's limit: it must be the table's rows.
+  EmbeddingGraph wrong(101, 100);
+  EXPECT_EQ(errorOf(verifyQOp(*wrong.emb)),
+            "node 'emb' (q.Embedding): the ids come from node 'ids' (q.FromIndex) with limit "
+            "101, but the table has 100 rows");
+  EmbeddingGraph fewer(99, 100);
+  EXPECT_NE(errorOf(verifyQOp(*fewer.emb)), "");
+}
+
+TEST(QOps, EmbeddingChecksTypes) {
+  EmbeddingGraph e(4, 4);
+  // The table is a constant i16.
+  e.emb->setOperand(1, e.g.addInput("t", {DType::I16, {4, 8}}));
+  EXPECT_NE(errorOf(verifyQOp(*e.emb)).find("must be a constant"), std::string::npos);
+  e.emb->setOperand(1, e.g.addConstant("t32", Tensor(DType::I32, {4, 8})));
+  EXPECT_NE(errorOf(verifyQOp(*e.emb)).find("operand #1 '%t32' must be i16 of rank 2"),
+            std::string::npos);
+  // FromIndex converts graph inputs only.
+  ir::Op *again = e.g.createOp("q.FromIndex", "again", {e.from->result()},
+                               {{DType::I32, {2, 5}}});
+  again->setAttr("limit", int64_t(4));
+  EXPECT_NE(errorOf(verifyQOp(*again)).find("must be a graph input"), std::string::npos);
+}
+
 TEST(QOps, AQuantizedGraphHasOnlyQOps) {
   ir::Graph g;
   ir::Value *x = g.addInput("x", {DType::F32, {1, 2, 3}});

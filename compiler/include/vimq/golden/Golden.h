@@ -27,8 +27,9 @@ llvm::Expected<std::vector<Tensor>> evaluateQOp(const ir::Op &op,
 class Evaluator {
 public:
   explicit Evaluator(const ir::Graph &g) : g_(g) {}
-  /// f32 graph inputs by name (checked against the graph: names, dtypes, shapes) -> the graph
-  /// outputs (q.ToFloat results) by name, in graph order.
+  /// Graph inputs by name (f32 for q.FromFloat, i64/i32 token ids for q.FromIndex; checked
+  /// against the graph: names, dtypes, shapes) -> the graph outputs (q.ToFloat results) by
+  /// name, in graph order.
   llvm::Expected<interp::NamedTensors> run(const interp::NamedTensors &inputs);
   /// Optional: called after each op with its results (layer-by-layer comparison with the sim).
   std::function<void(const ir::Op &, llvm::ArrayRef<Tensor>)> onOpDone;

@@ -13,6 +13,8 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <cstdint>
+
 namespace vimq::quant {
 
 enum class QOp {
@@ -47,6 +49,8 @@ inline constexpr int64_t kMaxFrac = 63;
 inline constexpr int64_t kMaxNormFrac = 24;
 /// The largest `shift` the ISA can encode (7-bit field).
 inline constexpr int64_t kMaxShift = 127;
+/// The largest q.FromIndex `limit`: ids become int32 on the device.
+inline constexpr int64_t kMaxIndexLimit = INT32_MAX;
 
 // ---- accessors (each returns the attribute or its documented default) ----------------------
 int64_t getFrac(const ir::Op &op);  // `frac`: Q format of the result (and of the operands
@@ -61,6 +65,8 @@ int64_t getLog2Group(const ir::Op &op); // `log2g`: FWHT group 2^log2g (and the 
 int64_t getNormGroup(const ir::Op &op);
 int64_t getIndex(const ir::Op &op);     // `index`: InsertToken / TakeToken
 int64_t getBlock(const ir::Op &op);     // `block`: Linear weight-scale block along K
+int64_t getLimit(const ir::Op &op);     // `limit`: FromIndex, the number of valid ids (rows V
+                                        // of the embedding table), no default (0)
 /// `eps` of the norms as the fp32 value the VECTOR instruction carries in `imm`.
 float getEps(const ir::Op &op);
 llvm::Expected<WeightFormat> getWeightFormat(const ir::Op &op); // `wfmt`

@@ -29,6 +29,7 @@ enum class OverlayError : uint32_t {
   Deadlock,         ///< every unfinished module waits (token, empty or full FIFO)
   TokenLeftOver,    ///< a dependency token is still queued after FINISH
   NoFinish,         ///< the instruction stream ended without FINISH
+  IndexOutOfRange,  ///< a gathering LOAD's row index outside [0, limit) (an invalid token id)
 };
 
 /// Units of the overlay: FETCH plus the ISA's modules in isa::Module order.

@@ -21,7 +21,8 @@
 namespace vimq::isa {
 
 inline constexpr char kBundleMagic[8] = {'V', 'I', 'M', 'Q', 'B', 'N', 'D', 'L'};
-inline constexpr uint32_t kBundleFormatVersion = 1;
+/// 2: I/O descriptors gained the `index` host format and its `limit` (docs/bundle.md).
+inline constexpr uint32_t kBundleFormatVersion = 2;
 /// Longest target name (the header field is 24 bytes, NUL-terminated).
 inline constexpr size_t kMaxTargetName = 23;
 /// Longest I/O name (64-byte field, NUL-terminated).
@@ -52,14 +53,18 @@ struct BufferDesc {
 
 /// How the host sees an I/O tensor: `raw` = the device element type itself; `fixed` = float32
 /// on the host, device value = saturate(RNE(x * 2^frac)) on input and x = value * 2^-frac on
-/// output.
-enum class HostFormat : uint8_t { raw = 0, fixed = 1 };
+/// output; `index` (inputs only, device i32) = token ids, int64 or int32 on the host, each in
+/// [0, limit) or the run is refused (q.FromIndex, docs/numerics.md).
+enum class HostFormat : uint8_t { raw = 0, fixed = 1, index = 2 };
+llvm::StringRef hostFormatName(HostFormat h);
 
 struct IoDesc {
   std::string name;
   DType dtype = DType::i32;
   HostFormat host = HostFormat::raw;
   uint8_t frac = 0;
+  /// `index` inputs: the number of valid ids (the embedding table's rows); 0 otherwise.
+  uint32_t limit = 0;
   llvm::SmallVector<int64_t, 4> shape;
   uint32_t buffer = 0;
   uint64_t offset = 0;

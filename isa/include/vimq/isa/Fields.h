@@ -15,7 +15,7 @@ namespace vimq {
 namespace isa {
 
 /// Bumped whenever an encoding or a field's meaning changes; part of the hardware fingerprint.
-constexpr uint32_t kIsaVersion = 2;
+constexpr uint32_t kIsaVersion = 3;
 /// Largest VECTOR `frac` for rmsnorm/grmsnorm: the integer factor datapath is 128 bits wide for
 /// it (docs/overlay.md "Numerics"); the verifier refuses more.
 constexpr unsigned kMaxNormFrac = 24;
@@ -161,6 +161,38 @@ constexpr uint8_t pushMask(const Instr &in) {
   return static_cast<uint8_t>(getBits(in, fld::COMMON_push));
 }
 constexpr uint8_t moduleBit(Module m) { return static_cast<uint8_t>(1u << unsigned(m)); }
+
+/// A LOAD with `gather` set: on-chip row i comes from DDR row idx[i], idx[i] the int32 at
+/// vec[idx_addr + i] (docs/isa.md, LOAD).
+constexpr bool isGatherLoad(const Instr &in) {
+  return opcodeOf(in) == Opcode::LOAD && getBits(in, fld::LOAD_gather) != 0;
+}
+
+/// DDR rows a LOAD or STORE may touch at ddr_off + r * ddr_stride: its `rows`, or for a
+/// gathering LOAD the whole table of `limit` rows (which rows is known only at run time). The
+/// static DMA range checks (isa::ddrRange, the bundle validator, the runtime) and the overlay's
+/// own check all use this.
+constexpr uint64_t dmaDdrRows(const Instr &in) {
+  return isGatherLoad(in) ? getBits(in, fld::LOAD_limit)
+                          : getBits(in, opcodeOf(in) == Opcode::LOAD ? fld::LOAD_rows
+                                                                      : fld::STORE_rows);
+}
+
+/// A gathering LOAD into vec whose index words [idx_addr, idx_addr + rows) meet the elements
+/// it writes (first to last, padding included): rows written early would change indices read
+/// later, so the verifier and the overlay refuse it.
+constexpr bool gatherIndicesOverlapDestination(const Instr &in) {
+  if (!isGatherLoad(in) || static_cast<Buf>(getBits(in, fld::LOAD_buf)) != Buf::vec)
+    return false;
+  const uint64_t rows = getBits(in, fld::LOAD_rows) + getBits(in, fld::LOAD_pad_rows);
+  const uint64_t width = getBits(in, fld::LOAD_cols) + getBits(in, fld::LOAD_pad_cols);
+  if (rows == 0 || width == 0 || getBits(in, fld::LOAD_rows) == 0)
+    return false;
+  const uint64_t begin = getBits(in, fld::LOAD_addr);
+  const uint64_t end = begin + (rows - 1) * getBits(in, fld::LOAD_pitch) + width;
+  const uint64_t idx = getBits(in, fld::LOAD_idx_addr);
+  return idx < end && begin < idx + getBits(in, fld::LOAD_rows);
+}
 
 /// Banking rule (ISA v2, docs/isa.md "Banking"): rows that an engine reads in parallel sit at a
 /// row pitch coprime to 6, so that rows r .. r+B-1 land in B distinct banks of a memory

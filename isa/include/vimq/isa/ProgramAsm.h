@@ -7,7 +7,7 @@
 //   .buffer ID KIND SIZE                # KIND: weights | input | output | scratch
 //   .bytes ID OFFSET B0 B1 ...          # initial bytes of a weights buffer
 //   .init ID OFFSET FILE.npy            # the tensor's raw bytes (path relative to the .s file)
-//   .input NAME buf=ID off=N dtype=i32 shape=2x16 [host=fixed frac=8]
+//   .input NAME buf=ID off=N dtype=i32 shape=2x16 [host=fixed frac=8 | host=index limit=V]
 //   .output NAME ... (same keys)
 //   .meta JSON                          # compile metadata (rest of the line)
 //   MNEMONIC field=value, ... [; pop=... push=...]     # see Asm.h

@@ -11,6 +11,7 @@
 
 #include "vimq/isa/Bundle.h"
 #include "vimq/runtime/Device.h"
+#include "vimq/runtime/HostConvert.h"
 #include "vimq/support/Tensor.h"
 
 #include <map>
@@ -22,8 +23,6 @@ using TensorMap = std::map<std::string, Tensor>;
 /// Reads and fully validates a bundle (docs/bundle.md).
 llvm::Expected<isa::Bundle> openBundle(llvm::StringRef path);
 
-/// The host tensor type an I/O descriptor expects (f32 for fixed-point I/O).
-DType hostDType(const isa::IoDesc &io);
 
 class Session {
 public:
