@@ -18,6 +18,7 @@
 namespace vimq {
 namespace hw {
 namespace sim {
+VIMQ_HW_TARGET_NS_BEGIN
 
 /// A DMA row as one memcpy when the DDR element's bytes are the on-chip element's bytes.
 bool loadRaw(const OnChipRefs &mem, isa::Buf buf, isa::DType dt, uint64_t addr, uint64_t pitch,
@@ -36,6 +37,7 @@ bool vectorNormFast(const VecNormShape &p, const VecOperands &op);
 bool vectorEltFast(VecFn fn, int rows, int cols, int32_t imm, int shift, int frac,
                    const VecOperands &op);
 
+VIMQ_HW_TARGET_NS_END
 } // namespace sim
 } // namespace hw
 } // namespace vimq
