@@ -1,13 +1,14 @@
 //===- vimq-debug-compare.cpp - overlay (sim) vs golden model, value by value ----------------===//
 //
-// vimq-debug-compare MODEL.onnx --input NAME=FILE.npy ... [--target zcu102] [quant options]
+// vimq-debug-compare MODEL.onnx --input NAME=FILE.npy ... [--target zcu102|vc709] [quant options]
 //
 // Quantizes the model exactly as vimq-compile / vimq-ref do, compiles it in debug mode (every
 // intermediate value of the q graph kept in its own DDR bytes and returned as an output
-// "cp<N>", see backend::LowerOptions), runs it on the sim device and the golden model side by
-// side, and compares every value in program order. The first difference is reported with the
-// q op, the value, the element and the instruction that wrote it (the STORE whose DDR range
-// holds the element). Exit status 0 when every value is bit-exact, 1 on a difference.
+// "cp<N>", see backend::LowerOptions), runs it on the sim device (its simulator of --target:
+// the sim has every target built in) and the golden model side by side, and compares every
+// value in program order. The first difference is reported with the q op, the value, the
+// element and the instruction that wrote it (the STORE whose DDR range holds the element).
+// Exit status 0 when every value is bit-exact, 1 on a difference.
 //
 //===----------------------------------------------------------------------------------------===//
 #include "OutputPaths.h"
@@ -36,7 +37,8 @@ constexpr const char *toolName = "vimq-debug-compare";
 
 cl::list<std::string> inputArgs("input", cl::desc("An input tensor: NAME=FILE.npy"),
                                 cl::value_desc("NAME=FILE"), cl::cat(tools::toolCategory()));
-cl::opt<std::string> target("target", cl::desc("Hardware target (default zcu102, the sim's)"),
+cl::opt<std::string> target("target",
+                            cl::desc("Hardware target (default zcu102); the sim runs every one"),
                             cl::value_desc("name"), cl::init("zcu102"),
                             cl::cat(tools::toolCategory()));
 

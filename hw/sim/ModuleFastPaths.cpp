@@ -18,6 +18,7 @@
 #include <vector>
 
 namespace vimq::hw::sim {
+VIMQ_HW_TARGET_NS_BEGIN
 
 namespace {
 
@@ -333,4 +334,5 @@ bool vectorNormFast(const VecNormShape &p, const VecOperands &op) {
   return true;
 }
 
+VIMQ_HW_TARGET_NS_END
 } // namespace vimq::hw::sim

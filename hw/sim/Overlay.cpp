@@ -20,8 +20,20 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <string_view>
+
+// This library's users declare its entries in the namespace VIMQ_HW_SIM_TARGET names
+// (vimq/hw/Overlay.h); its modules define them in the one of the generated TargetConfig.h.
+#define VIMQ_HW_STR2(x) #x
+#define VIMQ_HW_STR(x) VIMQ_HW_STR2(x)
+#ifdef VIMQ_HW_SIM_TARGET
+static_assert(std::string_view(VIMQ_HW_STR(VIMQ_HW_SIM_TARGET)) ==
+                  std::string_view(vimq::hw::cfg::kTargetName),
+              "VIMQ_HW_SIM_TARGET names the target of the generated TargetConfig.h");
+#endif
 
 namespace vimq::hw {
+VIMQ_HW_TARGET_NS_BEGIN
 
 /// The on-chip memories (BRAM/URAM banks in hardware); on the heap in the sim (megabytes).
 struct OnChip {
@@ -44,40 +56,11 @@ using namespace isa;
 
 static_assert(kNumUnits == kNumModules + 1, "units are FETCH plus the ISA's modules");
 
-const char *overlayErrorName(OverlayError e) {
-  switch (e) {
-  case OverlayError::None:
-    return "none";
-  case OverlayError::NotStarted:
-    return "not started";
-  case OverlayError::UnknownOpcode:
-    return "unknown opcode";
-  case OverlayError::BadField:
-    return "field value not executable";
-  case OverlayError::DmaOutOfRange:
-    return "DMA outside its DDR buffer";
-  case OverlayError::OnChipOutOfRange:
-    return "operand outside its on-chip buffer";
-  case OverlayError::Deadlock:
-    return "token deadlock";
-  case OverlayError::TokenLeftOver:
-    return "dependency token left over at FINISH";
-  case OverlayError::NoFinish:
-    return "instruction stream ends without FINISH";
-  case OverlayError::IndexOutOfRange:
-    return "gather row index outside [0, limit)";
-  }
-  return "unknown error";
-}
-
-const char *unitName(Unit u) {
-  static constexpr const char *kNames[kNumUnits] = {"fetch", "load",   "linear", "conv",
-                                                    "ssm",   "vector", "store"};
-  return unsigned(u) < kNumUnits ? kNames[unsigned(u)] : "?";
-}
-
 uint64_t simFingerprint() { return kTargetFingerprint; }
 const char *simTargetName() { return cfg::kTargetName; }
+
+const SimTarget kSimTarget = {cfg::kTargetName, kTargetFingerprint, uint32_t(cfg::kClockMhz),
+                              &vimq_overlay, &vimq_seq};
 
 namespace {
 
@@ -378,4 +361,5 @@ void vimq_overlay(const Instr *insns, uint8_t *ddr, const DdrBuffer *buffers, Co
   ctl.done = 1;
 }
 
+VIMQ_HW_TARGET_NS_END
 } // namespace vimq::hw

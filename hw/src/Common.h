@@ -21,6 +21,7 @@
 
 namespace vimq {
 namespace hw {
+VIMQ_HW_TARGET_NS_BEGIN
 
 /// What executing one instruction cost, by the cycle model. `iterations` is the number of
 /// pipelined-loop iterations (II = 1) the module's loops run for it; `cycles` adds the fixed
@@ -144,5 +145,6 @@ inline void serveCommand(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kMo
   report.write(rep);
 }
 
+VIMQ_HW_TARGET_NS_END
 } // namespace hw
 } // namespace vimq

@@ -5,6 +5,7 @@
 
 namespace vimq {
 namespace hw {
+VIMQ_HW_TARGET_NS_BEGIN
 
 /// Which DDR element types each on-chip memory accepts (the DMA converts integers only: the
 /// overlay has no floating-point datapath).
@@ -122,5 +123,6 @@ inline void writeDdrElem(uint8_t *p, isa::DType t, int64_t v) {
   }
 }
 
+VIMQ_HW_TARGET_NS_END
 } // namespace hw
 } // namespace vimq

@@ -23,6 +23,7 @@
 
 namespace vimq {
 namespace hw {
+VIMQ_HW_TARGET_NS_BEGIN
 
 namespace {
 
@@ -130,5 +131,6 @@ void vimq_fetch(const uint64_t *insns, uint32_t insn_count, uint8_t *ddr,
   writeStatus(s, status, abi::kStatusWords);
 }
 
+VIMQ_HW_TARGET_NS_END
 } // namespace hw
 } // namespace vimq

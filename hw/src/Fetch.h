@@ -6,6 +6,7 @@
 
 namespace vimq {
 namespace hw {
+VIMQ_HW_TARGET_NS_BEGIN
 
 /// The module whose command queue takes `in`, or the error that stops the stream there: an
 /// unknown opcode, or a token mask naming the executing module itself or a bit beyond the
@@ -64,5 +65,6 @@ constexpr uint64_t computeTargetFingerprint() {
 /// The read-only fingerprint register: the ISA version and every synthesis parameter.
 constexpr uint64_t kTargetFingerprint = computeTargetFingerprint();
 
+VIMQ_HW_TARGET_NS_END
 } // namespace hw
 } // namespace vimq

@@ -14,6 +14,7 @@
 
 namespace vimq {
 namespace hw {
+VIMQ_HW_TARGET_NS_BEGIN
 
 namespace {
 
@@ -99,5 +100,6 @@ void vimq_linear(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
   serveCommand(cmd, tokIn, tokOut, report, LinearFn{mem});
 }
 
+VIMQ_HW_TARGET_NS_END
 } // namespace hw
 } // namespace vimq

@@ -18,6 +18,7 @@
 
 namespace vimq {
 namespace hw {
+VIMQ_HW_TARGET_NS_BEGIN
 
 namespace {
 
@@ -146,5 +147,6 @@ void vimq_load(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
   serveCommand(cmd, tokIn, tokOut, report, LoadFn{mem, ddr});
 }
 
+VIMQ_HW_TARGET_NS_END
 } // namespace hw
 } // namespace vimq

@@ -13,6 +13,7 @@
 
 namespace vimq {
 namespace hw {
+VIMQ_HW_TARGET_NS_BEGIN
 
 /// `buffer`: the table entry of the instruction's ddr_buf (null: beyond the table).
 ExecResult loadExec(const isa::Instr &in, const OnChipRefs &mem, uint8_t *ddr,
@@ -58,5 +59,6 @@ void vimq_vector(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
                  hls::stream<Token> tokOut[kModules], hls::stream<Report> &report,
                  int8_t act[kActSize], int32_t vec[kVecSize]);
 
+VIMQ_HW_TARGET_NS_END
 } // namespace hw
 } // namespace vimq

@@ -15,6 +15,7 @@
 
 namespace vimq {
 namespace hw {
+VIMQ_HW_TARGET_NS_BEGIN
 
 namespace {
 
@@ -207,5 +208,6 @@ void vimq_seq(const uint64_t *insns, uint32_t insn_count, uint8_t *ddr, const ui
   }
 }
 
+VIMQ_HW_TARGET_NS_END
 } // namespace hw
 } // namespace vimq

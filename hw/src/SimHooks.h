@@ -18,6 +18,7 @@
 namespace vimq {
 namespace hw {
 namespace sim {
+VIMQ_HW_TARGET_NS_BEGIN
 
 /// A DMA row as one memcpy when the DDR element's bytes are the on-chip element's bytes.
 /// `idx` (null unless gathering): DDR row i is row idx[i] of a table of `limit` rows; the hook
@@ -38,6 +39,7 @@ bool vectorNormFast(const VecNormShape &p, const VecOperands &op);
 bool vectorEltFast(VecFn fn, int rows, int cols, int32_t imm, int shift, int frac,
                    const VecOperands &op);
 
+VIMQ_HW_TARGET_NS_END
 } // namespace sim
 } // namespace hw
 } // namespace vimq

@@ -8,6 +8,7 @@
 
 namespace vimq {
 namespace hw {
+VIMQ_HW_TARGET_NS_BEGIN
 
 namespace {
 
@@ -95,5 +96,6 @@ void vimq_ssm(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
   serveCommand(cmd, tokIn, tokOut, report, SsmFn{mem});
 }
 
+VIMQ_HW_TARGET_NS_END
 } // namespace hw
 } // namespace vimq

@@ -13,6 +13,7 @@
 
 namespace vimq {
 namespace hw {
+VIMQ_HW_TARGET_NS_BEGIN
 
 namespace {
 
@@ -112,5 +113,6 @@ void vimq_store(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
   serveCommand(cmd, tokIn, tokOut, report, StoreFn{mem, ddr});
 }
 
+VIMQ_HW_TARGET_NS_END
 } // namespace hw
 } // namespace vimq

@@ -15,6 +15,7 @@
 
 namespace vimq {
 namespace hw {
+VIMQ_HW_TARGET_NS_BEGIN
 
 namespace {
 
@@ -159,5 +160,6 @@ void vimq_vector(hls::stream<Command> &cmd, hls::stream<Token> tokIn[kModules],
   serveCommand(cmd, tokIn, tokOut, report, VectorFn{mem});
 }
 
+VIMQ_HW_TARGET_NS_END
 } // namespace hw
 } // namespace vimq

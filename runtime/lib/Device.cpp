@@ -19,6 +19,14 @@ uint64_t newImageGeneration() {
   return next.fetch_add(1);
 }
 
+Expected<Device &> Device::forBundle(const isa::Bundle &bundle) {
+  if (fingerprint() != bundle.fingerprint)
+    return makeError("fingerprint mismatch: the bundle was compiled for target '{0}' "
+                     "(0x{1:x-16}), device {2} has 0x{3:x-16}",
+                     bundle.target, bundle.fingerprint, description(), fingerprint());
+  return *this;
+}
+
 Expected<std::unique_ptr<Device>> Device::open(StringRef spec, const DeviceOptions &opts) {
   if (spec == "sim")
     return createSimDevice(opts.traceInstructions);

@@ -9,6 +9,9 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 
+#include <map>
+#include <memory>
+
 using namespace llvm;
 
 namespace vimq::rt {
@@ -37,6 +40,18 @@ public:
   ReplayRecorder(Device &inner, std::string dir) : inner(inner), dir(std::move(dir)) {}
   std::string description() const override { return inner.description(); }
   uint64_t fingerprint() const override { return inner.fingerprint(); }
+  /// Records on whichever device the inner one picks (the sim: the bundle's target).
+  Expected<Device &> forBundle(const isa::Bundle &bundle) override {
+    Expected<Device &> picked = inner.forBundle(bundle);
+    if (!picked)
+      return picked.takeError();
+    if (&*picked == &inner)
+      return *this;
+    std::unique_ptr<ReplayRecorder> &r = recorders[&*picked];
+    if (!r)
+      r = std::make_unique<ReplayRecorder>(*picked, dir);
+    return *r;
+  }
   Expected<Profile> run(ArrayRef<isa::Instr> code, DdrImage &image) override {
     DdrImage before = image;
     Expected<Profile> p = inner.run(code, image);
@@ -50,6 +65,7 @@ public:
 private:
   Device &inner;
   std::string dir;
+  std::map<const Device *, std::unique_ptr<ReplayRecorder>> recorders;
 };
 
 } // namespace

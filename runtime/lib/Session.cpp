@@ -35,16 +35,15 @@ DdrImage layoutBuffers(const isa::Bundle &b) {
 Expected<isa::Bundle> openBundle(StringRef path) { return isa::readBundleFile(path); }
 
 Expected<Session> Session::create(const isa::Bundle &bundle, Device &device) {
-  if (device.fingerprint() != bundle.fingerprint)
-    return makeError("fingerprint mismatch: the bundle was compiled for target '{0}' "
-                     "(0x{1:x-16}), device {2} has 0x{3:x-16}",
-                     bundle.target, bundle.fingerprint, device.description(),
-                     device.fingerprint());
+  // The fingerprint check, and on the sim the choice of the bundle's target.
+  Expected<Device &> runner = device.forBundle(bundle);
+  if (!runner)
+    return runner.takeError();
   // Repeated here on purpose: a Bundle may have been built in memory rather than parsed, and
   // the buffer bounds below keep layoutBuffers() from allocating gigabytes.
   if (Error e = isa::validateBundle(bundle))
     return e;
-  Session s(bundle, device);
+  Session s(bundle, *runner);
   s.image = layoutBuffers(bundle);
   // Every run starts from the same contents, so all runs of this session share one
   // generation: a board device keeps the program and the weights resident across them.

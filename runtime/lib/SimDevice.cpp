@@ -2,7 +2,9 @@
 //
 // Calls hw's top function exactly as the board's host code drives the kernel: instruction
 // region, DDR image, buffer table and the s_axilite register block (hw/include/vimq/hw/
-// Overlay.h). The target is the one vimq_hw_sim was built for.
+// Overlay.h). Every target of hw/targets/ is built in (vimq/hw/SimTargets.h): a session runs on
+// the simulator whose fingerprint its bundle carries; the device by itself is the default
+// target's.
 //
 //===----------------------------------------------------------------------------------------===//
 
@@ -10,6 +12,7 @@
 
 #include "vimq/hw/Overlay.h"
 #include "vimq/hw/SimControl.h"
+#include "vimq/hw/SimTargets.h"
 #include "vimq/isa/Isa.h"
 #include "vimq/support/Error.h"
 
@@ -20,17 +23,46 @@ using namespace llvm;
 namespace vimq::rt {
 namespace {
 
-class SimDevice final : public Device {
+/// The simulator of one target.
+class SimTargetDevice final : public Device {
 public:
-  explicit SimDevice(bool trace) : trace(trace) {}
-  std::string description() const override {
-    return formatv("sim ({0})", hw::simTargetName()).str();
-  }
-  uint64_t fingerprint() const override { return hw::simFingerprint(); }
+  SimTargetDevice(const hw::SimTarget &target, bool trace) : target(target), trace(trace) {}
+  std::string description() const override { return formatv("sim ({0})", target.name).str(); }
+  uint64_t fingerprint() const override { return target.fingerprint; }
   Expected<Profile> run(ArrayRef<isa::Instr> code, DdrImage &image) override;
 
 private:
-  bool trace;
+  const hw::SimTarget &target;
+  bool trace; ///< record every instruction's timing (Profile::instructions)
+};
+
+/// Every built-in target; by itself (description, fingerprint, run) the default one.
+class SimDevice final : public Device {
+public:
+  explicit SimDevice(bool trace) {
+    for (const hw::SimTarget *t : hw::simTargets()) {
+      targets.push_back(std::make_unique<SimTargetDevice>(*t, trace));
+      if (t == &hw::defaultSimTarget())
+        defaultTarget = targets.back().get();
+    }
+  }
+  std::string description() const override { return defaultTarget->description(); }
+  uint64_t fingerprint() const override { return defaultTarget->fingerprint(); }
+  Expected<Profile> run(ArrayRef<isa::Instr> code, DdrImage &image) override {
+    return defaultTarget->run(code, image);
+  }
+  Expected<Device &> forBundle(const isa::Bundle &bundle) override {
+    for (const std::unique_ptr<SimTargetDevice> &t : targets)
+      if (t->fingerprint() == bundle.fingerprint)
+        return *t;
+    return makeError("fingerprint mismatch: the bundle was compiled for target '{0}' "
+                     "(0x{1:x-16}), which is none of the sim's built-in targets: {2}",
+                     bundle.target, bundle.fingerprint, hw::simTargetList());
+  }
+
+private:
+  std::vector<std::unique_ptr<SimTargetDevice>> targets;
+  SimTargetDevice *defaultTarget = nullptr;
 };
 
 std::string waitingUnits(uint32_t mask) {
@@ -42,7 +74,7 @@ std::string waitingUnits(uint32_t mask) {
   return out.empty() ? "none" : out;
 }
 
-Expected<Profile> SimDevice::run(ArrayRef<isa::Instr> code, DdrImage &image) {
+Expected<Profile> SimTargetDevice::run(ArrayRef<isa::Instr> code, DdrImage &image) {
   if (code.size() > UINT32_MAX || image.table.size() > UINT32_MAX)
     return makeError("program or buffer table too large for the control registers");
   std::vector<hw::DdrBuffer> table;
@@ -56,7 +88,7 @@ Expected<Profile> SimDevice::run(ArrayRef<isa::Instr> code, DdrImage &image) {
   ctl.numBuffers = static_cast<uint32_t>(table.size());
   std::vector<hw::SimTraceEvent> events;
   hw::setSimTrace(trace ? &events : nullptr);
-  hw::vimq_overlay(code.data(), image.bytes.data(), table.data(), ctl);
+  target.overlay(code.data(), image.bytes.data(), table.data(), ctl);
   hw::setSimTrace(nullptr);
 
   if (!ctl.done)

@@ -43,9 +43,10 @@ protected:
     return read(file).find(text.str()) != std::string::npos;
   }
 
-  /// Assembles and runs a small program with --dump-replay into `replay`.
-  void dumpReplay() {
-    write("p.s", R"(.target zcu102
+  /// Assembles a small program for `target` and runs it (on the sim, which has every target
+  /// built in) with --dump-replay into `replay`.
+  void dumpReplay(const std::string &target = "zcu102") {
+    write("p.s", ".target " + target + R"(
 .buffer 1 input 64
 .buffer 2 output 64
 .input x buf=1 off=0 dtype=i32 shape=2x8
@@ -131,6 +132,17 @@ TEST_F(HlsFlow, ReplayOfAnotherTargetIsRefused) {
   EXPECT_NE(log.find("recorded on 'sim (zcu102)'"), std::string::npos) << log;
   EXPECT_EQ(run(std::string(REPLAY_TB_ZCU102) + " " + path("nope")), 1) << log;
   EXPECT_NE(log.find("cannot read"), std::string::npos) << log;
+}
+
+// A vc709 bundle runs on the sim's vc709 target: its replay is vc709's, which replay_tb_vc709
+// passes and replay_tb_zcu102 refuses.
+TEST_F(HlsFlow, ReplayOfAVc709Bundle) {
+  dumpReplay("vc709");
+  EXPECT_TRUE(contains("replay/meta.txt", "target sim (vc709)\n")) << read("replay/meta.txt");
+  ASSERT_EQ(run(std::string(REPLAY_TB_VC709) + " " + path("replay")), 0) << log;
+  EXPECT_NE(log.find("PASS"), std::string::npos) << log;
+  EXPECT_EQ(run(std::string(REPLAY_TB_ZCU102) + " " + path("replay")), 1) << log;
+  EXPECT_NE(log.find("recorded on 'sim (vc709)'"), std::string::npos) << log;
 }
 
 TEST_F(HlsFlow, Zcu102SequentialIsTheDefaultAndOneVitisKernel) {

@@ -52,7 +52,7 @@ struct Lanes {
   uint64_t w, depth;
 };
 
-Lanes zcu102() {
+Lanes zcu102Lanes() {
   auto t = hw::Target::loadByName("zcu102");
   if (!t) {
     ADD_FAILURE() << llvm::toString(t.takeError());
@@ -234,7 +234,7 @@ std::vector<int32_t> rnd(std::mt19937 &rng, size_t n, int32_t lo, int32_t hi) {
 } // namespace
 
 TEST(VectorModule, EveryOpMatchesEngineAndCountsModelIterations) {
-  const Lanes t = zcu102();
+  const Lanes t = zcu102Lanes();
   std::mt19937 rng(77);
   Inputs in;
   in.a = rnd(rng, R * C, -(1 << 20), 1 << 20);

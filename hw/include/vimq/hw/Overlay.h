@@ -2,8 +2,11 @@
 //
 // This is the kernel interface as synthesised (m_axi for instructions, DDR and the buffer
 // table; s_axilite for Control) and as the `sim` device calls it. Each vimq_hw_sim_<target>
-// library defines vimq_overlay for one target; link exactly one of them into a binary
-// (vimq_hw_sim is the default target's).
+// library defines vimq_overlay & co. for one target in the inline namespace vimq::hw::<target>
+// (the macro VIMQ_HW_SIM_TARGET, which that library gives its users, names it), so the
+// libraries of every target link into one binary: a binary linking one of them (vimq_hw_sim
+// is the default target's) calls hw::vimq_overlay; one linking all of them
+// (vimq_hw_sim_targets, the runtime) picks a target from vimq/hw/SimTargets.h.
 //
 //===----------------------------------------------------------------------------------------===//
 #pragma once
@@ -57,6 +60,27 @@ inline double modeledLatencyUs(const Control &ctl) {
   return ctl.clockMhz ? double(ctl.cycles) / double(ctl.clockMhz) : 0.0;
 }
 
+/// One target's simulator: what the sim device needs to pick it by a bundle's fingerprint and
+/// run it. Each vimq_hw_sim_<target> library defines one (kSimTarget, below).
+struct SimTarget {
+  const char *name;     ///< hw/targets/<name>.json
+  uint64_t fingerprint; ///< ISA version + the target's parameters (docs/overlay.md)
+  uint32_t clockMhz;
+  /// The target's vimq_overlay and vimq_seq (below).
+  void (*overlay)(const isa::Instr *insns, uint8_t *ddr, const DdrBuffer *buffers, Control &ctl);
+  void (*seq)(const uint64_t *insns, uint32_t insn_count, uint8_t *ddr, const uint64_t *buffers,
+              uint32_t num_buffers, uint64_t *status);
+};
+
+// The entries of one target: in its namespace when the includer names one (a binary linking
+// vimq_hw_sim_<target>), else in vimq::hw as the HLS flow's one-target C simulation has them.
+// A user of every target (vimq_hw_sim_targets: VIMQ_HW_SIM_ALL_TARGETS) reaches them through
+// SimTargets.h only.
+#if defined(VIMQ_HW_SIM_TARGET) || !defined(VIMQ_HW_SIM_ALL_TARGETS)
+#ifdef VIMQ_HW_SIM_TARGET
+inline namespace VIMQ_HW_SIM_TARGET {
+#endif
+
 /// Runs the instruction stream insns[insnBase .. insnBase + insnCount) to FINISH.
 /// ddr is the DDR image; buffers[0 .. ctl.numBuffers) the buffer table.
 void vimq_overlay(const isa::Instr *insns, uint8_t *ddr, const DdrBuffer *buffers, Control &ctl);
@@ -70,5 +94,13 @@ void vimq_seq(const uint64_t *insns, uint32_t insn_count, uint8_t *ddr, const ui
 /// The fingerprint of the linked sim target, and its name (also readable through Control).
 uint64_t simFingerprint();
 const char *simTargetName();
+
+/// This target's entry for the registry of built-in targets (vimq/hw/SimTargets.h).
+extern const SimTarget kSimTarget;
+
+#ifdef VIMQ_HW_SIM_TARGET
+} // namespace VIMQ_HW_SIM_TARGET
+#endif
+#endif
 
 } // namespace vimq::hw

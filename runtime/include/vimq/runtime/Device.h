@@ -102,8 +102,14 @@ public:
 
   /// e.g. "sim (zcu102)".
   virtual std::string description() const = 0;
-  /// The overlay's fingerprint (sim: its target's; boards: read by a query run at open).
+  /// The overlay's fingerprint (sim: its default target's, VIMQ_HW_DEFAULT_TARGET; boards:
+  /// read by a query run at open).
   virtual uint64_t fingerprint() const = 0;
+  /// The device that runs `bundle` (Session::create asks): this one when the bundle's
+  /// fingerprint is this device's; the sim, which has every target of hw/targets/ built in,
+  /// returns its simulator of the bundle's target (owned by this device). Otherwise a
+  /// "fingerprint mismatch" error naming the bundle's target and what the device runs.
+  virtual llvm::Expected<Device &> forBundle(const isa::Bundle &bundle);
   /// Runs `code` (which ends with FINISH) on `image`, updating image.bytes in place: the
   /// sim updates every buffer; a board device updates only the `output` buffers of an image
   /// with a non-zero generation (see DdrImage). Errors reported by the overlay name the
@@ -111,7 +117,8 @@ public:
   virtual llvm::Expected<Profile> run(llvm::ArrayRef<isa::Instr> code, DdrImage &image) = 0;
 };
 
-/// Defined in SimDevice.cpp / XrtDevice.cpp / XdmaDevice.cpp.
+/// Defined in SimDevice.cpp / XrtDevice.cpp / XdmaDevice.cpp. The sim device runs bundles of
+/// every built-in target; by itself (fingerprint(), run()) it is the default target's.
 std::unique_ptr<Device> createSimDevice(bool traceInstructions = false);
 llvm::Expected<std::unique_ptr<Device>> createXrtDevice(unsigned index, const DeviceOptions &opts);
 llvm::Expected<std::unique_ptr<Device>> createXdmaDevice(unsigned index,

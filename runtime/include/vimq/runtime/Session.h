@@ -26,8 +26,10 @@ llvm::Expected<isa::Bundle> openBundle(llvm::StringRef path);
 
 class Session {
 public:
-  /// Fails when the device's fingerprint differs from the bundle's, or when any DMA range of
-  /// the program leaves its buffer (checked again here, whoever built the Bundle).
+  /// Runs on `device.forBundle(bundle)`: fails when the device cannot run the bundle's
+  /// fingerprint (the sim runs every built-in target's), or when any DMA range of the program
+  /// leaves its buffer (checked again here, whoever built the Bundle). `device` must outlive
+  /// the session.
   static llvm::Expected<Session> create(const isa::Bundle &bundle, Device &device);
 
   /// Every bundle input must be given, with its host type and shape; unknown names are errors.
