@@ -10,8 +10,7 @@ using namespace vimq::tools;
 TEST(ToolOptions, Scheme) {
   EXPECT_FALSE(bool(checkScheme("fp32")));
   EXPECT_FALSE(bool(checkScheme("vimq")));
-  EXPECT_EQ(llvm::toString(checkScheme("fastmamba")).rfind("not implemented yet: --scheme=fastmamba", 0),
-            0u);
+  EXPECT_FALSE(bool(checkScheme("fastmamba")));
   EXPECT_EQ(llvm::toString(checkScheme("int3")),
             "unknown --scheme 'int3'; expected one of: fp32, vimq, fastmamba");
 }
