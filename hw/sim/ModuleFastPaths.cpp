@@ -142,9 +142,61 @@ bool convFast(const ConvParams &p, const ConvOperands<int32_t> &op) {
   return true;
 }
 
+/// The SSD scan, channel by channel in parallel: the same per-element functions as
+/// scanTileEngine (ssmDecay, ssmXdt, ssmLaneUpdate, ssmFinishOutput) in the same order per
+/// channel, so the results are the loops' bit for bit. The decay is one per (token, head), so
+/// it is computed once per tile here; the exact sum of h·C is kept as two 64-bit halves (high
+/// and low 32 bits of each product, n ≤ 1023 terms) and widened once per output.
+bool ssdFast(const ScanShape &p, const ScanOperands &op) {
+  const uint64_t len = uint64_t(p.len), ch = uint64_t(p.ch), n = uint64_t(p.n);
+  const int heads = p.heads, perHead = p.ch / heads, headsPerGroup = heads / p.groups;
+  const uint64_t gn = uint64_t(p.groups) * n;
+  // Operands staged dense first and the output scattered last, as ssmFast's selective form.
+  std::vector<int32_t> u = gather(op.u, op.xPitch, len, ch);
+  std::vector<int32_t> z = op.z ? gather(op.z, op.xPitch, len, ch) : std::vector<int32_t>();
+  std::vector<int32_t> dt(len * heads), decay(len * heads), bc(len * 2 * gn), y(len * ch);
+  for (uint64_t t = 0; t < len; ++t) {
+    for (int hd = 0; hd < heads; ++hd) {
+      dt[t * heads + hd] = op.delta[t * op.tPitch + hd];
+      decay[t * heads + hd] = ssmDecay(dt[t * heads + hd], op.a[hd], p.f);
+    }
+    copyBytes(bc.data() + t * 2 * gn, op.bc + t * op.tPitch, 2 * gn * sizeof(int32_t));
+  }
+  const int64_t perChannel = int64_t(len * n);
+  const int64_t minChannels = perChannel >= 16384 ? 1 : 16384 / perChannel;
+  SimPool::get().parallelFor(int64_t(ch), minChannels, [&](int64_t d0, int64_t d1) {
+    for (int64_t d = d0; d < d1; ++d) {
+      const int hd = int(d) / perHead, grp = hd / headsPerGroup;
+      int32_t *h = op.s + uint64_t(d) * n;
+      if (!op.carryIn)
+        std::fill(h, h + n, 0);
+      for (uint64_t t = 0; t < len; ++t) {
+        const uint64_t xi = t * ch + uint64_t(d);
+        const int32_t uv = u[xi], dec = decay[t * heads + hd];
+        const int32_t xdt = ssmXdt(dt[t * heads + hd], uv, p.f);
+        const int32_t *bt = bc.data() + t * 2 * gn + uint64_t(grp) * n, *ct = bt + gn;
+        int64_t hi = 0, lo = 0;
+        for (uint64_t j = 0; j < n; ++j) {
+          h[j] = ssmLaneUpdate(h[j], dec, xdt, bt[j], p.f.b);
+          const int64_t prod = int64_t(h[j]) * ct[j]; // exact; hi, lo exact for n <= 1023
+          hi += prod >> 32;
+          lo += prod & 0xffffffff;
+        }
+        SsmAcc yacc = hi;
+        yacc <<= 32;
+        yacc += SsmAcc(lo);
+        y[xi] = ssmFinishOutput(yacc, uv, op.d != nullptr, op.d ? op.d[hd] : 0,
+                                op.z != nullptr, op.z ? z[xi] : 0, p.f);
+      }
+    }
+  });
+  scatter(op.y, op.xPitch, len, ch, y.data());
+  return true;
+}
+
 bool ssmFast(const ScanShape &p, const ScanOperands &op) {
-  if (p.ssd) // the SSD scan has no separate fast path: its loops run
-    return false;
+  if (p.ssd)
+    return ssdFast(p, op);
   const uint64_t len = p.len, ch = p.ch, n = p.n;
   std::vector<int32_t> u = gather(op.u, op.xPitch, len, ch);
   std::vector<int32_t> z = op.z ? gather(op.z, op.xPitch, len, ch) : std::vector<int32_t>();
