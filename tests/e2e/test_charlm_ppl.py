@@ -4,6 +4,8 @@ docs/models.md "Character language model") exported with B 8, L 128, its held-ou
   * ONNX Runtime FP32 (the baseline),
   * vimq-ref FP32 (the reference interpreter; rung 1 of the ladder, on a trained model),
   * vimq-ref --scheme vimq and --scheme fastmamba (the golden quantized models; rung 2),
+  * the overlay: vimq-compile --scheme vimq --target zcu102 and --scheme fastmamba --target
+    vc709, run by vimq-run on the sim (rung 3),
 calibrated on 4 batches of training-text windows.
 
 Bounds:
@@ -16,9 +18,8 @@ Bounds:
     ablations: vimq with uniform int4 weights +2.3%, vimq with synthetic calibration +2.7%,
     fastmamba without the Hadamard rotation +0.78%): the test guards the quantized paths on a
     trained model and real text; test_fidelity.py's outlier model judges the remedies.
-The overlay (vimq-run on the sim) is not here yet: vimq-compile does not lower Mamba2's
-token-id input yet; once it does, `--runner sim:SCHEME:TARGET` must give the golden model's
-perplexity exactly (rung 3 is bit-exact).
+  * overlay vs golden model: the same perplexity exactly (the sim is bit-exact with the golden
+    model, so every logit and hence the float64 NLL sum are identical).
 
 Usage: test_charlm_ppl.py BINDIR
 """
@@ -33,6 +34,7 @@ import npyutil  # noqa: E402
 CHECKPOINT = os.path.join(npyutil.ROOT, "models", "fixtures", "charlm.pt")
 FP32_TOL = 1e-3
 MAX_INCREASE_PCT = {"ref:vimq": 6.0, "ref:fastmamba": 3.0}
+SIM_EQUALS_GOLDEN = {"sim:vimq:zcu102": "ref:vimq", "sim:fastmamba:vc709": "ref:fastmamba"}
 
 
 def main():
@@ -46,6 +48,7 @@ def main():
         p = npyutil.run([npyutil.PY, os.path.join(npyutil.ROOT, "models", "perplexity.py"),
                          onnx_path, "--bin", bindir, "--runner", "ort", "--runner", "ref",
                          "--runner", "ref:vimq", "--runner", "ref:fastmamba",
+                         "--runner", "sim:vimq:zcu102", "--runner", "sim:fastmamba:vc709",
                          "--json", report])
         print(p.stdout)
         with open(report) as f:
@@ -60,6 +63,11 @@ def main():
         inc = results[runner]["rel_increase_pct"]
         if inc > bound:
             print("FAIL: %s raises perplexity by %.2f%% (> %.1f%%)" % (runner, inc, bound))
+            ok = False
+    for sim, golden in sorted(SIM_EQUALS_GOLDEN.items()):
+        if results[sim]["nll"] != results[golden]["nll"]:
+            print("FAIL: %s perplexity %.6f differs from %s's %.6f (must be bit-exact)" %
+                  (sim, results[sim]["ppl"], golden, results[golden]["ppl"]))
             ok = False
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
