@@ -60,6 +60,10 @@ PRESETS = {
     "mamba2-780m": dict(d_model=1536, n_layer=48),
     "mamba2-1.3b": dict(d_model=2048, n_layer=48),
     "mamba2-2.7b": dict(d_model=2560, n_layer=64),
+    # The character-level LM trained here on Debian's license texts (charlm.py, docs/models.md)
+    # and its CI-sized sibling: 96 characters, no padding rows.
+    "mamba2-charlm": dict(d_model=128, n_layer=2, d_state=32, headdim=32, vocab_size=96),
+    "mamba2-charlm-tiny": dict(d_model=64, n_layer=2, d_state=16, headdim=32, vocab_size=96),
 }
 
 
