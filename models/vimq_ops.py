@@ -83,11 +83,23 @@ class SSDScanFn(torch.autograd.Function):
         return y
 
 
+def _differentiable(*tensors):
+    """True when autograd must see through the scan (training): the Functions above have no
+    backward, they only carry the export's `symbolic`; outside an export the loop reference
+    computes the same values and is differentiable."""
+    return (not torch.onnx.is_in_onnx_export() and torch.is_grad_enabled() and
+            any(t.requires_grad for t in tensors))
+
+
 def selective_scan(u, delta, A, B, C, D):
+    if _differentiable(u, delta, A, B, C, D):
+        return selective_scan_ref(u, delta, A, B, C, D)
     return SelectiveScanFn.apply(u, delta, A, B, C, D)
 
 
 def ssd_scan(x, dt, A, B, C, D):
+    if _differentiable(x, dt, A, B, C, D):
+        return ssd_scan_ref(x, dt, A, B, C, D)
     return SSDScanFn.apply(x, dt, A, B, C, D)
 
 
