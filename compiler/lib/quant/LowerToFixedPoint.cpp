@@ -509,46 +509,8 @@ private:
 
   /// Mamba2's SSD scan: x [B, L, H, P], dt [B, L, H], A [H], B/C [B, L, G, N], D [H] as one
   /// q.SSDScan on [B, L, H·P] rows; like the selective scan, one format for every operand.
-  llvm::Error lowerSSDScan(Op &op) {
-    if (op.numOperands() < 5)
-      return unsupported(op, "a scan needs x, dt, A, B and C");
-    Value *A = op.operand(2), *D = op.numOperands() > 5 ? op.operand(5) : nullptr;
-    if (!A->isConstant() || (D && !D->isConstant()))
-      return unsupported(op, "A and D must be constants");
-    llvm::ArrayRef<int64_t> xs = op.operand(0)->shape(), bs = op.operand(3)->shape();
-    if (xs.size() != 4 || bs.size() != 4)
-      return unsupported(op, "x must be [B, L, H, P] and B, C [B, L, G, N]");
-    int64_t f = std::min(fracOf(op.result()), fracFor(tensorAbsMax(*A->constant())));
-    if (D)
-      f = std::min(f, fracFor(tensorAbsMax(*D->constant())));
-    llvm::SmallVector<QVal, 4> acts;
-    for (unsigned i : {0u, 1u, 3u, 4u}) {
-      auto q = get(op.operand(i));
-      if (!q)
-        return q.takeError();
-      acts.push_back(*q);
-      f = std::min(f, q->frac);
-    }
-    for (QVal &a : acts)
-      a = rescale(a, f);
-    auto aq = fixedConstant(op, A->constant()->reshaped({A->type().numel()}), f,
-                            A->name() + ".q");
-    if (!aq)
-      return aq.takeError();
-    llvm::SmallVector<Value *, 6> operands = {acts[0].v, acts[1].v, *aq, acts[2].v, acts[3].v};
-    if (D) {
-      auto dq = fixedConstant(op, D->constant()->reshaped({D->type().numel()}), f,
-                              D->name() + ".q");
-      if (!dq)
-        return dq.takeError();
-      operands.push_back(*dq);
-    }
-    Op *s = emitArith(op.result(), "q.SSDScan", operands, acts[0].v->type(), f);
-    s->setAttr("n", bs[3]);
-    if (opts.exactExp)
-      s->setAttr("exact_exp", int64_t(1));
-    return llvm::Error::success();
-  }
+  llvm::Error lowerSSDScan(Op &op) { return lowerAnyScan(op, /*ssd=*/true); }
+  llvm::Error lowerScan(Op &op) { return lowerAnyScan(op, /*ssd=*/false); }
 
   /// Mamba2's gated RMSNorm, rmsnorm(x ⊙ silu(z)) · w per group of `group_size` channels: x
   /// and z in one format (the product's), the result in the weight's (as lowerNorm).
@@ -595,13 +557,17 @@ private:
     return mul;
   }
 
-  llvm::Error lowerScan(Op &op) {
+  /// q.SelectiveScan or q.SSDScan: A and D constants, u/x, Δ/dt, B, C activations, all in one
+  /// format (ISA: one `frac` for every operand, the state and the result), and the SiLU gate
+  /// of a following Mul brought to it so that fuse-q-ops can move it into the scan.
+  llvm::Error lowerAnyScan(Op &op, bool ssd) {
     if (op.numOperands() < 5)
       return unsupported(op, "a scan needs u, delta, A, B and C");
-    Value *A = op.operand(2), *D = op.operand(5);
+    Value *A = op.operand(2), *D = op.numOperands() > 5 ? op.operand(5) : nullptr;
     if (!A->isConstant() || (D && !D->isConstant()))
       return unsupported(op, "A and D must be constants");
-    // ISA v1: one format for every operand, the state and the result.
+    if (ssd && (op.operand(0)->rank() != 4 || op.operand(3)->rank() != 4))
+      return unsupported(op, "x must be [B, L, H, P] and B, C [B, L, G, N]");
     int64_t f = std::min(fracOf(op.result()), fracFor(tensorAbsMax(*A->constant())));
     if (D)
       f = std::min(f, fracFor(tensorAbsMax(*D->constant())));
@@ -625,17 +591,23 @@ private:
     }
     for (QVal &a : acts)
       a = rescale(a, f);
-    auto aq = fixedConstant(op, *A->constant(), f, A->name() + ".q");
+    // SSD's A [H] (and any D) as flat vectors; the selective A stays [C, N].
+    const Tensor &at = *A->constant();
+    auto aq = fixedConstant(op, ssd ? at.reshaped({at.numel()}) : at, f, A->name() + ".q");
     if (!aq)
       return aq.takeError();
     llvm::SmallVector<Value *, 6> operands = {acts[0].v, acts[1].v, *aq, acts[2].v, acts[3].v};
     if (D) {
-      auto dq = fixedConstant(op, *D->constant(), f, D->name() + ".q");
+      auto dq = fixedConstant(op, D->constant()->reshaped({D->type().numel()}), f,
+                              D->name() + ".q");
       if (!dq)
         return dq.takeError();
       operands.push_back(*dq);
     }
-    Op *s = emitArith(op.result(), "q.SelectiveScan", operands, acts[0].v->type(), f);
+    Op *s = emitArith(op.result(), ssd ? "q.SSDScan" : "q.SelectiveScan", operands,
+                      acts[0].v->type(), f);
+    if (ssd)
+      s->setAttr("n", op.operand(3)->shape()[3]);
     if (opts.exactExp)
       s->setAttr("exact_exp", int64_t(1));
     return llvm::Error::success();
