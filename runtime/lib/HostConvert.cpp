@@ -105,7 +105,10 @@ bool acceptsHostDType(const isa::IoDesc &io, DType t) {
   return t == hostDType(io);
 }
 
-Expected<std::vector<uint8_t>> toDevice(const isa::IoDesc &io, const Tensor &t) {
+Expected<std::vector<uint8_t>> toDevice(const isa::IoDesc &io, const Tensor &t,
+                                        uint64_t *saturated) {
+  if (saturated)
+    *saturated = 0;
   if (!acceptsHostDType(io, t.dtype()) || t.numel() != int64_t(io.numElements()))
     return makeError("input '{0}': expected {1} {2}, got {3} {4}", io.name, hostTypeName(io),
                      shapeStr(io.shape), dtypeName(t.dtype()), shapeStr(t.shape()));
@@ -124,6 +127,8 @@ Expected<std::vector<uint8_t>> toDevice(const isa::IoDesc &io, const Tensor &t) 
       return makeError("input '{0}': element {1} is not finite", io.name, i);
     // x * 2^frac is exact in double; nearbyint rounds half to even in the default mode.
     double v = std::nearbyint(std::ldexp(static_cast<double>(src[i]), io.frac));
+    if (saturated && (v < lo || v > hi))
+      ++*saturated;
     v = std::min(std::max(v, lo), hi);
     storeInt(io.dtype, static_cast<int64_t>(v), out.data() + i * size);
   }

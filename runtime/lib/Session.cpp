@@ -85,6 +85,7 @@ Expected<TensorMap> Session::run(const TensorMap &inputs) {
     if (buf.kind == isa::BufferKind::output || buf.kind == isa::BufferKind::scratch)
       std::fill_n(image.bytes.begin() + buf.base, buf.size, 0);
 
+  std::map<std::string, uint64_t> saturations;
   for (const isa::IoDesc &io : b.inputs) {
     auto it = inputs.find(io.name);
     if (it == inputs.end())
@@ -94,9 +95,12 @@ Expected<TensorMap> Session::run(const TensorMap &inputs) {
     if (!acceptsHostDType(io, t.dtype()) || t.shape() != ArrayRef<int64_t>(io.shape))
       return makeError("input '{0}': expected {1} {2}, got {3} {4}", io.name, hostTypeName(io),
                        shapeStr(io.shape), dtypeName(t.dtype()), shapeStr(t.shape()));
-    Expected<std::vector<uint8_t>> bytes = toDevice(io, t);
+    uint64_t saturated = 0;
+    Expected<std::vector<uint8_t>> bytes = toDevice(io, t, &saturated);
     if (!bytes)
       return bytes.takeError();
+    if (saturated)
+      saturations[io.name] = saturated;
     std::copy(bytes->begin(), bytes->end(),
               image.bytes.begin() + image.table[io.buffer].base + io.offset);
   }
@@ -105,6 +109,7 @@ Expected<TensorMap> Session::run(const TensorMap &inputs) {
   if (!profile)
     return profile.takeError();
   lastProfile = std::move(*profile);
+  lastSaturations = std::move(saturations);
 
   TensorMap outputs;
   for (const isa::IoDesc &io : b.outputs) {

@@ -163,6 +163,19 @@ Error runTool() {
     outputs = std::move(*out);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Values beyond an input's fixed-point range were saturated: the model was calibrated for
+  // inputs at least 2x smaller (docs/numerics.md), so its results may be wrong. Any is worth
+  // a warning.
+  for (const auto &[name, count] : session->inputSaturations()) {
+    for (const isa::IoDesc &io : bundle->inputs)
+      if (io.name == name)
+        errs() << formatv("vimq-run: warning: input '{0}': {1} of {2} values ({3:f3}%) are "
+                          "outside its Q{4} format (|x| >= {5}) and were saturated; the model "
+                          "was calibrated for smaller inputs\n",
+                          name, count, io.numElements(),
+                          100.0 * double(count) / double(io.numElements()), unsigned(io.frac),
+                          std::ldexp(1.0, int(8 * isa::dtypeBytes(io.dtype)) - 1 - int(io.frac)));
+  }
   if (repeat.getNumOccurrences())
     outs() << formatv("runs {0}  mean {1:f4} s per run\n", unsigned(repeat), seconds / repeat);
 

@@ -9,8 +9,10 @@ namespace vimq::rt {
 /// Device bytes (io.numBytes()) of host tensor `t`. `raw`: a byte copy; `fixed`: each f32 x
 /// becomes saturate(RNE(x * 2^frac)) in io.dtype. Non-finite inputs are errors. `index`: each
 /// i64 or i32 id becomes an int32; an id outside [0, io.limit) is an error naming the input
-/// and the id's position (q.FromIndex, docs/numerics.md).
-llvm::Expected<std::vector<uint8_t>> toDevice(const isa::IoDesc &io, const Tensor &t);
+/// and the id's position (q.FromIndex, docs/numerics.md). `saturated`, if given, receives how
+/// many `fixed` values were outside io.dtype's range at 2^frac and were saturated.
+llvm::Expected<std::vector<uint8_t>> toDevice(const isa::IoDesc &io, const Tensor &t,
+                                              uint64_t *saturated = nullptr);
 
 /// The host tensor type an I/O descriptor expects: f32 for fixed-point I/O, i64 for token ids
 /// (`index`; i32 is accepted too), the device type for `raw`.

@@ -37,6 +37,10 @@ public:
   llvm::Expected<TensorMap> run(const TensorMap &inputs);
 
   const Profile &profile() const { return lastProfile; }
+  /// Per input of the last run: how many values saturated its fixed-point format on
+  /// conversion (outside the range the model was calibrated for, with its 2 bits of headroom
+  /// used up). Only inputs with saturations are listed.
+  const std::map<std::string, uint64_t> &inputSaturations() const { return lastSaturations; }
   const isa::Bundle &bundle() const { return *bundleRef; }
 
 private:
@@ -48,6 +52,7 @@ private:
   /// output and scratch buffers and writes the inputs into it (see run()).
   DdrImage image;
   Profile lastProfile;
+  std::map<std::string, uint64_t> lastSaturations;
 };
 
 } // namespace vimq::rt
