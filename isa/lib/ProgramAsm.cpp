@@ -46,6 +46,8 @@ private:
   Error directive(StringRef name, ArrayRef<StringRef> args, StringRef rest);
   Error buffer(ArrayRef<StringRef> args);
   Error bytes(ArrayRef<StringRef> args);
+  Error hex(ArrayRef<StringRef> args);
+  Error quotedMeta(StringRef text);
   Error init(ArrayRef<StringRef> args);
   Error io(bool isInput, ArrayRef<StringRef> args);
   Expected<BufferDesc *> weightsBuffer(StringRef idText, uint64_t offset, uint64_t count);
@@ -55,6 +57,10 @@ private:
 };
 
 Error ProgramParser::line(StringRef text) {
+  // A quoted .meta may hold '#' (escaped or not): it is read before comments are stripped.
+  StringRef raw = text.trim();
+  if (raw.startswith(".meta") && raw.drop_front(5).ltrim().startswith("\""))
+    return quotedMeta(raw.drop_front(5).ltrim());
   text = text.split('#').first.trim();
   if (text.empty())
     return Error::success();
@@ -95,6 +101,8 @@ Error ProgramParser::directive(StringRef name, ArrayRef<StringRef> args, StringR
     return buffer(args);
   if (name == ".bytes")
     return bytes(args);
+  if (name == ".hex")
+    return hex(args);
   if (name == ".init")
     return init(args);
   if (name == ".input" || name == ".output")
@@ -170,6 +178,62 @@ Error ProgramParser::bytes(ArrayRef<StringRef> args) {
       return makeError("byte {0} exceeds 255", *v);
     (*buf)->init[*off + i - 2] = static_cast<uint8_t>(*v);
   }
+  return Error::success();
+}
+
+Error ProgramParser::hex(ArrayRef<StringRef> args) {
+  if (args.size() != 3)
+    return makeError(".hex needs ID OFFSET HEXDIGITS");
+  Expected<uint64_t> off = parseUnsigned(args[1], "offset");
+  if (!off)
+    return off.takeError();
+  StringRef digits = args[2];
+  if (digits.size() % 2)
+    return makeError(".hex needs an even number of hex digits");
+  Expected<BufferDesc *> buf = weightsBuffer(args[0], *off, digits.size() / 2);
+  if (!buf)
+    return buf.takeError();
+  for (size_t i = 0; i < digits.size(); i += 2) {
+    unsigned v;
+    if (digits.substr(i, 2).getAsInteger(16, v))
+      return makeError("'{0}' is not a hex byte", digits.substr(i, 2));
+    (*buf)->init[*off + i / 2] = static_cast<uint8_t>(v);
+  }
+  return Error::success();
+}
+
+Error ProgramParser::quotedMeta(StringRef text) {
+  std::string out;
+  size_t i = 1; // after the opening quote
+  for (; i < text.size() && text[i] != '"'; ++i) {
+    if (text[i] != '\\') {
+      out += text[i];
+      continue;
+    }
+    if (++i >= text.size())
+      return makeError(".meta: the string ends inside an escape");
+    switch (text[i]) {
+    case '\\': out += '\\'; break;
+    case '"': out += '"'; break;
+    case 'n': out += '\n'; break;
+    case 't': out += '\t'; break;
+    case 'x': {
+      unsigned v;
+      if (i + 2 >= text.size() || text.substr(i + 1, 2).getAsInteger(16, v))
+        return makeError(".meta: \\x needs two hex digits");
+      out += char(v);
+      i += 2;
+      break;
+    }
+    default:
+      return makeError(".meta: unknown escape '\\{0}'", text.substr(i, 1));
+    }
+  }
+  if (i >= text.size())
+    return makeError(".meta: the string has no closing quote");
+  if (!text.drop_front(i + 1).trim().empty() && !text.drop_front(i + 1).trim().startswith("#"))
+    return makeError(".meta: text after the closing quote");
+  b.metadata = std::move(out);
   return Error::success();
 }
 
@@ -280,29 +344,62 @@ Expected<Bundle> assembleProgram(StringRef text, StringRef fileName) {
   return b;
 }
 
-std::string disassembleProgram(const Bundle &b, bool compact) {
+std::string disassembleProgram(const Bundle &b, const DisassembleOptions &opts) {
   std::string out;
   raw_string_ostream os(out);
   if (!b.target.empty())
     os << ".target " << b.target << '\n';
   os << formatv(".fingerprint 0x{0:x-16}\n", b.fingerprint);
-  for (const BufferDesc &buf : b.buffers) {
+  for (const BufferDesc &buf : b.buffers)
     os << ".buffer " << buf.id << ' ' << bufferKindName(buf.kind) << ' ' << buf.size << '\n';
-    for (size_t i = 0; i < buf.init.size(); i += 32) {
-      os << ".bytes " << buf.id << ' ' << i;
-      for (size_t j = i; j < std::min(buf.init.size(), i + 32); ++j)
-        os << ' ' << unsigned(buf.init[j]);
-      os << '\n';
-    }
-  }
   for (const IoDesc &io : b.inputs)
     printIo(os, io, true);
   for (const IoDesc &io : b.outputs)
     printIo(os, io, false);
-  if (!b.metadata.empty() && b.metadata.find('\n') == std::string::npos)
-    os << ".meta " << b.metadata << '\n';
-  for (const Instr &in : b.code)
-    os << printInstr(in, !compact) << '\n';
+  for (size_t i = 0; i < b.code.size(); ++i) {
+    os << printInstr(b.code[i], !opts.compact);
+    if (opts.indexComments)
+      os << "  # " << i;
+    os << '\n';
+  }
+  // The initial data, 64 bytes a line.
+  static const char kHex[] = "0123456789abcdef";
+  for (const BufferDesc &buf : b.buffers) {
+    if (buf.init.empty())
+      continue;
+    if (!opts.data) {
+      os << "# buffer " << buf.id << ": " << buf.init.size()
+         << " bytes of initial data left out (--no-data)\n";
+      continue;
+    }
+    std::string line;
+    for (size_t i = 0; i < buf.init.size(); i += 64) {
+      line.assign(".hex " + std::to_string(buf.id) + ' ' + std::to_string(i) + ' ');
+      for (size_t j = i; j < std::min(buf.init.size(), i + 64); ++j) {
+        line += kHex[buf.init[j] >> 4];
+        line += kHex[buf.init[j] & 15];
+      }
+      line += '\n';
+      os << line;
+    }
+  }
+  // The metadata last, quoted: it may span lines and hold '#'.
+  if (!b.metadata.empty()) {
+    os << ".meta \"";
+    for (unsigned char c : b.metadata) {
+      if (c == '\\' || c == '"')
+        os << '\\' << c;
+      else if (c == '\n')
+        os << "\\n";
+      else if (c == '\t')
+        os << "\\t";
+      else if (c == '#' || c < 0x20 || c >= 0x7f)
+        os << "\\x" << kHex[c >> 4] << kHex[c & 15];
+      else
+        os << c;
+    }
+    os << "\"\n";
+  }
   return out;
 }
 

@@ -1,16 +1,20 @@
 //===- vimq-objdump.cpp - print a .vimq bundle ----------------------------------------===//
 //
-//   vimq-objdump BUNDLE.vimq [--compact]
+//   vimq-objdump BUNDLE.vimq [--compact] [--no-data]
 //   vimq-objdump --isa-tables
 //
-// Header, buffer table, I/O descriptors, metadata and every instruction with all of its fields
-// and token flags. The bundle is fully validated first; an invalid bundle is an error.
+// The bundle as assembler text (isa/include/vimq/isa/ProgramAsm.h): a summary in comments
+// (header, buffer table, I/O descriptors), then the program — every instruction with all of its
+// fields and token flags, its index as a comment — then the initial data and the metadata last.
+// `vimq-objdump b.vimq | vimq-as - -o b2.vimq` gives a byte-identical bundle. The bundle is
+// fully validated first; an invalid bundle is an error.
 //
 //===----------------------------------------------------------------------------------------===//
 
 #include "vimq/isa/Asm.h"
 #include "vimq/isa/Bundle.h"
 #include "vimq/isa/IsaDoc.h"
+#include "vimq/isa/ProgramAsm.h"
 
 #include "vimq/support/Error.h"
 
@@ -31,9 +35,13 @@ cl::opt<bool> isaTables("isa-tables",
                         cl::cat(category));
 cl::opt<bool> compact("compact", cl::desc("omit zero-valued instruction fields"),
                       cl::cat(category));
+cl::opt<bool> noData("no-data",
+                     cl::desc("leave out the initial data (the text no longer reassembles to "
+                              "the same bundle)"),
+                     cl::cat(category));
 
 void printIo(raw_ostream &os, const IoDesc &io, StringRef dir) {
-  os << formatv("  {0,-6} {1,-24} {2,-4} [", dir, io.name,
+  os << formatv("#   {0,-6} {1,-24} {2,-4} [", dir, io.name,
                 enumValueName(EnumKind::DType, unsigned(io.dtype)));
   ListSeparator sep(", ");
   for (int64_t d : io.shape)
@@ -62,21 +70,25 @@ int main(int argc, char **argv) {
     return vimq::reportError("vimq-objdump", b.takeError());
 
   raw_ostream &os = outs();
-  os << formatv("{0}: vimq bundle format {1}, ISA v{2}\n", inputPath, kBundleFormatVersion,
+  os << formatv("# {0}: vimq bundle format {1}, ISA v{2}\n", inputPath, kBundleFormatVersion,
                 kIsaVersion);
-  os << formatv("  target       {0}\n  fingerprint  0x{1:x-16}\n", b->target, b->fingerprint);
-  os << formatv("  instructions {0} ({1} bytes)\n\nbuffers:\n", b->code.size(),
+  os << formatv("#   target       {0}\n#   fingerprint  0x{1:x-16}\n", b->target,
+                b->fingerprint);
+  os << formatv("#   instructions {0} ({1} bytes)\n#\n# buffers:\n", b->code.size(),
                 b->code.size() * kInstrBytes);
   for (const BufferDesc &buf : b->buffers)
-    os << formatv("  {0,3}  {1,-8} {2,12} bytes  {3} initialised\n", buf.id,
+    os << formatv("#   {0,3}  {1,-8} {2,12} bytes  {3} initialised\n", buf.id,
                   bufferKindName(buf.kind), buf.size, buf.init.size());
-  os << "\nI/O:\n";
+  os << "#\n# I/O:\n";
   for (const IoDesc &io : b->inputs)
     printIo(os, io, "input");
   for (const IoDesc &io : b->outputs)
     printIo(os, io, "output");
-  os << "\nmetadata: " << b->metadata << "\n\ncode:\n";
-  for (size_t i = 0; i < b->code.size(); ++i)
-    os << formatv("  {0,5}: ", i) << printInstr(b->code[i], !compact) << '\n';
+  os << "\n";
+  DisassembleOptions opts;
+  opts.compact = compact;
+  opts.indexComments = true;
+  opts.data = !noData;
+  os << disassembleProgram(*b, opts);
   return 0;
 }

@@ -23,7 +23,7 @@ using namespace llvm;
 
 namespace {
 cl::OptionCategory category("vimq-as options");
-cl::opt<std::string> inputPath(cl::Positional, cl::desc("<program.s>"), cl::Required,
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<program.s> (- for stdin)"), cl::Required,
                                cl::cat(category));
 cl::opt<std::string> outputPath("o", cl::desc("output bundle"), cl::value_desc("file.vimq"),
                                 cl::Required, cl::cat(category));
@@ -33,7 +33,7 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::SetVersionPrinter(vimq::isa::printVersion);
   cl::ParseCommandLineOptions(argc, argv, "vimq assembler\n");
-  ErrorOr<std::unique_ptr<MemoryBuffer>> text = MemoryBuffer::getFile(inputPath);
+  ErrorOr<std::unique_ptr<MemoryBuffer>> text = MemoryBuffer::getFileOrSTDIN(inputPath);
   if (!text)
     return vimq::reportError("vimq-as", vimq::makeError("{0}: cannot read: {1}", inputPath,
                                                         text.getError().message()));

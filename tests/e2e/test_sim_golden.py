@@ -89,6 +89,27 @@ def compile_model(bindir, onnx_path, out, scheme="vimq", target="zcu102"):
                  target, "--scheme", scheme])
 
 
+# The text form of a bundle is ~2 bytes per weight byte; larger bundles (Mamba2-130M's 200 MB)
+# skip the round trip for CI time, the rest run it.
+ROUND_TRIP_MAX_BYTES = 64 << 20
+
+
+def assembler_round_trip(bindir, bundle, d):
+    """vimq-objdump BUNDLE | vimq-as - -o B2 must give the same bytes (metadata included)."""
+    if os.path.getsize(bundle) > ROUND_TRIP_MAX_BYTES:
+        print("assembler round trip: skipped (%d MB bundle)" % (os.path.getsize(bundle) >> 20))
+        return True
+    again = os.path.join(d, "again.vimq")
+    dump = npyutil.subprocess.Popen([os.path.join(bindir, "vimq-objdump"), bundle],
+                                    stdout=npyutil.subprocess.PIPE)
+    asm = npyutil.subprocess.run([os.path.join(bindir, "vimq-as"), "-", "-o", again],
+                                 stdin=dump.stdout)
+    dump.stdout.close()
+    ok = dump.wait() == 0 and asm.returncode == 0 and filecmp.cmp(bundle, again, shallow=False)
+    print("assembler round trip (objdump | as): %s" % ("byte-identical" if ok else "DIFFERENT"))
+    return ok
+
+
 def check_case(bindir, case, d):
     onnx_path = os.path.join(d, "model.onnx")
     inputs = os.path.join(d, "inputs")
@@ -97,6 +118,8 @@ def check_case(bindir, case, d):
     print("scheme %s, target %s" % (scheme, target))
     bundle = os.path.join(d, "model.vimq")
     compile_model(bindir, onnx_path, bundle, scheme, target)
+    if not assembler_round_trip(bindir, bundle, d):
+        return False
     sim_out, ref_out = os.path.join(d, "sim"), os.path.join(d, "ref")
     npyutil.run([os.path.join(bindir, "vimq-run"), bundle, "--device", "sim", "--output",
                  sim_out] + npyutil.input_args(inputs))

@@ -214,6 +214,30 @@ TEST(Bundle, ScalarIoRoundTrips) {
   EXPECT_EQ(bytesOf(assembled(text)), bytesOf(b));
 }
 
+TEST(Bundle, MetadataAndDataRoundTripByteForByte) {
+  Bundle b = assembled(kProgram);
+  // Every byte value, newlines, quotes, backslashes and '#' (the assembler's comment sign).
+  std::string meta = "{\n \"a\": \"x#y\\\\z\"\t}";
+  for (int c = 0; c < 256; ++c)
+    meta += char(c);
+  b.metadata = meta;
+  std::string text = disassembleProgram(b);
+  // The program first, the data and the metadata last.
+  EXPECT_LT(text.find("FINISH"), text.find(".meta")) << text;
+  Bundle again = assembled(text);
+  EXPECT_EQ(again.metadata, meta);
+  EXPECT_EQ(bytesOf(again), bytesOf(b));
+  // A one-line .meta without quotes keeps working; malformed quoted forms are errors.
+  EXPECT_EQ(assembled(std::string(kProgram) + ".meta {\"k\": 1}\n").metadata, "{\"k\": 1}");
+  for (const char *bad : {".meta \"abc", ".meta \"a\\q\"", ".meta \"\\x4\"", ".meta \"a\" b",
+                          ".hex 0 0 abc", ".hex 0 0 zz", ".hex 0"}) {
+    auto r = assembleProgram(std::string(kProgram) + bad + "\n", "bad.s");
+    EXPECT_FALSE(bool(r)) << bad;
+    if (!r)
+      llvm::consumeError(r.takeError());
+  }
+}
+
 /// A token-id input and a gathering LOAD of an i16 table of 10 rows through it.
 const char *kGatherProgram = R"(
 .target zcu102
