@@ -298,8 +298,14 @@ bool Dataflow::allDrained() const {
 void Dataflow::run() {
   // Round-robin until done; a round without progress is a deadlock (no hang: every step that
   // progresses consumes an instruction, a token or a FIFO slot, all finite).
+  const uint32_t reportEvery = ctl.insnCount / 100 + 1;
+  uint32_t reported = 0;
   while (error == OverlayError::None && !allDrained()) {
     bool progressed = stepFetch();
+    if (pc >= reported + reportEvery) {
+      reported = pc;
+      reportSimProgress(pc, ctl.insnCount);
+    }
     for (unsigned m = 0; m < kNumModules && error == OverlayError::None; ++m)
       while (stepModule(m) && error == OverlayError::None)
         progressed = true;

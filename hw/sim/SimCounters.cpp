@@ -11,6 +11,8 @@ namespace {
 thread_local uint64_t gIterations[kNumUnits] = {};
 std::atomic<bool> gFastPaths{true};
 thread_local std::vector<SimTraceEvent> *gTrace = nullptr;
+thread_local SimProgressFn gProgress = nullptr;
+thread_local void *gProgressCtx = nullptr;
 } // namespace
 
 void countIterations(unsigned unit, uint64_t n) {
@@ -29,6 +31,14 @@ uint64_t simLoopIterations(Unit u) {
 }
 void setSimTrace(std::vector<SimTraceEvent> *trace) { sim::gTrace = trace; }
 std::vector<SimTraceEvent> *simTrace() { return sim::gTrace; }
+void setSimProgress(SimProgressFn fn, void *ctx) {
+  sim::gProgress = fn;
+  sim::gProgressCtx = ctx;
+}
+void reportSimProgress(uint64_t fetched, uint64_t total) {
+  if (sim::gProgress)
+    sim::gProgress(sim::gProgressCtx, fetched, total);
+}
 void resetSimLoopIterations() {
   for (uint64_t &c : sim::gIterations)
     c = 0;

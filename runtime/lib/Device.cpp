@@ -29,7 +29,7 @@ Expected<Device &> Device::forBundle(const isa::Bundle &bundle) {
 
 Expected<std::unique_ptr<Device>> Device::open(StringRef spec, const DeviceOptions &opts) {
   if (spec == "sim")
-    return createSimDevice(opts.traceInstructions);
+    return createSimDevice(opts);
   for (StringRef kind : {"xrt", "xdma"}) {
     StringRef rest = spec;
     if (!rest.consume_front(kind))

@@ -26,7 +26,8 @@ namespace {
 /// The simulator of one target.
 class SimTargetDevice final : public Device {
 public:
-  SimTargetDevice(const hw::SimTarget &target, bool trace) : target(target), trace(trace) {}
+  SimTargetDevice(const hw::SimTarget &target, const DeviceOptions &opts)
+      : target(target), trace(opts.traceInstructions), progress(opts.progress) {}
   std::string description() const override { return formatv("sim ({0})", target.name).str(); }
   uint64_t fingerprint() const override { return target.fingerprint; }
   Expected<Profile> run(ArrayRef<isa::Instr> code, DdrImage &image) override;
@@ -34,14 +35,15 @@ public:
 private:
   const hw::SimTarget &target;
   bool trace; ///< record every instruction's timing (Profile::instructions)
+  std::function<void(uint64_t, uint64_t)> progress;
 };
 
 /// Every built-in target; by itself (description, fingerprint, run) the default one.
 class SimDevice final : public Device {
 public:
-  explicit SimDevice(bool trace) {
+  explicit SimDevice(const DeviceOptions &opts) {
     for (const hw::SimTarget *t : hw::simTargets()) {
-      targets.push_back(std::make_unique<SimTargetDevice>(*t, trace));
+      targets.push_back(std::make_unique<SimTargetDevice>(*t, opts));
       if (t == &hw::defaultSimTarget())
         defaultTarget = targets.back().get();
     }
@@ -88,8 +90,13 @@ Expected<Profile> SimTargetDevice::run(ArrayRef<isa::Instr> code, DdrImage &imag
   ctl.numBuffers = static_cast<uint32_t>(table.size());
   std::vector<hw::SimTraceEvent> events;
   hw::setSimTrace(trace ? &events : nullptr);
+  hw::SimProgressFn report = [](void *ctx, uint64_t done, uint64_t total) {
+    (*static_cast<std::function<void(uint64_t, uint64_t)> *>(ctx))(done, total);
+  };
+  hw::setSimProgress(progress ? report : nullptr, &progress);
   target.overlay(code.data(), image.bytes.data(), table.data(), ctl);
   hw::setSimTrace(nullptr);
+  hw::setSimProgress(nullptr, nullptr);
 
   if (!ctl.done)
     return makeError("sim: the overlay did not raise done");
@@ -124,8 +131,8 @@ Expected<Profile> SimTargetDevice::run(ArrayRef<isa::Instr> code, DdrImage &imag
 
 } // namespace
 
-std::unique_ptr<Device> createSimDevice(bool traceInstructions) {
-  return std::make_unique<SimDevice>(traceInstructions);
+std::unique_ptr<Device> createSimDevice(const DeviceOptions &opts) {
+  return std::make_unique<SimDevice>(opts);
 }
 
 } // namespace vimq::rt

@@ -140,6 +140,14 @@ Error runTool() {
   const bool byOp = (printProfile || !reportPath.empty()) && spec == "sim";
   rt::DeviceOptions deviceOptions;
   deviceOptions.traceInstructions = byOp;
+  // A long run shows how far it is, on a terminal only (never into a pipe or a log).
+  if (errs().is_displayed())
+    deviceOptions.progress = [](uint64_t done, uint64_t total) {
+      errs() << formatv("\rvimq-run: {0} of {1} instructions ({2}%)", done, total,
+                        total ? 100 * done / total : 100);
+      if (done >= total)
+        errs() << "\r" << std::string(60, ' ') << "\r";
+    };
   deviceOptions.xclbin = xclbin;
   deviceOptions.xdmaDir = xdmaDir;
   Expected<std::unique_ptr<rt::Device>> device = rt::Device::open(deviceSpec, deviceOptions);
@@ -176,6 +184,8 @@ Error runTool() {
                           100.0 * double(count) / double(io.numElements()), unsigned(io.frac),
                           std::ldexp(1.0, int(8 * isa::dtypeBytes(io.dtype)) - 1 - int(io.frac)));
   }
+  if (deviceOptions.progress) // clear the progress line
+    errs() << "\r" << std::string(60, ' ') << "\r";
   if (repeat.getNumOccurrences())
     outs() << formatv("runs {0}  mean {1:f4} s per run\n", unsigned(repeat), seconds / repeat);
 

@@ -63,6 +63,38 @@ TEST(Runtime, FlipThroughSim) {
   EXPECT_NE(s->profile().toJson().find("\"units\""), std::string::npos);
 }
 
+TEST(Runtime, ProgressAndInstructionTimingsOfASimRun) {
+  // Progress reports grow to the program's length; the trace has every executed instruction
+  // (FINISH too: it travels in LOAD's queue) with start <= end inside the run.
+  std::vector<std::pair<uint64_t, uint64_t>> seen;
+  rt::DeviceOptions opts;
+  opts.traceInstructions = true;
+  opts.progress = [&](uint64_t done, uint64_t total) { seen.push_back({done, total}); };
+  llvm::Expected<std::unique_ptr<rt::Device>> dev = rt::Device::open("sim", opts);
+  ASSERT_TRUE(bool(dev)) << llvm::toString(dev.takeError());
+  isa::Bundle b = assemble(kFlipProgram, **dev);
+  llvm::Expected<rt::Session> s = rt::Session::create(b, **dev);
+  ASSERT_TRUE(bool(s)) << llvm::toString(s.takeError());
+  ASSERT_TRUE(bool(s->run({{"x", Tensor::fromVector<float>({3, 8}, std::vector<float>(24))}})));
+  ASSERT_FALSE(seen.empty());
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].second, 3u);
+    EXPECT_LE(seen[i].first, 3u);
+    if (i) {
+      EXPECT_GT(seen[i].first, seen[i - 1].first);
+    }
+  }
+  const rt::Profile &p = s->profile();
+  ASSERT_EQ(p.instructions.size(), 3u); // LOAD, STORE, FINISH
+  for (const rt::InstrTiming &t : p.instructions) {
+    EXPECT_LE(t.start, t.end);
+    EXPECT_LE(t.end, p.cycles);
+  }
+  EXPECT_EQ(p.instructions[0].index, 0u);
+  EXPECT_EQ(p.units[p.instructions[0].unit].unit, "load");
+  EXPECT_EQ(p.units[p.instructions[1].unit].unit, "store");
+}
+
 TEST(Runtime, FingerprintMismatch) {
   std::unique_ptr<rt::Device> dev = sim();
   isa::Bundle b = assemble(kFlipProgram, *dev);

@@ -28,4 +28,10 @@ struct SimTraceEvent {
 void setSimTrace(std::vector<SimTraceEvent> *trace);
 std::vector<SimTraceEvent> *simTrace();
 
+/// Progress of a run on this thread: `fn(ctx, fetched, total)` about every 1 % of the
+/// instructions fetched (null: none). Sim only (a progress bar for long runs).
+using SimProgressFn = void (*)(void *ctx, uint64_t fetched, uint64_t total);
+void setSimProgress(SimProgressFn fn, void *ctx);
+void reportSimProgress(uint64_t fetched, uint64_t total);
+
 } // namespace vimq::hw

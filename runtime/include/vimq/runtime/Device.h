@@ -14,6 +14,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ struct DeviceOptions {
   unsigned timeoutMs = 30000;
   /// sim only: record every instruction's timing in Profile::instructions (per-op profiles).
   bool traceInstructions = false;
+  /// sim only: called about every 1 % of a run's instructions with (fetched, total).
+  std::function<void(uint64_t, uint64_t)> progress;
 };
 
 /// The DDR contents of one run: every bundle buffer at `base` inside `bytes`. `table` is
@@ -119,7 +122,7 @@ public:
 
 /// Defined in SimDevice.cpp / XrtDevice.cpp / XdmaDevice.cpp. The sim device runs bundles of
 /// every built-in target; by itself (fingerprint(), run()) it is the default target's.
-std::unique_ptr<Device> createSimDevice(bool traceInstructions = false);
+std::unique_ptr<Device> createSimDevice(const DeviceOptions &opts = {});
 llvm::Expected<std::unique_ptr<Device>> createXrtDevice(unsigned index, const DeviceOptions &opts);
 llvm::Expected<std::unique_ptr<Device>> createXdmaDevice(unsigned index,
                                                          const DeviceOptions &opts);
