@@ -124,6 +124,22 @@ Error runTool() {
     return makeError("--xclbin applies to --device xrt only (the device is '{0}')", spec);
   if (xdmaDir.getNumOccurrences() && !spec.startswith("xdma"))
     return makeError("--xdma-dir applies to --device xdma only (the device is '{0}')", spec);
+  // The output folder is checked before anything runs (a long run must not end in "cannot
+  // write"): it exists and is writable, or its parent does and is.
+  {
+    SmallString<128> dir(outputDir);
+    sys::fs::make_absolute(dir);
+    StringRef probe = dir;
+    if (!sys::fs::is_directory(probe)) {
+      if (sys::fs::exists(probe))
+        return makeError("--output '{0}' is not a folder", outputDir);
+      probe = sys::path::parent_path(dir);
+      if (!sys::fs::is_directory(probe))
+        return makeError("--output '{0}': folder '{1}' does not exist", outputDir, probe);
+    }
+    if (sys::fs::access(probe, sys::fs::AccessMode::Write))
+      return makeError("--output '{0}': folder '{1}' is not writable", outputDir, probe);
+  }
   Expected<isa::Bundle> bundle = rt::openBundle(bundlePath);
   if (!bundle)
     return bundle.takeError();
