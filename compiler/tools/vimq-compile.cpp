@@ -23,6 +23,7 @@
 #include "vimq/backend/Compile.h"
 #include "vimq/hw/ResourceModel.h"
 #include "vimq/isa/Bundle.h"
+#include "vimq/runtime/Session.h"
 #include "vimq/support/Error.h"
 #include "vimq/support/FileUtil.h"
 
@@ -195,15 +196,41 @@ llvm::Error compile() {
     return bytes.takeError();
   if (llvm::Error e = writeOutput(*bytes))
     return e;
-  // One line that says what was built (the modeled latency needs a run: vimq-run --profile).
+  // One line that says what was built, with the modeled latency: the target's cycle model run
+  // timing-only on the sim (exact cycles, no arithmetic, zero inputs; the cycles do not depend
+  // on the data). A bundle the sim cannot run gets "latency not modeled" and a reason.
+  std::string latency;
+  {
+    rt::DeviceOptions dopts;
+    dopts.timingOnly = true;
+    auto dev = rt::Device::open("sim", dopts);
+    auto session = dev ? rt::Session::create(compiled->bundle, **dev)
+                       : llvm::Expected<rt::Session>(dev.takeError());
+    llvm::Expected<rt::TensorMap> ran = llvm::Expected<rt::TensorMap>(rt::TensorMap());
+    if (session) {
+      rt::TensorMap zeros;
+      for (const isa::IoDesc &io : compiled->bundle.inputs)
+        zeros.emplace(io.name, Tensor(rt::hostDType(io), io.shape));
+      ran = session->run(zeros);
+    }
+    if (session && ran)
+      latency = llvm::formatv("modeled {0:f3} ms ({1} cycles at {2} MHz)",
+                              session->profile().latencyMicroseconds() / 1000,
+                              session->profile().cycles, session->profile().clockMhz)
+                    .str();
+    else {
+      llvm::Error e = session ? ran.takeError() : session.takeError();
+      latency = "latency not modeled (" + llvm::toString(std::move(e)) + ")";
+    }
+  }
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   llvm::errs() << llvm::formatv("{0}: wrote {1}: {2}, target {3}, scheme {4}, {5} instructions, "
-                                "{6:F1} MB, {7:F1} s\n",
+                                "{6:F1} MB, {7}, {8:F1} s\n",
                                 toolName, outputPath == "-" ? "stdout" : outputPath.getValue(),
                                 llvm::sys::path::filename(tools::modelPath()), target.getValue(),
                                 scheme.getValue(), compiled->lowered.prog.instrs().size(),
-                                double(bytes->size()) / 1e6, secs);
+                                double(bytes->size()) / 1e6, latency, secs);
   return llvm::Error::success();
 }
 

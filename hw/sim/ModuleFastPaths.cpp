@@ -99,6 +99,8 @@ bool storeRaw(const OnChipRefs &mem, isa::Buf buf, isa::DType dt, uint64_t addr,
 }
 
 bool linearFast(const LinearParams &p, const LinearOperands<int32_t> &op) {
+  if (timingOnly())
+    return true; // setSimTimingOnly: cycles only
   const uint64_t nb = (uint64_t(p.k) + p.block - 1) / p.block;
   std::vector<int8_t> a(uint64_t(p.m) * p.k);
   for (int i = 0; i < p.m; ++i)
@@ -123,6 +125,8 @@ bool linearFast(const LinearParams &p, const LinearOperands<int32_t> &op) {
 }
 
 bool convFast(const ConvParams &p, const ConvOperands<int32_t> &op) {
+  if (timingOnly())
+    return true; // setSimTimingOnly: cycles only
   // History rows first, then the tile: the engine sees one causal window.
   const uint64_t hist = uint64_t(p.kernel) - 1;
   std::vector<int32_t> x((hist + p.l) * p.c, 0);
@@ -195,6 +199,8 @@ bool ssdFast(const ScanShape &p, const ScanOperands &op) {
 }
 
 bool ssmFast(const ScanShape &p, const ScanOperands &op) {
+  if (timingOnly())
+    return true; // setSimTimingOnly: cycles only
   if (p.ssd)
     return ssdFast(p, op);
   const uint64_t len = p.len, ch = p.ch, n = p.n;
@@ -234,6 +240,8 @@ bool disjoint(Span x, Span y) { return x.hi <= y.lo || y.hi <= x.lo; }
 } // namespace
 
 bool vectorQuantFast(int rows, int cols, const VecOperands &op) {
+  if (timingOnly())
+    return true; // setSimTimingOnly: cycles only
   // The loops write absmax[r] after row r: the same results only if no row of a is there.
   if (!disjoint(spanOf(op.a, op.aPitch, rows, cols), spanOf(op.absmax, 1, 1, rows)))
     return false;
@@ -316,6 +324,8 @@ EltRowFn eltRowFor(VecFn fn) {
 
 bool vectorEltFast(VecFn fn, int rows, int cols, int32_t imm, int shift, int frac,
                    const VecOperands &op) {
+  if (timingOnly())
+    return true; // setSimTimingOnly: cycles only
   // Small ops run the loops; a reversed operand could overlap o across rows, which only the
   // loops' row order defines.
   if (int64_t(rows) * cols < 4096 || op.reverse)
@@ -344,6 +354,8 @@ bool vectorEltFast(VecFn fn, int rows, int cols, int32_t imm, int shift, int fra
 }
 
 bool vectorNormFast(const VecNormShape &p, const VecOperands &op) {
+  if (timingOnly())
+    return true; // setSimTimingOnly: cycles only
   if (op.reverse || p.outShift < 0 || p.outShift > 120)
     return false;
   const Span o = spanOf(op.o, op.oPitch, p.rows, p.cols);

@@ -12,6 +12,7 @@ thread_local uint64_t gIterations[kNumUnits] = {};
 std::atomic<bool> gFastPaths{true};
 thread_local std::vector<SimTraceEvent> *gTrace = nullptr;
 thread_local SimProgressFn gProgress = nullptr;
+thread_local bool gTimingOnly = false;
 thread_local void *gProgressCtx = nullptr;
 } // namespace
 
@@ -20,6 +21,7 @@ void countIterations(unsigned unit, uint64_t n) {
     gIterations[unit] += n;
 }
 bool fastPathsEnabled() { return gFastPaths.load(std::memory_order_relaxed); }
+bool timingOnly() { return gTimingOnly; }
 
 } // namespace vimq::hw::sim
 
@@ -31,6 +33,7 @@ uint64_t simLoopIterations(Unit u) {
 }
 void setSimTrace(std::vector<SimTraceEvent> *trace) { sim::gTrace = trace; }
 std::vector<SimTraceEvent> *simTrace() { return sim::gTrace; }
+void setSimTimingOnly(bool on) { sim::gTimingOnly = on; }
 void setSimProgress(SimProgressFn fn, void *ctx) {
   sim::gProgress = fn;
   sim::gProgressCtx = ctx;

@@ -16,6 +16,8 @@ namespace sim {
 void countIterations(unsigned unit, uint64_t n);
 /// False when a test asks for the loops as synthesised (no simulation-only fast paths).
 bool fastPathsEnabled();
+/// True in a timing-only run (setSimTimingOnly): the compute hooks skip their arithmetic.
+bool timingOnly();
 } // namespace sim
 } // namespace hw
 } // namespace vimq

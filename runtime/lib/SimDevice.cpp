@@ -27,7 +27,8 @@ namespace {
 class SimTargetDevice final : public Device {
 public:
   SimTargetDevice(const hw::SimTarget &target, const DeviceOptions &opts)
-      : target(target), trace(opts.traceInstructions), progress(opts.progress) {}
+      : target(target), trace(opts.traceInstructions), timingOnly(opts.timingOnly),
+        progress(opts.progress) {}
   std::string description() const override { return formatv("sim ({0})", target.name).str(); }
   uint64_t fingerprint() const override { return target.fingerprint; }
   Expected<Profile> run(ArrayRef<isa::Instr> code, DdrImage &image) override;
@@ -35,6 +36,7 @@ public:
 private:
   const hw::SimTarget &target;
   bool trace; ///< record every instruction's timing (Profile::instructions)
+  bool timingOnly;
   std::function<void(uint64_t, uint64_t)> progress;
 };
 
@@ -90,12 +92,14 @@ Expected<Profile> SimTargetDevice::run(ArrayRef<isa::Instr> code, DdrImage &imag
   ctl.numBuffers = static_cast<uint32_t>(table.size());
   std::vector<hw::SimTraceEvent> events;
   hw::setSimTrace(trace ? &events : nullptr);
+  hw::setSimTimingOnly(timingOnly);
   hw::SimProgressFn report = [](void *ctx, uint64_t done, uint64_t total) {
     (*static_cast<std::function<void(uint64_t, uint64_t)> *>(ctx))(done, total);
   };
   hw::setSimProgress(progress ? report : nullptr, &progress);
   target.overlay(code.data(), image.bytes.data(), table.data(), ctl);
   hw::setSimTrace(nullptr);
+  hw::setSimTimingOnly(false);
   hw::setSimProgress(nullptr, nullptr);
 
   if (!ctl.done)

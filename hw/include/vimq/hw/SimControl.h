@@ -28,6 +28,12 @@ struct SimTraceEvent {
 void setSimTrace(std::vector<SimTraceEvent> *trace);
 std::vector<SimTraceEvent> *simTrace();
 
+/// Timing only, on this thread: the compute modules (LINEAR, CONV1D, SSM, VECTOR) skip their
+/// arithmetic — every compute fast-path hook reports the work done — while data movement runs
+/// (so gather indices stay valid). The cycle model does not depend on the data, so the run's
+/// cycles and profile are exact; its outputs are meaningless. A compile-time latency estimate.
+void setSimTimingOnly(bool on);
+
 /// Progress of a run on this thread: `fn(ctx, fetched, total)` about every 1 % of the
 /// instructions fetched (null: none). Sim only (a progress bar for long runs).
 using SimProgressFn = void (*)(void *ctx, uint64_t fetched, uint64_t total);

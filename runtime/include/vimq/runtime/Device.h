@@ -33,6 +33,9 @@ struct DeviceOptions {
   unsigned timeoutMs = 30000;
   /// sim only: record every instruction's timing in Profile::instructions (per-op profiles).
   bool traceInstructions = false;
+  /// sim only: the cycle model without the arithmetic (hw::setSimTimingOnly): exact cycles
+  /// and profile, meaningless outputs. vimq-compile's modeled latency.
+  bool timingOnly = false;
   /// sim only: called about every 1 % of a run's instructions with (fetched, total).
   std::function<void(uint64_t, uint64_t)> progress;
 };
