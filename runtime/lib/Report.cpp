@@ -375,7 +375,7 @@ std::string rt::reportHtml(const ReportInput &in) {
           "<th>cosine</th><th>max |error|</th><th>top-1 agreement</th></tr>\n";
     for (const Fidelity &f : in.fidelity)
       os << "<tr><td class=l>" << html(f.output) << "</td><td>"
-         << llvm::formatv("{0:f6}", f.cosine) << "</td><td>" << llvm::formatv("{0:g}", f.maxAbsError)
+         << llvm::formatv("{0:f6}", f.cosine) << "</td><td>" << llvm::formatv("{0:e3}", f.maxAbsError)
          << "</td><td>"
          << (f.rows ? llvm::formatv("{0:f1}% of {1}", 100 * f.top1Agreement, f.rows).str()
                     : std::string("-"))
