@@ -125,18 +125,18 @@ Error runTool() {
   if (xdmaDir.getNumOccurrences() && !spec.startswith("xdma"))
     return makeError("--xdma-dir applies to --device xdma only (the device is '{0}')", spec);
   // The output folder is checked before anything runs (a long run must not end in "cannot
-  // write"): it exists and is writable, or its parent does and is.
+  // write"): it is created with its missing parents at the end, so the nearest existing
+  // ancestor must be a writable folder (and the path itself a folder if it exists).
   {
     SmallString<128> dir(outputDir);
     sys::fs::make_absolute(dir);
     StringRef probe = dir;
-    if (!sys::fs::is_directory(probe)) {
-      if (sys::fs::exists(probe))
-        return makeError("--output '{0}' is not a folder", outputDir);
-      probe = sys::path::parent_path(dir);
-      if (!sys::fs::is_directory(probe))
-        return makeError("--output '{0}': folder '{1}' does not exist", outputDir, probe);
-    }
+    if (sys::fs::exists(probe) && !sys::fs::is_directory(probe))
+      return makeError("--output '{0}' is not a folder", outputDir);
+    while (!sys::fs::exists(probe) && sys::path::has_parent_path(probe))
+      probe = sys::path::parent_path(probe);
+    if (!sys::fs::is_directory(probe))
+      return makeError("--output '{0}': '{1}' is not a folder", outputDir, probe);
     if (sys::fs::access(probe, sys::fs::AccessMode::Write))
       return makeError("--output '{0}': folder '{1}' is not writable", outputDir, probe);
   }
