@@ -64,6 +64,56 @@ onnx::ShapeInferenceOptions inferOptions() {
   return {/*check_type=*/true, /*error_mode=*/1, /*enable_data_propagation=*/true};
 }
 
+/// ONNX 1.12's shape inference of the convolution and pooling ops reads `pads`, `strides`,
+/// `dilations` and `kernel_shape` without checking their lengths (a one-element `pads` on a
+/// 2-D Conv is an out-of-bounds read, found by fuzzing), and the checker does not check them
+/// either: they are checked here first, in every graph shape inference visits.
+llvm::Error checkConvPoolAttributes(const onnx::GraphProto &g) {
+  static const char *const kOps[] = {"Conv",       "ConvTranspose", "ConvInteger",
+                                     "QLinearConv", "MaxPool",       "AveragePool",
+                                     "LpPool",      "MaxUnpool"};
+  llvm::StringMap<int64_t> initRank;
+  for (const onnx::TensorProto &t : g.initializer())
+    initRank[t.name()] = t.dims_size();
+  for (const onnx::NodeProto &n : g.node()) {
+    for (const onnx::AttributeProto &a : n.attribute()) {
+      if (a.has_g())
+        if (llvm::Error e = checkConvPoolAttributes(a.g()))
+          return e;
+      for (const onnx::GraphProto &sub : a.graphs())
+        if (llvm::Error e = checkConvPoolAttributes(sub))
+          return e;
+    }
+    if ((!n.domain().empty() && n.domain() != "ai.onnx") ||
+        llvm::find(kOps, llvm::StringRef(n.op_type())) == std::end(kOps))
+      continue;
+    int64_t spatial = -1;
+    for (const onnx::AttributeProto &a : n.attribute())
+      if (a.name() == "kernel_shape")
+        spatial = a.ints_size();
+    const int wi = n.op_type() == "QLinearConv" ? 3 : 1;
+    if (spatial < 0 && n.input_size() > wi && initRank.count(n.input(wi)) &&
+        initRank[n.input(wi)] >= 2 && !llvm::StringRef(n.op_type()).endswith("Pool"))
+      spatial = initRank[n.input(wi)] - 2;
+    for (const onnx::AttributeProto &a : n.attribute()) {
+      const llvm::StringRef name = a.name();
+      int64_t want = -1;
+      if (name == "pads")
+        want = spatial >= 0 ? 2 * spatial : -1;
+      else if (name == "strides" || name == "dilations" || name == "output_padding" ||
+               name == "output_shape" || name == "kernel_shape")
+        want = spatial;
+      else
+        continue;
+      if ((want >= 0 && a.ints_size() != want) || (name == "pads" && a.ints_size() % 2))
+        return makeError("node '{0}' ({1}): attribute '{2}' has {3} values, expected {4}",
+                         n.name(), n.op_type(), name, a.ints_size(),
+                         want >= 0 ? std::to_string(want) : std::string("an even number"));
+    }
+  }
+  return llvm::Error::success();
+}
+
 /// Runs shape inference without the model-local functions. ONNX 1.12's data propagation fails
 /// ("Data for input 0 already exists") once the same function is inferred twice, and the
 /// function bodies (Scans) say nothing the rule "y has the type of input 0" does not.
@@ -511,6 +561,8 @@ llvm::Error OnnxImporter::checkAndInferShapes() {
   } catch (const std::exception &e) {
     return makeError("ONNX checker: {0}", oneLine(e.what()));
   }
+  if (llvm::Error e = checkConvPoolAttributes(model_.graph()))
+    return e;
   try {
     inferShapesWithoutFunctions(model_);
     // Each round types more values: scans get their rule, shape chains get folded, and the
