@@ -28,16 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import charlm  # noqa: E402
 import checkpoint  # noqa: E402
 import mamba2  # noqa: E402
-
-
-def positive(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("expected a positive integer, got '%s'" % text)
-    if v < 1:
-        raise argparse.ArgumentTypeError("expected a positive integer, got '%s'" % text)
-    return v
+from export import positive  # noqa: E402  (the CLI's integer check)
 
 
 def make_parser():
